@@ -1,0 +1,37 @@
+# RepoHealth: `make run` and `make test` set everything up themselves.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run demo test bench migrate stop clean
+
+$(PY):
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) is needed (set PYTHON=...)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP): requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $(STAMP)
+
+migrate: $(STAMP)
+	$(PY) manage.py migrate --noinput
+
+run: $(STAMP)
+	$(PY) -m repohealth.runner
+
+demo: $(STAMP)
+	$(PY) -m repohealth.runner --demo
+
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(PY) -m bench $(BENCH_ARGS)
+
+stop: $(STAMP)
+	$(PY) -m repohealth.embedded_redis stop
+
+clean:
+	rm -rf $(VENV) var test-artifacts .pytest_cache .hypothesis

@@ -1,0 +1,231 @@
+"""`make run` and `make demo`: one supervisor for the web server, an RQ worker and Redis.
+
+Logs of every child are interleaved with a prefix. Ctrl-C (or SIGTERM) stops all of them,
+each in its own process group, so nothing is left behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+COLOURS = {"redis": "31", "web": "32", "worker": "34", "github": "35", "setup": "33"}
+_print_lock = threading.Lock()
+
+
+def say(prefix: str, line: str) -> None:
+    colour = COLOURS.get(prefix, "0")
+    tag = f"\033[{colour}m{prefix:>6} |\033[0m" if sys.stdout.isatty() else f"{prefix:>6} |"
+    with _print_lock:
+        sys.stdout.write(f"{tag} {line.rstrip()}\n")
+        sys.stdout.flush()
+
+
+class Supervisor:
+    def __init__(self) -> None:
+        self.children: list[tuple[str, subprocess.Popen]] = []
+        self.stopping = False
+
+    def start(self, prefix: str, args: list[str], env: dict[str, str] | None = None, *, pump: bool = True) -> subprocess.Popen:
+        process = subprocess.Popen(
+            args,
+            cwd=BASE_DIR,
+            env=env or os.environ.copy(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            bufsize=1,
+            start_new_session=True,  # its own process group: we stop the whole group
+        )
+        self.children.append((prefix, process))
+        if pump:
+            self.pump(prefix, process)
+        return process
+
+    def pump(self, prefix: str, process: subprocess.Popen) -> None:
+        threading.Thread(target=self._pump, args=(prefix, process), daemon=True).start()
+
+    def _pump(self, prefix: str, process: subprocess.Popen) -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            say(prefix, line)
+
+    def stop_all(self) -> None:
+        if self.stopping:
+            return
+        self.stopping = True
+        say("setup", "stopping...")
+        for _prefix, process in reversed(self.children):
+            _signal_group(process, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        for prefix, process in reversed(self.children):
+            try:
+                process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                say("setup", f"{prefix} did not stop in time; killing it")
+                _signal_group(process, signal.SIGKILL)
+                process.wait()
+        say("setup", "all stopped")
+
+    def wait(self) -> int:
+        """Block until a child exits on its own (a crash) or we are told to stop."""
+        while not self.stopping:
+            for prefix, process in self.children:
+                if process.poll() is not None:
+                    say("setup", f"{prefix} exited with code {process.returncode}; stopping the rest")
+                    return 1
+            time.sleep(0.2)
+        return 0
+
+
+def _signal_group(process: subprocess.Popen, sig: int) -> None:
+    try:
+        os.killpg(process.pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, text=True,
+                          capture_output=True)
+
+
+def ensure_admin(env: dict[str, str]) -> None:
+    """On the first run, create a local admin account and print its login once."""
+    code = (
+        "from django.contrib.auth import get_user_model;"
+        "print(get_user_model().objects.filter(is_superuser=True).exists())"
+    )
+    result = manage("shell", "-c", code, env=env)
+    if result.returncode != 0:
+        raise SystemExit(result.stderr)
+    if result.stdout.strip() == "True":
+        return
+    password = secrets.token_urlsafe(12)
+    create = (
+        "from django.contrib.auth import get_user_model;"
+        f"get_user_model().objects.create_superuser('admin', 'admin@localhost', {password!r})"
+    )
+    result = manage("shell", "-c", create, env=env)
+    if result.returncode != 0:
+        raise SystemExit(result.stderr)
+    say("setup", "created a local admin account (shown only this once):")
+    say("setup", "    username: admin")
+    say("setup", f"    password: {password}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Run RepoHealth: web server, RQ worker and Redis.")
+    parser.add_argument("--demo", action="store_true", help="also run the bundled fake GitHub with a demo catalog")
+    parser.add_argument("--demo-size", type=int, default=500)
+    options = parser.parse_args(argv)
+
+    env = os.environ.copy()
+    env.setdefault("DJANGO_DEBUG", "1")
+    env["PYTHONUNBUFFERED"] = "1"
+    os.environ.update({k: env[k] for k in ("DJANGO_DEBUG",)})
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "repohealth.settings")
+
+    supervisor = Supervisor()
+
+    def on_signal(signum, frame):  # noqa: ARG001
+        supervisor.stop_all()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+
+    try:
+        from django.conf import settings
+
+        port = settings.PORT  # validates every variable before anything starts
+        Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
+
+        if settings.EMBEDDED_REDIS:
+            from repohealth.embedded_redis import is_up, serve, wait_until_up
+
+            socket_path = Path(settings.EMBEDDED_REDIS_SOCKET)
+            if is_up(socket_path):
+                say("setup", f"using the embedded Redis already running on {socket_path}")
+            else:
+                process = serve(socket_path)
+                supervisor.children.append(("redis", process))
+                wait_until_up(socket_path)
+                say("redis", f"embedded redis-server ready on {socket_path}")
+        else:
+            say("setup", "using REDIS_URL")
+
+        if options.demo:
+            env.update(start_demo_github(supervisor, settings, options.demo_size))
+
+        say("setup", "applying migrations...")
+        result = manage("migrate", "--noinput", env=env)
+        if result.returncode != 0:
+            say("setup", result.stdout + result.stderr)
+            supervisor.stop_all()
+            return 1
+        ensure_admin(env)
+        if options.demo:
+            load_demo_catalog(env)
+
+        supervisor.start("worker", [sys.executable, "manage.py", "rqworker", "default", "--with-scheduler"], env)
+        supervisor.start("web", [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}"], env)
+        say("setup", f"RepoHealth on http://127.0.0.1:{port}/  (Ctrl-C stops everything)")
+        if not settings.GITHUB_TOKENS and not options.demo:
+            say("setup", "no GITHUB_TOKEN: GitHub allows 60 unauthenticated requests an hour")
+        code = supervisor.wait()
+    finally:
+        supervisor.stop_all()
+    return code
+
+
+def start_demo_github(supervisor: Supervisor, settings, size: int) -> dict[str, str]:
+    """Start fakegithub with a generated catalog; returns the environment that points at it."""
+    from fakegithub import generate_catalog
+
+    demo_dir = Path(settings.VAR_DIR) / "demo"
+    demo_dir.mkdir(parents=True, exist_ok=True)
+    catalog = generate_catalog(count=size, seed=1)
+    (demo_dir / "catalog.json").write_text(json.dumps({"repositories": catalog["repositories"]}))
+    (demo_dir / "import.txt").write_text("\n".join(catalog["import_names"]) + "\n")
+    process = supervisor.start(
+        "github",
+        [sys.executable, "-u", "-m", "fakegithub", "--port", "0", "--catalog", str(demo_dir / "catalog.json"),
+         "--latency-ms", "40", "--tokens", "demo-token"],
+        pump=False,
+    )
+    url = _read_listening_url(process)
+    supervisor.pump("github", process)
+    say("setup", f"demo: fake GitHub at {url} with {len(catalog['repositories'])} repositories")
+    return {"GITHUB_API_URL": url, "GITHUB_TOKEN": "demo-token"}
+
+
+def _read_listening_url(process: subprocess.Popen, timeout: float = 15.0) -> str:
+    """fakegithub prints `fakegithub listening on URL` first; the pump thread copies it to our log."""
+    deadline = time.monotonic() + timeout
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    while "listening on" not in line and time.monotonic() < deadline and line:
+        line = process.stdout.readline()
+    if "listening on" not in line:
+        raise SystemExit("fakegithub did not start")
+    say("github", line)
+    return line.rsplit(" ", 1)[-1].strip()
+
+
+def load_demo_catalog(env: dict[str, str]) -> None:
+    demo_file = BASE_DIR / "var" / "demo" / "import.txt"
+    result = manage("runscan", "--import-only", "--file", str(demo_file), "--label", "demo", env=env)
+    say("setup", (result.stdout or result.stderr).strip().splitlines()[-1] if (result.stdout or result.stderr) else "")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,47 @@
+from django.contrib import admin, messages
+from django.utils.html import format_html
+
+from repositories.models import Label, Repository
+from repositories.services import repository_accept_name
+
+
+@admin.register(Label)
+class LabelAdmin(admin.ModelAdmin):
+    list_display = ["name", "created_at"]
+    search_fields = ["name"]
+
+
+@admin.register(Repository)
+class RepositoryAdmin(admin.ModelAdmin):
+    list_display = ["full_name", "health", "health_detail", "stars", "language", "archived", "pushed_at",
+                    "last_checked_at"]
+    list_filter = ["health", "archived", "fork", "language", "labels"]
+    search_fields = ["full_name", "imported_name", "description"]
+    readonly_fields = ["added_at", "last_checked_at", "etag", "github_link"]
+    filter_horizontal = ["labels"]
+    actions = ["scan_selected", "accept_new_name"]
+    show_full_result_count = False  # fast lists at 100,000 rows
+
+    @admin.display(description="GitHub")
+    def github_link(self, obj):
+        return format_html('<a href="{}" rel="noopener">{}</a>', obj.github_url, obj.github_url)
+
+    @admin.action(description="Scan selected repositories")
+    def scan_selected(self, request, queryset):
+        from scans.services import ScanError, scan_start
+
+        try:
+            scan = scan_start(repositories=queryset, requested_by=request.user)
+        except ScanError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return
+        self.message_user(request, f"Started scan {scan.id} of {scan.total} repositories.", messages.SUCCESS)
+
+    @admin.action(description="Accept new name (moved repositories)")
+    def accept_new_name(self, request, queryset):
+        accepted = 0
+        for repository in queryset:
+            if repository.has_moved:
+                repository_accept_name(repository=repository)
+                accepted += 1
+        self.message_user(request, f"Accepted the new name of {accepted} repositories.", messages.SUCCESS)

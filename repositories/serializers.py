@@ -1,0 +1,53 @@
+from rest_framework import serializers
+
+from repositories.importers import FORMATS
+from repositories.models import Repository
+
+
+class RepositorySerializer(serializers.ModelSerializer):
+    labels = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+
+    class Meta:
+        model = Repository
+        fields = [
+            "id", "full_name", "imported_name", "html_url", "health", "health_detail", "description", "homepage",
+            "stars", "forks", "open_issues", "watchers", "language", "topics", "license", "default_branch",
+            "archived", "disabled", "fork", "pushed_at", "created_at_github", "previous_names", "labels",
+            "last_checked_at", "added_at",
+        ]
+        read_only_fields = fields
+
+
+class ImportRequestSerializer(serializers.Serializer):
+    file = serializers.FileField(required=False, help_text="multipart upload of the list")
+    text = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False,
+                                 help_text="the list itself, when not uploading a file")
+    label = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    scan = serializers.BooleanField(required=False, default=True)
+    format = serializers.ChoiceField(choices=FORMATS, required=False, allow_null=True)
+
+    def validate(self, attrs):
+        if attrs.get("file") is None and attrs.get("text") is None:
+            raise serializers.ValidationError("Send a `file` (multipart) or `text` (JSON) with the list to import.")
+        if attrs.get("file") is not None and attrs.get("text") is not None:
+            raise serializers.ValidationError("Send either `file` or `text`, not both.")
+        return attrs
+
+
+class InvalidLineSerializer(serializers.Serializer):
+    line = serializers.IntegerField()
+    text = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class ImportReportSerializer(serializers.Serializer):
+    format = serializers.CharField()
+    label = serializers.CharField(allow_null=True)
+    created = serializers.IntegerField()
+    existing = serializers.IntegerField()
+    duplicates = serializers.IntegerField()
+    skipped = serializers.IntegerField()
+    invalid = InvalidLineSerializer(many=True)
+    repository_ids = serializers.ListField(child=serializers.IntegerField())
+    job_id = serializers.CharField(allow_null=True)
+    progress_url = serializers.CharField(allow_null=True, required=False)

@@ -1,0 +1,131 @@
+"""Repository services: import lists, accept new names, stop tracking."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models.functions import Lower
+
+from repositories import importers
+from repositories.importers import ImportRefused
+from repositories.models import Label, Repository
+
+LOOKUP_CHUNK = 2000
+
+__all__ = ["ImportRefused", "ImportReport", "repositories_import", "repository_accept_name", "repository_delete"]
+
+
+@dataclass
+class ImportReport:
+    format: str
+    label: str | None
+    created: int = 0
+    existing: int = 0
+    duplicates: int = 0
+    skipped: int = 0
+    invalid: list[dict] = field(default_factory=list)
+    repository_ids: list[int] = field(default_factory=list)
+    job_id: str | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    @property
+    def summary(self) -> str:
+        parts = [f"{self.created} new", f"{self.existing} already tracked"]
+        if self.duplicates:
+            parts.append(f"{self.duplicates} duplicates merged")
+        if self.skipped:
+            parts.append(f"{self.skipped} non-repository links skipped")
+        if self.invalid:
+            parts.append(f"{len(self.invalid)} invalid")
+        return ", ".join(parts)
+
+
+def _ids_by_name(names: list[str]) -> dict[str, int]:
+    """Lower-cased name -> id, matching the canonical name or the name as imported."""
+    found: dict[str, int] = {}
+    for start in range(0, len(names), LOOKUP_CHUNK):
+        chunk = names[start:start + LOOKUP_CHUNK]
+        for column in ("full_name", "imported_name"):
+            rows = (
+                Repository.objects.annotate(key=Lower(column))
+                .filter(key__in=chunk)
+                .values_list("key", "id")
+            )
+            for key, pk in rows:
+                found.setdefault(key, pk)
+    return found
+
+
+def repositories_import(*, source: bytes | str, label: str | None = None, requested_by=None, scan: bool = True,
+                        format: str | None = None, filename: str | None = None) -> ImportReport:
+    """Parse a list, add what is new to the catalog, label it, and start a scan of all of it.
+
+    Raises ImportRefused (nothing saved) when the whole file is unusable. Bad lines never cost
+    the good ones: they come back in `invalid` with their line number and reason.
+    """
+    label = (label or "").strip() or None
+    if label and len(label) > 100:
+        raise ImportRefused("The label is longer than 100 characters.", reason="label")
+    parsed = importers.parse(source, format=format, filename=filename, max_bytes=settings.IMPORT_MAX_BYTES,
+                             max_entries=settings.IMPORT_MAX_ENTRIES)
+    report = ImportReport(format=parsed.format, label=label, duplicates=parsed.duplicates, skipped=parsed.skipped,
+                          invalid=[item.as_dict() for item in parsed.invalid])
+    by_key = {entry.full_name.lower(): entry for entry in parsed.entries}
+    keys = list(by_key)
+    with transaction.atomic():
+        known = _ids_by_name(keys)
+        new = [by_key[key] for key in keys if key not in known]
+        Repository.objects.bulk_create(
+            [Repository(imported_name=e.full_name, full_name=e.full_name, html_url=f"https://github.com/{e.full_name}")
+             for e in new],
+            batch_size=1000,
+            ignore_conflicts=True,
+        )
+        ids = _ids_by_name([e.full_name.lower() for e in new]) if new else {}
+        ids.update(known)
+        report.created = sum(1 for e in new if e.full_name.lower() in ids)
+        report.existing = len(known)
+        report.repository_ids = [ids[key] for key in keys if key in ids]
+        if label:
+            _attach_label(label, report.repository_ids)
+        if scan and report.repository_ids:
+            from scans.services import scan_start
+
+            job = scan_start(repositories=report.repository_ids, requested_by=requested_by)
+            report.job_id = str(job.id)
+    return report
+
+
+def _attach_label(name: str, repository_ids: Iterable[int]) -> None:
+    label, _ = Label.objects.get_or_create(name=name)
+    through = Repository.labels.through
+    through.objects.bulk_create(
+        [through(repository_id=pk, label_id=label.id) for pk in repository_ids],
+        batch_size=1000,
+        ignore_conflicts=True,
+    )
+
+
+def repository_accept_name(*, repository: Repository) -> Repository:
+    """A person accepts the new name of a moved repository: it stops showing `moved`."""
+    from scans.health import health_from_metadata
+    from django.utils import timezone
+
+    if not repository.has_moved:
+        return repository
+    repository.imported_name = repository.full_name
+    if repository.health == Repository.Health.MOVED:
+        repository.health, repository.health_detail = health_from_metadata(
+            repository, now=timezone.now(), stale_days=settings.SCAN_STALE_DAYS)
+    repository.save(update_fields=["imported_name", "health", "health_detail"])
+    return repository
+
+
+def repository_delete(*, repository: Repository) -> None:
+    """Stop tracking a repository; scan results keep the name they checked."""
+    repository.delete()

@@ -1,0 +1,165 @@
+"""Fetchers: take a batch of repositories, give back one result per repository.
+
+The scan service does not care how answers are obtained: the REST fetcher makes one call per
+repository on a bounded thread pool; the GraphQL fetcher (scans/graphql.py) asks for a whole
+batch in one request. Both yield `FetchResult`s as they complete.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Iterator, Protocol
+
+from scans.github import GitHubClient, TransientFailure, parse_time
+
+
+@dataclass(frozen=True)
+class RepoRef:
+    id: int
+    full_name: str
+    etag: str = ""
+    github_id: int | None = None
+
+
+class Kind:
+    """What GitHub said about one repository, before our health rules apply."""
+
+    FOUND = "found"              # 200: metadata is fresh
+    NOT_MODIFIED = "not_modified"  # 304: the stored metadata still holds
+    NOT_FOUND = "not_found"
+    BLOCKED = "blocked"
+    ERROR = "error"
+
+
+@dataclass
+class FetchResult:
+    ref: RepoRef
+    kind: str
+    http_status: int | None = None
+    metadata: dict | None = None   # Repository field values, when FOUND
+    etag: str = ""
+    detail: str = ""
+    duration_ms: int = 0
+    requests: int = 1
+    extra: dict = field(default_factory=dict)
+
+
+class Fetcher(Protocol):
+    batch_size: int
+
+    def fetch(self, batch: list[RepoRef]) -> Iterator[FetchResult | None]:
+        """Yield one result per repository as each completes, and None about once a second
+        while nothing completes (a rate-limit wait), so the caller can beat its heartbeat."""
+
+
+BLOCK_REASONS = {
+    "dmca": "DMCA takedown",
+    "tos": "blocked for a terms of service violation",
+    "unavailable": "access blocked by GitHub",
+    "sensitive_data": "blocked: sensitive data",
+    "trademark": "blocked: trademark claim",
+}
+
+
+def metadata_from_rest(body: dict) -> dict:
+    """A REST repository body as Repository field values."""
+    licence = body.get("license") or {}
+    spdx = licence.get("spdx_id") or ""
+    return {
+        "full_name": body.get("full_name") or "",
+        "github_id": body.get("id"),
+        "node_id": body.get("node_id") or "",
+        "html_url": body.get("html_url") or "",
+        "description": body.get("description") or "",
+        "homepage": body.get("homepage") or "",
+        "language": body.get("language") or "",
+        "topics": list(body.get("topics") or []),
+        "license": "" if spdx == "NOASSERTION" and not licence.get("key") else spdx,
+        "stars": int(body.get("stargazers_count") or 0),
+        "forks": int(body.get("forks_count") or 0),
+        "open_issues": int(body.get("open_issues_count") or 0),
+        "watchers": int(body.get("subscribers_count") or 0),
+        "default_branch": body.get("default_branch") or "",
+        "archived": bool(body.get("archived")),
+        "disabled": bool(body.get("disabled")),
+        "fork": bool(body.get("fork")),
+        "pushed_at": parse_time(body.get("pushed_at")),
+        "created_at_github": parse_time(body.get("created_at")),
+    }
+
+
+def result_from_rest(ref: RepoRef, answer) -> FetchResult:
+    """Classify one REST answer as github-api.md's table says."""
+    status, body = answer.status, answer.body if isinstance(answer.body, dict) else {}
+    common = {"http_status": status, "duration_ms": answer.duration_ms, "requests": answer.attempts}
+    if status == 200 and body.get("full_name"):
+        return FetchResult(ref, Kind.FOUND, metadata=metadata_from_rest(body), etag=answer.headers.get("ETag", ""),
+                           **common)
+    if status == 304:
+        return FetchResult(ref, Kind.NOT_MODIFIED, etag=ref.etag, **common)
+    if status == 404:
+        return FetchResult(ref, Kind.NOT_FOUND, detail="not found on GitHub (deleted, private or never existed)",
+                           **common)
+    if status in (451, 403) and ("block" in body or body.get("message") == "Repository access blocked"):
+        reason = (body.get("block") or {}).get("reason") or ""
+        return FetchResult(ref, Kind.BLOCKED, detail=BLOCK_REASONS.get(reason, "access blocked by GitHub"), **common)
+    if status == 451:
+        return FetchResult(ref, Kind.BLOCKED, detail="unavailable for legal reasons", **common)
+    message = body.get("message") or "unexpected answer"
+    return FetchResult(ref, Kind.ERROR, detail=f"HTTP {status}: {message}"[:300], **common)
+
+
+IDLE_SECONDS = 1.0
+
+
+class RestFetcher:
+    """One GET /repos/{owner}/{repo} per repository, `concurrency` at a time."""
+
+    def __init__(self, client: GitHubClient, *, concurrency: int) -> None:
+        self.client = client
+        self.concurrency = concurrency
+        self.batch_size = max(concurrency * 4, 50)
+        self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="github")
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def fetch_one(self, ref: RepoRef) -> FetchResult:
+        started = time.monotonic()
+        try:
+            answer = self.client.get_repository(ref.full_name, etag=ref.etag or None)
+        except TransientFailure as exc:
+            return FetchResult(ref, Kind.ERROR, detail=str(exc), duration_ms=int((time.monotonic() - started) * 1000),
+                               requests=self.client.max_retries + 1)
+        return result_from_rest(ref, answer)
+
+    def fetch(self, batch: list[RepoRef]) -> Iterator[FetchResult | None]:
+        """See Fetcher.fetch. GitHubError (401, cancel) propagates once the requests already
+        sent have finished, so nothing is left running."""
+        pending = {self._pool.submit(self.fetch_one, ref) for ref in batch}
+        failure: BaseException | None = None
+        try:
+            while pending:
+                done, pending = wait(pending, timeout=IDLE_SECONDS, return_when=FIRST_COMPLETED)
+                if not done:
+                    yield None
+                for future in done:
+                    if future.cancelled():
+                        continue
+                    exc = future.exception()
+                    if exc is not None:
+                        if failure is None:
+                            failure = exc
+                        continue
+                    if failure is None:
+                        yield future.result()
+                if failure is not None:
+                    for future in pending:
+                        future.cancel()
+        finally:
+            for future in pending:
+                future.cancel()
+        if failure is not None:
+            raise failure

@@ -1,0 +1,84 @@
+"""Health rules: what a fetch result means for a repository.
+
+Precedence when several hold: blocked, archived, moved, stale, healthy. A moved repository
+shows `moved` until a person accepts the new name, because its list still holds the old link.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from repositories.models import Repository
+from scans.fetchers import FetchResult, Kind
+
+Health = Repository.Health
+
+# Fields a scan writes. A scan never writes imported_name or labels, which belong to people.
+SCANNED_FIELDS = [
+    "full_name", "github_id", "node_id", "html_url", "description", "homepage", "language", "topics",
+    "license", "stars", "forks", "open_issues", "watchers", "default_branch", "archived", "disabled",
+    "fork", "pushed_at", "created_at_github", "etag", "health", "health_detail", "previous_names",
+    "last_checked_at",
+]
+
+
+def moved_detail(old: str, new: str) -> str:
+    old_owner, _, old_name = old.partition("/")
+    new_owner, _, new_name = new.partition("/")
+    if old_owner.lower() == new_owner.lower():
+        return f"renamed to {new}"
+    if old_name.lower() == new_name.lower():
+        return f"transferred to {new}"
+    return f"moved to {new}"
+
+
+def health_from_metadata(repo: Repository, *, now: datetime, stale_days: int) -> tuple[str, str]:
+    """Health of a repository GitHub answered for (200 or 304), by the precedence rule."""
+    if repo.disabled:
+        return Health.BLOCKED, "disabled by GitHub"
+    if repo.archived:
+        return Health.ARCHIVED, "archived on GitHub"
+    if repo.has_moved:
+        return Health.MOVED, moved_detail(repo.imported_name, repo.full_name)
+    if repo.pushed_at and repo.pushed_at < now - timedelta(days=stale_days):
+        days = (now - repo.pushed_at).days
+        return Health.STALE, f"no push for {days} days"
+    return Health.HEALTHY, "active"
+
+
+def apply_result(repo: Repository, result: FetchResult, *, now: datetime, stale_days: int,
+                 taken_names: set[str] | None = None) -> str:
+    """Update `repo` in memory from `result`; returns the outcome for the scan's counters.
+
+    `taken_names` holds lower-cased full names other tracked repositories already use: a rename
+    onto one of those keeps our row's name (the unique constraint) and says so in the detail.
+    """
+    repo.last_checked_at = now
+    if result.kind == Kind.FOUND:
+        metadata = dict(result.metadata or {})
+        new_name = metadata.pop("full_name") or repo.full_name
+        for name, value in metadata.items():
+            setattr(repo, name, value)
+        repo.etag = result.etag
+        if new_name.lower() != repo.full_name.lower():
+            if taken_names is not None and new_name.lower() in taken_names:
+                repo.health = Health.MOVED
+                repo.health_detail = f"{moved_detail(repo.full_name, new_name)}, which is tracked separately"[:300]
+                return repo.health
+            if repo.full_name not in repo.previous_names:
+                repo.previous_names = [*repo.previous_names, repo.full_name]
+            repo.full_name = new_name
+        elif new_name != repo.full_name:
+            repo.full_name = new_name  # GitHub's spelling of the same name
+        repo.health, repo.health_detail = health_from_metadata(repo, now=now, stale_days=stale_days)
+    elif result.kind == Kind.NOT_MODIFIED:
+        repo.health, repo.health_detail = health_from_metadata(repo, now=now, stale_days=stale_days)
+    elif result.kind == Kind.NOT_FOUND:
+        repo.etag = ""
+        repo.health, repo.health_detail = Health.NOT_FOUND, result.detail
+    elif result.kind == Kind.BLOCKED:
+        repo.etag = ""
+        repo.health, repo.health_detail = Health.BLOCKED, result.detail
+    else:
+        repo.health, repo.health_detail = Health.ERROR, result.detail[:300]
+    return repo.health

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from repositories.models import Repository
+
+Outcome = Repository.Health
+
+# Outcome -> the ScanJob counter it increments. The contract names the error count `errors`.
+OUTCOME_COUNTERS: dict[str, str] = {
+    Outcome.HEALTHY: "healthy",
+    Outcome.STALE: "stale",
+    Outcome.ARCHIVED: "archived",
+    Outcome.MOVED: "moved",
+    Outcome.NOT_FOUND: "not_found",
+    Outcome.BLOCKED: "blocked",
+    Outcome.ERROR: "errors",
+}
+
+
+class ScanJob(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        COMPLETED = "completed", "Completed"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    FINISHED = (Status.COMPLETED, Status.FAILED, Status.CANCELLED)
+
+    class Mode(models.TextChoices):
+        REST = "rest", "REST"
+        GRAPHQL = "graphql", "GraphQL"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    total = models.PositiveIntegerField(default=0)
+    current = models.PositiveIntegerField(default=0)
+    healthy = models.PositiveIntegerField(default=0)
+    stale = models.PositiveIntegerField(default=0)
+    archived = models.PositiveIntegerField(default=0)
+    moved = models.PositiveIntegerField(default=0)
+    not_found = models.PositiveIntegerField(default=0)
+    blocked = models.PositiveIntegerField(default=0)
+    errors = models.PositiveIntegerField(default=0)
+    message = models.CharField(max_length=300, blank=True)
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="scans"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    cancel_requested = models.BooleanField(default=False)
+    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.REST)
+    concurrency = models.PositiveSmallIntegerField(default=8)
+    repository_ids = models.JSONField(default=list, blank=True, help_text="what this scan checks, in order")
+    resumed_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="resumes")
+    rate_limit_remaining = models.IntegerField(null=True, blank=True)
+    rate_limit_reset_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Scan {self.id} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED
+
+    @property
+    def percent(self) -> int:
+        return int(self.current * 100 / self.total) if self.total else (100 if self.is_finished else 0)
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if not self.started_at:
+            return None
+        end = self.finished_at or timezone.now()
+        return max(0.0, (end - self.started_at).total_seconds())
+
+    def counts(self) -> dict[str, int]:
+        return {field: getattr(self, field) for field in OUTCOME_COUNTERS.values()}
+
+
+class ScanResult(models.Model):
+    scan = models.ForeignKey(ScanJob, on_delete=models.CASCADE, related_name="results")
+    repository = models.ForeignKey(
+        Repository, null=True, blank=True, on_delete=models.SET_NULL, related_name="scan_results"
+    )
+    full_name = models.CharField(max_length=140, help_text="the name that was checked")
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, db_index=True)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    detail = models.CharField(max_length=300, blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    checked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["scan", "outcome"], name="scanresult_scan_outcome")]
+
+    def __str__(self) -> str:
+        return f"{self.full_name}: {self.outcome}"

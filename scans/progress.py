@@ -1,0 +1,129 @@
+"""Progress: one function builds the payload; the reporter publishes it while a scan runs.
+
+The ScanJob row is the durable record. The cache key `health_check:{job_id}` and the RQ
+`job.meta["progress"]` are fast copies that may expire.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+from scans.models import OUTCOME_COUNTERS, ScanJob
+
+CONTRACT_KEYS = ("status", "current", "total", "healthy", "archived", "not_found", "errors", "message")
+
+
+def progress_key(job_id) -> str:
+    return f"health_check:{job_id}"
+
+
+def cancel_key(job_id) -> str:
+    return f"health_check:{job_id}:cancel"
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def eta_seconds(scan: ScanJob, now: datetime) -> int | None:
+    if scan.status != ScanJob.Status.RUNNING or not scan.started_at or not scan.current or not scan.total:
+        return None
+    elapsed = (now - scan.started_at).total_seconds()
+    return max(0, round(elapsed / scan.current * (scan.total - scan.current)))
+
+
+def progress_payload(scan: ScanJob, *, rate_limit: dict[str, Any] | None = None,
+                     now: datetime | None = None) -> dict[str, Any]:
+    """The progress payload: the API contract keys plus RepoHealth's own."""
+    now = now or timezone.now()
+    payload: dict[str, Any] = {
+        "job_id": str(scan.id),
+        "status": str(scan.status),
+        "current": scan.current,
+        "total": scan.total,
+        **scan.counts(),
+        "message": scan.message,
+        "percent": scan.percent,
+        "started_at": _iso(scan.started_at),
+        "updated_at": _iso(now),
+        "finished_at": _iso(scan.finished_at),
+        "heartbeat_at": _iso(scan.heartbeat_at),
+        "eta_seconds": eta_seconds(scan, now),
+        "mode": str(scan.mode),
+        "requested_by_id": scan.requested_by_id,
+        "rate_limit": rate_limit
+        or {
+            "remaining": scan.rate_limit_remaining,
+            "reset_at": _iso(scan.rate_limit_reset_at),
+        },
+    }
+    if scan.status == ScanJob.Status.FAILED:
+        payload["error"] = scan.error
+    return payload
+
+
+def publish(scan: ScanJob, payload: dict[str, Any], rq_job=None) -> None:
+    cache.set(progress_key(scan.id), payload, timeout=settings.SCAN_PROGRESS_TTL)
+    if rq_job is not None:
+        rq_job.meta["progress"] = payload
+        rq_job.save_meta()
+
+
+class ProgressReporter:
+    """Keeps a running scan's copies fresh without writing on every repository.
+
+    The cache and job.meta are written at most every `interval` seconds (about 5 a second)
+    and always on a status change and at the end; the ScanJob row gets its counts and
+    heartbeat every `db_interval` seconds.
+    """
+
+    def __init__(self, scan: ScanJob, *, rq_job=None, interval: float = 0.2, db_interval: float = 2.0,
+                 enabled: bool = True) -> None:
+        self.scan = scan
+        self.rq_job = rq_job
+        self.interval = interval
+        self.db_interval = db_interval
+        self.enabled = enabled
+        self.rate_limit: dict[str, Any] | None = None
+        self._last_publish = 0.0
+        self._last_db = time.monotonic()
+        self._last_cancel_check = 0.0
+        self._cancelled = False
+        self.writes = 0
+
+    def step(self) -> None:
+        now = time.monotonic()
+        if now - self._last_db >= self.db_interval:
+            self.save_row()
+        if self.enabled and now - self._last_publish >= self.interval:
+            self.publish()
+
+    def save_row(self, *extra_fields: str) -> None:
+        self.scan.heartbeat_at = timezone.now()
+        fields = ["current", *OUTCOME_COUNTERS.values(), "message", "heartbeat_at",
+                  "rate_limit_remaining", "rate_limit_reset_at", *extra_fields]
+        self.scan.save(update_fields=list(dict.fromkeys(fields)))
+        self._last_db = time.monotonic()
+
+    def publish(self) -> dict[str, Any]:
+        payload = progress_payload(self.scan, rate_limit=self.rate_limit)
+        publish(self.scan, payload, self.rq_job)
+        self._last_publish = time.monotonic()
+        self.writes += 1
+        return payload
+
+    def cancel_requested(self) -> bool:
+        """Checked between repositories; asks Redis at most twice a second."""
+        if self._cancelled:
+            return True
+        now = time.monotonic()
+        if now - self._last_cancel_check >= 0.5:
+            self._last_cancel_check = now
+            self._cancelled = bool(cache.get(cancel_key(self.scan.id)))
+        return self._cancelled

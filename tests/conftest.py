@@ -1,0 +1,198 @@
+"""Shared fixtures: users, API clients, the fake GitHub on loopback, and real RQ workers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from fakegithub import FakeGitHub, generate_catalog
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+# --- users and clients ---------------------------------------------------------------------------
+@pytest.fixture
+def owner(django_user_model):
+    return django_user_model.objects.create_user("owner", "owner@example.com", "owner-password-1")
+
+
+@pytest.fixture
+def other_user(django_user_model):
+    return django_user_model.objects.create_user("other", "other@example.com", "other-password-1")
+
+
+@pytest.fixture
+def staff_user(django_user_model):
+    return django_user_model.objects.create_user("staff", "staff@example.com", "staff-password-1", is_staff=True)
+
+
+def _client_for(user) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def api(owner) -> APIClient:
+    """An API client logged in as `owner`."""
+    return _client_for(owner)
+
+
+@pytest.fixture
+def other_api(other_user) -> APIClient:
+    return _client_for(other_user)
+
+
+@pytest.fixture
+def staff_api(staff_user) -> APIClient:
+    return _client_for(staff_user)
+
+
+@pytest.fixture
+def stranger_api() -> APIClient:
+    """Nobody logged in."""
+    return APIClient()
+
+
+# --- fake GitHub ------------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def demo_catalog() -> dict:
+    return generate_catalog(count=200, seed=7)
+
+
+@pytest.fixture(scope="session")
+def _fake_github_server(demo_catalog):
+    server = FakeGitHub(catalog=demo_catalog["repositories"], latency_ms=0, seed=3).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_github(_fake_github_server, demo_catalog, settings):
+    """The session's fake GitHub, reset to its catalog, and this process pointed at it."""
+    server = _fake_github_server
+    server.configure(latency_ms=0, latency_jitter_ms=0, error_rate=0.0, rate_limit=None, tokens=None,
+                     graphql_rate_limit=None, graphql_max_batch=None, fail_next=0, secondary_next=0,
+                     hang_next=0)
+    server.load_catalog(demo_catalog["repositories"], replace=True)
+    server.reset()
+    settings.GITHUB_API_URL = server.url
+    settings.GITHUB_GRAPHQL_URL = server.url + "/graphql"
+    settings.GITHUB_TOKENS = []
+    settings.GITHUB_RETRY_BACKOFF_MS = 10
+    settings.GITHUB_SECONDARY_BACKOFF_SECONDS = 1
+    settings.SCAN_MODE = "rest"
+    yield server
+
+
+# --- real RQ workers --------------------------------------------------------------------------------
+def _test_database_url() -> str:
+    from django.db import connection
+
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    user = db.get("USER") or ""
+    auth = f"{user}:{db['PASSWORD']}@" if db.get("PASSWORD") else (f"{user}@" if user else "")
+    return f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
+class Worker:
+    """A real `manage.py rqworker` process, in its own process group."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.log_path = log
+        self.log = open(log, "w")
+        self.process = subprocess.Popen(
+            [sys.executable, "manage.py", "rqworker", "default", "--worker-class", "rq.worker.SimpleWorker"],
+            cwd=BASE_DIR, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+
+    def kill(self) -> None:
+        """SIGKILL, as when a machine dies: no cleanup runs."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self.log.close()
+
+    def output(self) -> str:
+        return self.log_path.read_text()
+
+
+@pytest.fixture
+def start_worker(fake_github, tmp_path, transactional_db):
+    """Start real RQ worker processes pointed at the fake GitHub and the test database."""
+    workers: list[Worker] = []
+
+    def start(**extra_env: str) -> Worker:
+        env = os.environ.copy()
+        env.update({
+            "DATABASE_URL": _test_database_url(),
+            "REDIS_URL": settings.REDIS_URL,
+            "GITHUB_API_URL": fake_github.url,
+            "GITHUB_RETRY_BACKOFF_MS": "10",
+            "GITHUB_SECONDARY_BACKOFF_SECONDS": "1",
+            "SCAN_MODE": settings.SCAN_MODE,
+            "PYTHONUNBUFFERED": "1",
+        })
+        if settings.GITHUB_TOKENS:
+            env["GITHUB_TOKEN"] = ",".join(settings.GITHUB_TOKENS)
+        env.update(extra_env)
+        worker = Worker(env, tmp_path / f"worker-{len(workers)}.log")
+        workers.append(worker)
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop()
+    _empty_queue()
+
+
+@pytest.fixture
+def worker(start_worker) -> Worker:
+    return start_worker()
+
+
+def _empty_queue() -> None:
+    import django_rq
+
+    queue = django_rq.get_queue("default")
+    queue.empty()
+    for registry in (queue.started_job_registry, queue.failed_job_registry, queue.finished_job_registry):
+        for job_id in registry.get_job_ids():
+            registry.remove(job_id, delete_job=True)
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    yield
+    cache.clear()
+
+
+def wait_for(predicate, *, timeout: float = 30.0, interval: float = 0.05, message: str = "condition"):
+    """Poll until predicate() is truthy; returns its value. Fails the test after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"timed out after {timeout:.0f}s waiting for {message}")
