@@ -73,6 +73,7 @@ def demo_catalog() -> dict:
 @pytest.fixture(scope="session")
 def _fake_github_server(demo_catalog):
     server = FakeGitHub(catalog=demo_catalog["repositories"], latency_ms=0, seed=3).start()
+    server.initial_config = server.config()
     yield server
     server.stop()
 
@@ -81,9 +82,7 @@ def _fake_github_server(demo_catalog):
 def fake_github(_fake_github_server, demo_catalog, settings):
     """The session's fake GitHub, reset to its catalog, and this process pointed at it."""
     server = _fake_github_server
-    server.configure(latency_ms=0, latency_jitter_ms=0, error_rate=0.0, rate_limit=None, tokens=None,
-                     graphql_rate_limit=None, graphql_max_batch=None, fail_next=0, secondary_next=0,
-                     hang_next=0)
+    server.configure(**server.initial_config)  # every setting a test may have changed
     server.load_catalog(demo_catalog["repositories"], replace=True)
     server.reset()
     settings.GITHUB_API_URL = server.url

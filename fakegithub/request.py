@@ -1,0 +1,62 @@
+"""One incoming API request, and how GitHub reads its ``Authorization`` header."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from . import responses
+from .responses import Response
+from .state import FakeState
+
+
+@dataclass
+class ApiRequest:
+    """What an endpoint needs to know about a request."""
+
+    method: str
+    path: str
+    headers: Mapping[str, str]
+    body: bytes = b""
+    base_url: str = ""
+    in_flight: int = 1
+    token: str | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.token = token_from(self.headers.get("Authorization"))
+
+    @property
+    def bucket(self) -> str:
+        """Rate-limit key: the token, or '' for the shared unauthenticated bucket."""
+        return self.token or ""
+
+
+def token_from(authorization: str | None) -> str | None:
+    """``Bearer X`` and ``token X`` both carry token X; any other value is taken whole."""
+    if authorization is None:
+        return None
+    scheme, _, rest = authorization.strip().partition(" ")
+    if scheme.lower() in ("bearer", "token"):
+        return rest.strip()
+    return authorization.strip()
+
+
+def authenticate(state: FakeState, request: ApiRequest) -> Response | None:
+    """401 for an empty token, or one not in the configured list; ``None`` lets it through.
+
+    Without an Authorization header the request is unauthenticated, which REST allows.
+    """
+    if request.token is None:
+        return None
+    if not request.token or not state.token_known(request.token):
+        return responses.bad_credentials()
+    return None
+
+
+def secondary_check(state: FakeState, request: ApiRequest) -> Response | None:
+    """An injected (or concurrency) secondary rate limit; it spends no points."""
+    if not state.secondary_limited(request.in_flight):
+        return None
+    config = state.config
+    retry_after = None if config.secondary_no_retry_after else config.secondary_retry_after
+    return responses.secondary_limited(state.request_id(), retry_after, config.secondary_status)
