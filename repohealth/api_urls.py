@@ -9,7 +9,16 @@ from scans.api import BulkHealthCheckViewSet, ScanViewSet
 
 app_name = "api"
 
-router = DefaultRouter(trailing_slash="/?")
+class Router(DefaultRouter):
+    """Routes answer with and without a trailing slash (`/api/repositories/import` as the
+    contract spells it, and `/api/repositories/import/`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.trailing_slash = "/?"
+
+
+router = Router()
 router.register("scans", ScanViewSet, basename="scan")
 router.register("repositories", RepositoryViewSet, basename="repository")
 

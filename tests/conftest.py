@@ -137,11 +137,11 @@ class Worker:
 
 
 @pytest.fixture
-def start_worker(fake_github, tmp_path, transactional_db):
-    """Start real RQ worker processes pointed at the fake GitHub and the test database."""
-    workers: list[Worker] = []
+def app_env(fake_github, transactional_db):
+    """The environment of a child process (worker, manage.py) that shares this test's
+    database, Redis and fake GitHub."""
 
-    def start(**extra_env: str) -> Worker:
+    def build(**extra_env: str) -> dict[str, str]:
         env = os.environ.copy()
         env.update({
             "DATABASE_URL": _test_database_url(),
@@ -150,19 +150,30 @@ def start_worker(fake_github, tmp_path, transactional_db):
             "GITHUB_RETRY_BACKOFF_MS": "10",
             "GITHUB_SECONDARY_BACKOFF_SECONDS": "1",
             "SCAN_MODE": settings.SCAN_MODE,
+            "SCAN_CONCURRENCY": str(settings.SCAN_CONCURRENCY),
             "PYTHONUNBUFFERED": "1",
         })
         if settings.GITHUB_TOKENS:
             env["GITHUB_TOKEN"] = ",".join(settings.GITHUB_TOKENS)
         env.update(extra_env)
-        worker = Worker(env, tmp_path / f"worker-{len(workers)}.log")
+        return env
+
+    return build
+
+
+@pytest.fixture
+def start_worker(app_env, tmp_path):
+    """Start real RQ worker processes pointed at the fake GitHub and the test database."""
+    workers: list[Worker] = []
+
+    def start(**extra_env: str) -> Worker:
+        worker = Worker(app_env(**extra_env), tmp_path / f"worker-{len(workers)}.log")
         workers.append(worker)
         return worker
 
     yield start
     for worker in workers:
         worker.stop()
-    _empty_queue()
 
 
 @pytest.fixture
@@ -170,18 +181,9 @@ def worker(start_worker) -> Worker:
     return start_worker()
 
 
-def _empty_queue() -> None:
-    import django_rq
-
-    queue = django_rq.get_queue("default")
-    queue.empty()
-    for registry in (queue.started_job_registry, queue.failed_job_registry, queue.finished_job_registry):
-        for job_id in registry.get_job_ids():
-            registry.remove(job_id, delete_job=True)
-
-
 @pytest.fixture(autouse=True)
 def _clean_cache():
+    """Flush the test Redis database after each test: progress keys and RQ's queues alike."""
     yield
     cache.clear()
 

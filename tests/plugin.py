@@ -47,5 +47,8 @@ def _start_private_redis() -> None:
     atexit.register(stop)
 
 
+# Whitenoise warns about a missing STATIC_ROOT; `make run` collects static files there.
+(Path(__file__).resolve().parent.parent / "var" / "staticfiles").mkdir(parents=True, exist_ok=True)
+
 if not os.environ.get("REDIS_URL"):
     _start_private_redis()

@@ -1,0 +1,228 @@
+"""Integration: real RQ worker processes, a real Redis, fakegithub over HTTP, the API."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from repositories.models import Repository
+from scans.models import ScanJob, ScanResult
+from tests.conftest import BASE_DIR, wait_for
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+FINISHED = ("completed", "failed", "cancelled")
+
+
+def track(fake_github, count: int, *, offset: int = 0) -> list[Repository]:
+    names = [r["full_name"] for r in fake_github.repositories()[offset:offset + count] if not r.get("flaky")]
+    return Repository.objects.bulk_create([Repository(imported_name=n, full_name=n) for n in names])
+
+
+def start_scan(api, repos) -> str:
+    response = api.post("/api/bulk/health-check", {"repository_ids": [r.id for r in repos]}, format="json")
+    assert response.status_code == 202, response.content
+    return response.json()["job_id"]
+
+
+def progress(api, job_id) -> dict:
+    response = api.get(f"/api/bulk/health-check/{job_id}/progress")
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def poll_until_finished(api, job_id, *, timeout: float = 60) -> list[dict]:
+    seen = []
+
+    def finished():
+        seen.append(progress(api, job_id))
+        return seen[-1]["status"] in FINISHED
+
+    wait_for(finished, timeout=timeout, interval=0.03, message=f"scan {job_id} to finish")
+    return seen
+
+
+def test_a_poller_sees_progress_rise_monotonically_to_the_total(api, fake_github, worker):
+    fake_github.configure(latency_ms=15)
+    repos = track(fake_github, 120)
+    job_id = start_scan(api, repos)
+
+    seen = poll_until_finished(api, job_id)
+
+    currents = [p["current"] for p in seen]
+    assert currents == sorted(currents), "current never goes back"
+    assert len(set(currents)) >= 3, "the poller saw the scan advance, not just jump"
+    final = seen[-1]
+    assert final["status"] == "completed" and final["current"] == final["total"] == len(repos)
+    assert final["message"] == "Scan complete" and final["percent"] == 100
+    statuses = [p["status"] for p in seen]
+    assert statuses.index("completed") == len(statuses) - 1 and "running" in statuses
+    for payload in seen:
+        outcomes = sum(payload[k] for k in ("healthy", "stale", "archived", "moved", "not_found", "blocked",
+                                            "errors"))
+        assert outcomes == payload["current"]
+    assert ScanResult.objects.filter(scan_id=job_id).count() == len(repos)
+
+
+def test_job_meta_carries_the_progress_payload(api, fake_github, worker):
+    import django_rq
+    from rq.job import Job
+
+    repos = track(fake_github, 20)
+    job_id = start_scan(api, repos)
+    poll_until_finished(api, job_id)
+
+    job = Job.fetch(job_id, connection=django_rq.get_connection("default"))
+    assert job.meta["progress"]["status"] == "completed"
+    assert job.meta["progress"]["current"] == len(repos)
+
+
+def test_a_scan_cancelled_through_the_api_stops_and_keeps_its_results(api, fake_github, worker, settings):
+    fake_github.configure(latency_ms=40)
+    repos = track(fake_github, 150)
+    job_id = start_scan(api, repos)
+    wait_for(lambda: progress(api, job_id)["current"] >= 5, message="the scan to start")
+
+    response = api.post(f"/api/bulk/health-check/{job_id}/cancel")
+
+    assert response.status_code == 202
+    final = poll_until_finished(api, job_id)[-1]
+    assert final["status"] == "cancelled" and final["message"] == "Scan cancelled"
+    assert 5 <= final["current"] < len(repos)
+    assert ScanResult.objects.filter(scan_id=job_id).count() == final["current"]
+    again = api.post(f"/api/bulk/health-check/{job_id}/cancel")
+    assert again.status_code == 409 and "already ended" in again.json()["detail"]
+
+
+def test_two_scans_at_once_on_two_workers_keep_their_own_counts(api, fake_github, start_worker):
+    fake_github.configure(latency_ms=10)
+    start_worker()
+    start_worker()
+    repos = track(fake_github, 110)
+    assert len(repos) >= 100
+    first = start_scan(api, repos[:70])
+    second = start_scan(api, repos[30:])  # 40 repositories in both scans
+
+    one = poll_until_finished(api, first)[-1]
+    two = poll_until_finished(api, second)[-1]
+
+    assert (one["status"], one["current"], one["total"]) == ("completed", 70, 70)
+    expected = len(repos[30:])
+    assert (two["status"], two["current"], two["total"]) == ("completed", expected, expected)
+    shared = Repository.objects.filter(id__in=[r.id for r in repos[30:70]])
+    assert all(r.health != "unknown" and r.last_checked_at for r in shared)
+    assert ScanResult.objects.filter(scan_id=first).count() == 70
+    assert ScanResult.objects.filter(scan_id=second).count() == expected
+    # Both scans agree on each shared repository: nothing was corrupted by the overlap.
+    for repo in shared:
+        results = set(ScanResult.objects.filter(repository=repo).values_list("outcome", flat=True))
+        assert results == {repo.health}
+
+
+def test_a_worker_killed_mid_scan_is_reported_failed_and_the_scan_can_be_resumed(
+        api, fake_github, start_worker, settings):
+    fake_github.configure(latency_ms=40)
+    settings.SCAN_CONCURRENCY = 2
+    worker = start_worker()
+    repos = track(fake_github, 150)
+    job_id = start_scan(api, repos)
+    wait_for(lambda: ScanResult.objects.filter(scan_id=job_id).count() >= 10, message="results to be saved")
+
+    worker.kill()
+    settings.SCAN_HEARTBEAT_TIMEOUT = 3  # the 90 s default, shortened for the test
+
+    failed = wait_for(lambda: (p := progress(api, job_id))["status"] == "failed" and p, timeout=30,
+                      message="the scan to be reported failed")
+    assert "the worker stopped responding" in failed["error"]
+    saved = ScanResult.objects.filter(scan_id=job_id).count()
+    assert saved >= 10
+
+    response = api.post(f"/api/scans/{job_id}/resume")
+    assert response.status_code == 202, response.content
+    resumed_id = response.json()["job_id"]
+    start_worker()
+    final = poll_until_finished(api, resumed_id)[-1]
+    assert final["status"] == "completed" and final["total"] == len(repos) - saved
+    checked = set(ScanResult.objects.filter(scan_id__in=[job_id, resumed_id]).values_list("repository_id",
+                                                                                          flat=True))
+    assert checked == {r.id for r in repos}
+
+
+def runscan(app_env, *args: str, timeout: float = 120, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "manage.py", "runscan", *args], cwd=BASE_DIR, env=app_env(**env),
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def test_runscan_in_process_prints_a_summary_and_exits_0(app_env, fake_github):
+    repos = track(fake_github, 40)
+    ids = ",".join(str(r.id) for r in repos)
+
+    done = runscan(app_env, "--ids", ids)
+
+    assert done.returncode == 0, done.stderr
+    assert "completed" in done.stdout and "healthy" in done.stdout and f"{len(repos)} of {len(repos)}" in done.stdout
+
+
+def test_runscan_on_the_queue_follows_the_worker_and_prints_json(app_env, fake_github, worker):
+    repos = track(fake_github, 30)
+
+    done = runscan(app_env, "--all", "--enqueue", "--json")
+
+    assert done.returncode == 0, done.stderr
+    payload = json.loads(done.stdout)
+    assert payload["status"] == "completed" and payload["current"] == len(repos)
+    assert ScanJob.objects.get(id=payload["job_id"]).status == "completed"
+
+
+def test_runscan_exits_1_when_the_scan_fails(app_env, fake_github):
+    fake_github.configure(tokens="the-right-one")
+    track(fake_github, 5)
+
+    done = runscan(app_env, "--all", "--json", GITHUB_TOKEN="a-wrong-one", SCAN_MODE="rest")
+
+    assert done.returncode == 1
+    assert json.loads(done.stdout)["status"] == "failed"
+    assert "a-wrong-one" not in done.stdout + done.stderr
+
+
+def test_runscan_file_imports_then_scans(app_env, fake_github, tmp_path):
+    names = [r["full_name"] for r in fake_github.repositories()[:10] if not r.get("flaky")]
+    listing = tmp_path / "list.txt"
+    listing.write_text("# my list\n" + "\n".join(f"https://github.com/{n}" for n in names) + "\nnot a repo!\n")
+
+    done = runscan(app_env, "--file", str(listing), "--label", "mine", "--json")
+
+    assert done.returncode == 0, done.stderr
+    assert "line 12" in done.stderr and json.loads(done.stdout)["current"] == len(names)
+    assert Repository.objects.filter(labels__name="mine").count() == len(names)
+
+
+def test_ctrl_c_cancels_runscan_cleanly_with_exit_130(app_env, fake_github):
+    fake_github.configure(latency_ms=50)
+    track(fake_github, 150)
+    process = subprocess.Popen([sys.executable, "manage.py", "runscan", "--all", "--concurrency", "2"],
+                               cwd=BASE_DIR, env=app_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True)
+    wait_for(lambda: ScanResult.objects.exists(), message="runscan to start checking")
+
+    process.send_signal(signal.SIGINT)
+    output, _ = process.communicate(timeout=60)
+
+    assert process.returncode == 130, output
+    scan = ScanJob.objects.get()
+    assert scan.status == "cancelled" and scan.current < 150
+    assert ScanResult.objects.filter(scan=scan).count() == scan.current
+    assert "Cancelling" in output
+
+
+def test_queued_scans_wait_for_a_worker_and_run_when_one_starts(api, fake_github, start_worker):
+    repos = track(fake_github, 10)
+    job_id = start_scan(api, repos)
+    assert progress(api, job_id)["status"] == "queued"
+
+    start_worker()
+
+    assert poll_until_finished(api, job_id)[-1]["status"] == "completed"
