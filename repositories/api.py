@@ -10,6 +10,7 @@ from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -45,6 +46,17 @@ def filtered(params):
         archived=None if archived in (None, "") else archived.lower() in ("1", "true", "yes"),
         search=params.get("search") or None, ordering=params.get("ordering"),
     )
+
+
+class IgnoreFormatParameter(BaseContentNegotiation):
+    """`export?format=csv|json` names the file format, not a DRF renderer: errors render as JSON."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        renderer = renderers[0]
+        return renderer, renderer.media_type
 
 
 class RepositoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin,
@@ -96,7 +108,7 @@ class RepositoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
 
     @extend_schema(parameters=[*FILTER_PARAMETERS, OpenApiParameter("format", str, enum=["csv", "json"])],
                    responses={(200, "text/csv"): str, (200, "application/json"): str})
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], content_negotiation_class=IgnoreFormatParameter)
     def export(self, request):
         fmt = request.query_params.get("format", "csv")
         if fmt not in ("csv", "json"):

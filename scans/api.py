@@ -25,6 +25,7 @@ from scans.serializers import (
 
 NOT_FOUND = {"detail": "Job not found or expired"}
 MAX_NAMED_UNKNOWN = 20
+MAX_ID = 2**63 - 1
 
 
 class BadSelection(Exception):
@@ -51,8 +52,9 @@ def _selected_repositories(data) -> list[int]:
         ids = list(dict.fromkeys(ids))
         _check_limit(len(ids))
         known: set[int] = set()
-        for start in range(0, len(ids), 5000):
-            chunk = ids[start:start + 5000]
+        storable = [i for i in ids if 0 < i <= MAX_ID]  # others cannot name a row: unknown
+        for start in range(0, len(storable), 5000):
+            chunk = storable[start:start + 5000]
             known.update(Repository.objects.filter(id__in=chunk).values_list("id", flat=True))
         unknown = [i for i in ids if i not in known]
         if unknown:

@@ -19,6 +19,14 @@ from fakegithub import FakeGitHub, generate_catalog
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """A SQLite test database of this run's own, so two test runs never share one file."""
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3"):
+        database["TEST"]["NAME"] = str(Path(settings.VAR_DIR) / f"test-{os.getpid()}.sqlite3")
+
+
 # --- users and clients ---------------------------------------------------------------------------
 @pytest.fixture
 def owner(django_user_model):

@@ -1,0 +1,426 @@
+"""Parse an uploaded list of GitHub repositories: plain text, CSV, TSV, JSON or markdown.
+
+Pure Python (standard library only, no Django): the service layer calls `parse` and saves
+``result.entries``; nothing here touches the database.
+
+    result = parse(uploaded_bytes, filename="stars.csv")
+    result.format      # "text" | "csv" | "tsv" | "json" | "markdown"
+    result.entries     # [Entry(line, text, owner, name)], unique case-insensitively, file order
+    result.duplicates  # entries merged because they repeated inside the file
+    result.skipped     # markdown links to GitHub pages that are not repositories (/topics, gists...)
+    result.invalid     # [Invalid(line, text, reason)]
+
+`parse` raises only `ImportRefused` (whole file refused; nothing may be saved; ``.reason`` is
+"binary", "too_large", "too_many_entries", "encoding" or "format"). Everything else is reported
+per line in ``result.invalid``.
+
+Line numbers are 1-based physical lines of the file (CRLF, LF and CR all end a line; a CSV
+row with a multi-line quoted cell is reported at the line it starts on). For JSON, ``line`` is
+the 1-based index of the item in the list ("item N"), since JSON documents are often one line.
+``Invalid.text`` is cut to 300 characters.
+
+Format: ``format=`` wins, then the filename extension (.txt .csv .tsv .json .md .markdown),
+then the content (see `detect_format`). Encoding: UTF-8 with or without BOM, UTF-16/UTF-32 with
+BOM. Bytes that are not UTF-8 are decoded with U+FFFD replacements unless they look binary.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+from dataclasses import dataclass, field
+
+from .names import (
+    InvalidEntry, NotARepository, NotGitHub, is_valid_name, is_valid_owner, normalize,
+)
+
+__all__ = [
+    "FORMATS", "Entry", "ImportRefused", "Invalid", "InvalidEntry", "ParseResult",
+    "detect_format", "is_valid_name", "is_valid_owner", "normalize", "parse",
+]
+
+FORMATS = ("text", "csv", "tsv", "json", "markdown")
+EXTENSIONS = {".txt": "text", ".csv": "csv", ".tsv": "tsv", ".json": "json",
+              ".md": "markdown", ".markdown": "markdown"}
+CSV_COLUMNS = ("url", "repository", "repo", "full_name", "html_url")  # priority order
+JSON_KEYS = ("full_name", "html_url", "url")  # priority order
+JSON_LISTS = ("repositories", "items")
+TEXT_LIMIT = 300
+
+BINARY_MESSAGE = "This looks like a binary file, not a list of repositories"
+_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe\x00\x00", "utf-32-le"),
+         (b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+_MAGIC = (b"\x89PNG", b"PK\x03\x04", b"PK\x05\x06", b"\x1f\x8b", b"%PDF-", b"\x7fELF",
+          b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BZh91AY", b"7z\xbc\xaf", b"\xfd7zXZ")
+_CONTROL = bytes(b for b in range(32) if b not in (9, 10, 12, 13)) + b"\x7f"
+
+_TRAILING_COMMENT = re.compile(r"\s#")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# (character classes exclude the opening bracket so that no regex here can go quadratic)
+_MD_LINK = re.compile(r"\[[^\[\]\n]*\]\([^()\n]*\)|^ {0,3}\[[^\[\]\n]+\]:[ \t]*\S"
+                      r"|<https?://[^<>\s]+>", re.M)
+_MD_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+\S", re.M)
+# A URL in markdown/HTML (http(s), ssh, git, git+https schemes): stops at whitespace, quotes,
+# brackets, parentheses, `*`, `|`, backticks and non-ASCII characters; scheme-less
+# github.com/o/r and git@github.com:o/r are found too. The lookahead makes the scan fast.
+_MD_URL = re.compile(r"(?=[hgsw])(?:\b(?:https?|ssh|git(?:\+https?|\+ssh)?)://"
+                     r"|(?<![\w.@/:-])(?:www\.)?github\.com/|\bgit@github\.com:)"
+                     r"[A-Za-z0-9\-._~:/?#@!$&+,;=%]*", re.I)
+_URL_LIKE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://|www\.|git@|[^/\s]{1,253}\.[A-Za-z]{2,63}/")
+
+
+class ImportRefused(Exception):
+    """The whole file is refused and nothing may be saved. ``str(e)`` is a message for the user;
+    ``e.reason`` is "binary", "too_large", "too_many_entries", "encoding" or "format"."""
+
+    def __init__(self, message: str, reason: str):
+        super().__init__(message)
+        self.message = message
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Entry:
+    line: int   # physical line (JSON: item index)
+    text: str   # the reference as written in the file
+    owner: str  # case kept as written
+    name: str
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.owner}/{self.name}"
+
+
+@dataclass(frozen=True)
+class Invalid:
+    line: int   # physical line (JSON: item index)
+    text: str
+    reason: str
+
+    def as_dict(self) -> dict:
+        return {"line": self.line, "text": self.text, "reason": self.reason}
+
+
+@dataclass
+class ParseResult:
+    format: str
+    entries: list[Entry] = field(default_factory=list)
+    duplicates: int = 0
+    skipped: int = 0
+    invalid: list[Invalid] = field(default_factory=list)
+
+
+
+
+def _clean(text: str) -> str:
+    """No NUL characters in anything handed back (databases refuse them in text columns)."""
+    return text.replace("\x00", "\ufffd") if "\x00" in text else text
+
+
+def _clip(text: str) -> str:
+    return _clean(text if len(text) <= TEXT_LIMIT else text[: TEXT_LIMIT - 1] + "…")
+
+
+class _Collector:
+    """Counts candidates against the limit, normalises, merges duplicates, records problems."""
+
+    def __init__(self, fmt: str, max_entries: int, markdown: bool = False):
+        self.result = ParseResult(fmt)
+        self.seen: set[tuple[str, str]] = set()
+        self.count = 0
+        self.max_entries = max_entries
+        self.markdown = markdown
+
+    def _candidate(self) -> None:
+        self.count += 1
+        if self.count > self.max_entries:
+            raise ImportRefused(
+                f"Too many entries: the file has more than {self.max_entries:,} entries; "
+                f"the limit is {self.max_entries:,} per import.", "too_many_entries")
+
+    def reject(self, line: int, text: str, reason: str) -> None:
+        self._candidate()
+        self.result.invalid.append(Invalid(line, _clip(text), _clean(reason)))
+
+    def add(self, line: int, text: str) -> None:
+        self._candidate()
+        try:
+            owner, name = normalize(text)
+        except InvalidEntry as e:
+            if self.markdown and isinstance(e, NotGitHub):
+                self.count -= 1  # other hosts are not repositories and not errors in markdown
+            elif self.markdown and isinstance(e, NotARepository):
+                self.result.skipped += 1
+            else:
+                self.result.invalid.append(Invalid(line, _clip(text), _clean(e.reason)))
+            return
+        key = (owner.lower(), name.lower())
+        if key in self.seen:
+            self.result.duplicates += 1
+        else:
+            self.seen.add(key)
+            self.result.entries.append(Entry(line, _clean(text), owner, name))
+
+
+# ----------------------------------------------------------------------------- decoding
+
+def _size_of(data: bytes | str) -> int:
+    if isinstance(data, str):
+        return len(data.encode("utf-8", "surrogatepass"))
+    return len(data)
+
+
+def _looks_like_bomless_utf16(data: bytes) -> bool:
+    sample = data[:4096]
+    half = len(sample) // 2
+    if half < 2:
+        return False
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    return max(even, odd) >= 0.7 * half and min(even, odd) <= 0.1 * half
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith(_MAGIC):
+        raise ImportRefused(BINARY_MESSAGE, "binary")
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom):].decode(encoding, "replace")
+    if b"\x00" in data:
+        if _looks_like_bomless_utf16(data):
+            raise ImportRefused("This file looks like UTF-16 without a byte-order mark; "
+                                "save it as UTF-8 and try again", "encoding")
+        raise ImportRefused(BINARY_MESSAGE, "binary")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    sample = data[:65536]
+    if (len(sample) - len(sample.translate(None, _CONTROL))) * 20 > len(sample):  # >5% controls
+        raise ImportRefused(BINARY_MESSAGE, "binary")
+    return data.decode("utf-8", "replace")
+
+
+# ----------------------------------------------------------------------------- detection
+
+def _json_items(doc) -> list | None:
+    if isinstance(doc, list):
+        return doc
+    if isinstance(doc, dict):
+        for key in JSON_LISTS:
+            if isinstance(doc.get(key), list):
+                return doc[key]
+    return None
+
+
+def _header_format(line: str) -> str | None:
+    for delim, fmt in (("\t", "tsv"), (",", "csv")):
+        if delim in line:
+            cells = next(csv.reader([line], delimiter=delim), [])
+            if any(c.strip().lower() in CSV_COLUMNS for c in cells):
+                return fmt
+    return "csv" if line.strip().lower() in CSV_COLUMNS else None
+
+
+def _strip_comment(line: str) -> str:
+    m = _TRAILING_COMMENT.search(line) if "#" in line else None
+    return line[: m.start()].rstrip() if m else line
+
+
+def _is_entry_line(line: str) -> bool:
+    try:
+        normalize(_strip_comment(line))
+    except InvalidEntry:
+        return False
+    return True
+
+
+def detect_format(text: str) -> tuple[str, object]:
+    """Guess the format of decoded text; returns (format, parsed JSON document or None).
+
+    JSON if it parses as a list, or an object holding a "repositories"/"items" list; CSV/TSV if
+    the first line is a header naming a known column; markdown if it has markdown links or
+    autolinks, or headings over mostly non-entry lines; CSV/TSV if the first lines all have the
+    same number (>1) of tab- or comma-separated fields; text otherwise."""
+    stripped = text.strip()
+    if stripped[:1] in ("[", "{"):
+        try:
+            doc = json.loads(stripped)
+        except (ValueError, RecursionError):
+            doc = None
+        if _json_items(doc) is not None:
+            return "json", doc
+    head = text[:65536]
+    lines = [s for s in (raw.strip() for raw in head.split("\n")[:200]) if s]
+    if not lines:
+        return "text", None
+    fmt = _header_format(lines[0])
+    if fmt:
+        return fmt, None
+    if _MD_LINK.search(head):
+        return "markdown", None
+    body = [s for s in lines if s[0] != "#"]
+    if len(body) < len(lines) and _MD_HEADING.search(head):
+        # "# ..." is a comment in a text list, a heading in markdown: markdown if mostly prose
+        if 2 * sum(1 for s in body if " " in _strip_comment(s)) > len(body):
+            return "markdown", None
+    sample = body[:50]
+    if len(sample) >= 2:
+        for delim, fmt in (("\t", "tsv"), (",", "csv")):
+            if all(delim in s for s in sample):
+                try:
+                    widths = {len(row) for row in csv.reader(sample, delimiter=delim)}
+                except csv.Error:
+                    continue
+                if len(widths) == 1:
+                    return fmt, None
+    return "text", None
+
+
+# ----------------------------------------------------------------------------- formats
+
+def _parse_text(text: str, col: _Collector) -> None:
+    add = col.add
+    for number, raw in enumerate(text.split("\n"), 1):
+        s = raw.strip()
+        if not s or s[0] == "#":
+            continue
+        if "#" in s:
+            s = _strip_comment(s)
+        add(number, s)
+
+
+def _parse_csv(text: str, delimiter: str, col: _Collector) -> None:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    column = None
+    previous = 0  # reader.line_num after the previous row: the next row starts on previous + 1
+    while True:
+        line = previous + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            col.reject(line, "", f"unreadable {col.result.format.upper()} row: {e}")
+            if reader.line_num == previous:
+                return
+            previous = reader.line_num
+            continue
+        previous = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if column is None:
+            lowered = [cell.strip().lower() for cell in row]
+            column = next((lowered.index(c) for c in CSV_COLUMNS if c in lowered), None)
+            if column is not None:
+                continue  # header row
+            column = 0
+            first = row[0].strip()
+            if first and not _URL_LIKE.match(first) and not _is_entry_line(first):
+                continue  # a header without a known column name, e.g. "name,stars"
+        cell = row[column].strip() if column < len(row) else ""
+        if cell:
+            col.add(line, cell)
+
+
+def _json_snippet(item) -> str:
+    try:
+        return json.dumps(item, ensure_ascii=False)[:TEXT_LIMIT]
+    except (ValueError, TypeError, RecursionError):
+        return type(item).__name__
+
+
+_JSON_TYPES = {dict: "an object", list: "a list", str: "a string", bool: "true/false",
+               int: "a number", float: "a number", type(None): "null"}
+
+
+def _parse_json(doc, col: _Collector) -> None:
+    items = _json_items(doc)
+    if items is None:
+        raise ImportRefused("JSON must be a list of repositories, or an object with a "
+                            "'repositories' or 'items' list", "format")
+    for index, item in enumerate(items, 1):
+        if isinstance(item, str):
+            col.add(index, item)
+        elif isinstance(item, dict):
+            for key in JSON_KEYS:
+                value = item.get(key)
+                if isinstance(value, str) and value.strip():
+                    col.add(index, value)
+                    break
+            else:
+                present = [k for k in JSON_KEYS if k in item]
+                reason = (f"item {index}: '{present[0]}' is not a non-empty string" if present else
+                          f"item {index}: missing key 'full_name', 'html_url' or 'url'")
+                col.reject(index, _json_snippet(item), reason)
+        else:
+            kind = _JSON_TYPES.get(type(item), type(item).__name__)
+            col.reject(index, _json_snippet(item),
+                       f"item {index}: expected a string or an object, got {kind}")
+
+
+def _load_json(text: str):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ImportRefused(f"Invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}",
+                            "format") from None
+    except RecursionError:
+        raise ImportRefused("Invalid JSON: nested too deeply", "format") from None
+    except ValueError as e:
+        raise ImportRefused(f"Invalid JSON: {e}", "format") from None
+
+
+def _parse_markdown(text: str, col: _Collector) -> None:
+    add = col.add
+    for number, line in enumerate(text.split("\n"), 1):
+        if "github" not in line and "github" not in line.lower():
+            continue
+        for m in _MD_URL.finditer(line):
+            url = m.group().rstrip(".,;:!?")
+            if "github" in url.lower():
+                add(number, url)
+
+
+# ----------------------------------------------------------------------------- entry point
+
+def parse(data: bytes | str, *, format: str | None = None, filename: str | None = None,
+          max_bytes: int = 20_000_000, max_entries: int = 200_000) -> ParseResult:
+    """Parse an uploaded list of repositories. Raises only `ImportRefused`."""
+    fmt = None
+    if format is not None:
+        fmt = str(format).strip().lower()
+        if fmt not in FORMATS:
+            raise ImportRefused(f"Unknown format '{format}'; expected one of: "
+                                f"{', '.join(FORMATS)}", "format")
+    if isinstance(data, (bytearray, memoryview)):
+        data = bytes(data)
+    size = _size_of(data)
+    if size > max_bytes:
+        raise ImportRefused(f"The file is too large: {size / 1e6:.1f} MB ({size:,} bytes); "
+                            f"the limit is {max_bytes / 1e6:g} MB.", "too_large")
+    if isinstance(data, str):
+        text = _SURROGATE.sub("\ufffd", data)  # lone surrogates cannot be stored or encoded
+    else:
+        text = _decode(data)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if fmt is None and filename:
+        fmt = EXTENSIONS.get(os.path.splitext(str(filename))[1].lower())
+    doc = None
+    if fmt is None:
+        fmt, doc = detect_format(text)
+    col = _Collector(fmt, max_entries, markdown=fmt == "markdown")
+    if fmt == "text":
+        _parse_text(text, col)
+    elif fmt in ("csv", "tsv"):
+        _parse_csv(text, "," if fmt == "csv" else "\t", col)
+    elif fmt == "json":
+        _parse_json(doc if doc is not None else _load_json(text), col)
+    else:
+        _parse_markdown(text, col)
+    return col.result

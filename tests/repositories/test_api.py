@@ -1,0 +1,150 @@
+"""The repositories API: list, filters, detail, delete, accept-name, import, export, schema."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from repositories.models import Label, Repository
+from scans.models import ScanJob
+
+pytestmark = pytest.mark.django_db
+ITEM_KEYS = {"id", "full_name", "html_url", "health", "health_detail", "description", "stars", "forks",
+             "open_issues", "watchers", "language", "topics", "license", "default_branch", "archived", "fork",
+             "pushed_at", "previous_names", "last_checked_at"}
+
+
+@pytest.fixture
+def catalog():
+    now = timezone.now()
+    python = Label.objects.create(name="awesome-python")
+    rows = [
+        Repository(imported_name="psf/requests", full_name="psf/requests", language="Python", stars=50000,
+                   health="healthy", pushed_at=now - timedelta(days=2), description="HTTP for Humans"),
+        Repository(imported_name="old/tool", full_name="new/tool", language="Go", stars=10, health="moved",
+                   previous_names=["old/tool"], health_detail="transferred to new/tool"),
+        Repository(imported_name="acme/frozen", full_name="acme/frozen", language="Python", stars=300,
+                   health="archived", archived=True, description="=HYPERLINK(\"http://evil\")"),
+        Repository(imported_name="acme/gone", full_name="acme/gone", health="not_found", stars=0),
+    ]
+    repos = Repository.objects.bulk_create(rows)
+    repos[0].labels.add(python)
+    repos[2].labels.add(python)
+    return repos
+
+
+def names(response) -> list[str]:
+    return [item["full_name"] for item in response.json()["results"]]
+
+
+def test_the_list_is_paginated_with_every_documented_field(api, catalog):
+    body = api.get("/api/repositories/").json()
+    assert set(body) == {"count", "next", "previous", "results"} and body["count"] == 4
+    assert ITEM_KEYS <= set(body["results"][0])
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("health=archived", ["acme/frozen"]),
+    ("health=archived,not_found", ["acme/frozen", "acme/gone"]),
+    ("language=Python", ["acme/frozen", "psf/requests"]),
+    ("label=awesome-python", ["acme/frozen", "psf/requests"]),
+    ("archived=true", ["acme/frozen"]),
+    ("archived=false", ["acme/gone", "new/tool", "psf/requests"]),
+    ("search=humans", ["psf/requests"]),
+    ("ordering=-stars", ["psf/requests", "acme/frozen", "new/tool", "acme/gone"]),
+    ("ordering=full_name", ["acme/frozen", "acme/gone", "new/tool", "psf/requests"]),
+])
+def test_filters_and_ordering(api, catalog, query, expected):
+    assert names(api.get(f"/api/repositories/?{query}")) == expected
+
+
+def test_page_size_goes_up_to_1000(api):
+    Repository.objects.bulk_create([Repository(imported_name=f"o/r{i}", full_name=f"o/r{i}") for i in range(1005)])
+    assert len(api.get("/api/repositories/?page_size=5000").json()["results"]) == 1000
+    assert len(api.get("/api/repositories/?page_size=7").json()["results"]) == 7
+
+
+def test_detail_delete_and_accept_name(api, catalog):
+    moved = catalog[1]
+    assert api.get(f"/api/repositories/{moved.id}/").json()["previous_names"] == ["old/tool"]
+
+    accepted = api.post(f"/api/repositories/{moved.id}/accept-name")
+    assert accepted.status_code == 200 and accepted.json()["health"] != "moved"
+    assert Repository.objects.get(id=moved.id).imported_name == "new/tool"
+
+    assert api.delete(f"/api/repositories/{moved.id}/").status_code == 204
+    assert not Repository.objects.filter(id=moved.id).exists()
+    assert api.get(f"/api/repositories/{moved.id}/").status_code == 404
+
+
+def test_import_as_json_answers_201_with_the_report_and_starts_a_scan(api, catalog):
+    text = "psf/requests\nhttps://github.com/django/django\nhttps://gitlab.com/x/y\nDjango/Django\n"
+    response = api.post("/api/repositories/import", {"text": text, "label": "mine"}, format="json")
+
+    assert response.status_code == 201, response.content
+    report = response.json()
+    assert (report["created"], report["existing"], report["duplicates"]) == (1, 1, 1)
+    assert report["invalid"] == [{"line": 3, "text": "https://gitlab.com/x/y",
+                                  "reason": "not a GitHub URL (host gitlab.com)"}]
+    assert len(report["repository_ids"]) == 2 and report["job_id"]
+    assert report["progress_url"].endswith(f"/api/bulk/health-check/{report['job_id']}/progress")
+    assert ScanJob.objects.get(id=report["job_id"]).total == 2
+    assert set(Label.objects.get(name="mine").repositories.values_list("full_name", flat=True)) == {
+        "psf/requests", "django/django"}
+
+
+def test_import_as_a_multipart_file_without_a_scan(api):
+    upload = SimpleUploadedFile("list.csv", b"name,url,stars\nrequests,https://github.com/psf/requests,5\n")
+    response = api.post("/api/repositories/import", {"file": upload, "scan": "false"}, format="multipart")
+
+    assert response.status_code == 201, response.content
+    assert response.json()["format"] == "csv" and response.json()["created"] == 1
+    assert response.json()["job_id"] is None and not ScanJob.objects.exists()
+
+
+def test_an_import_refused_whole_answers_400_and_saves_nothing(api, settings):
+    settings.IMPORT_MAX_ENTRIES = 2
+    response = api.post("/api/repositories/import", {"text": "a/b\nc/d\ne/f\n"}, format="json")
+    assert response.status_code == 400 and "200,000" not in response.json()["detail"]
+    assert "2" in response.json()["detail"] and not Repository.objects.exists()
+
+    binary = SimpleUploadedFile("x.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    response = api.post("/api/repositories/import", {"file": binary}, format="multipart")
+    assert response.status_code == 400 and "binary" in response.json()["detail"]
+
+
+def test_an_import_without_a_list_answers_400(api):
+    response = api.post("/api/repositories/import", {"label": "x"}, format="json")
+    assert response.status_code == 400 and "file" in response.json()["detail"]
+
+
+def test_csv_export_streams_the_filtered_catalog_and_neutralises_formulas(api, catalog):
+    response = api.get("/api/repositories/export?format=csv&language=Python")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert [r["full_name"] for r in rows] == ["acme/frozen", "psf/requests"]
+    assert rows[0]["description"] == "'=HYPERLINK(\"http://evil\")"
+
+
+def test_json_export(api, catalog):
+    response = api.get("/api/repositories/export?format=json&health=moved")
+    items = json.loads(b"".join(response.streaming_content))
+    assert [i["full_name"] for i in items] == ["new/tool"] and items[0]["previous_names"] == ["old/tool"]
+    assert api.get("/api/repositories/export?format=xml").status_code == 400
+
+
+def test_the_schema_and_the_docs_are_served_without_a_cdn(api):
+    schema = api.get("/api/schema/?format=json")
+    assert schema.status_code == 200
+    paths = schema.json()["paths"]
+    assert "/api/bulk/health-check" in paths and "/api/bulk/health-check/{job_id}/progress" in paths
+    docs = api.get("/api/docs/")
+    assert docs.status_code == 200
+    html = docs.content.decode()
+    assert "cdn" not in html.lower() and "/static/drf_spectacular_sidecar/" in html
