@@ -74,9 +74,11 @@ def ensure_running() -> None:
 
 
 def serve(socket_path: Path) -> subprocess.Popen:
-    """Start the embedded Redis as a foreground child (for `make run`)."""
+    """Start the embedded Redis as a foreground child (for `make run`); its output is piped."""
     socket_path.parent.mkdir(parents=True, exist_ok=True)
-    return subprocess.Popen(server_args(socket_path, daemonize=False), stdout=sys.stdout, stderr=sys.stderr)
+    # Its own process group: a Ctrl-C reaches the supervisor, which stops Redis last.
+    return subprocess.Popen(server_args(socket_path, daemonize=False), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
 
 
 def shutdown(socket_path: Path) -> bool:

@@ -64,12 +64,12 @@ class Supervisor:
             return
         self.stopping = True
         say("setup", "stopping...")
-        for _prefix, process in reversed(self.children):
-            _signal_group(process, signal.SIGTERM)
-        deadline = time.monotonic() + 10
+        # One at a time, newest first: the web server and the worker finish with Redis still
+        # up; Redis goes last.
         for prefix, process in reversed(self.children):
+            _signal_group(process, signal.SIGTERM)
             try:
-                process.wait(max(0.1, deadline - time.monotonic()))
+                process.wait(10)
             except subprocess.TimeoutExpired:
                 say("setup", f"{prefix} did not stop in time; killing it")
                 _signal_group(process, signal.SIGKILL)
@@ -108,18 +108,21 @@ def ensure_admin(env: dict[str, str]) -> None:
     result = manage("shell", "-c", code, env=env)
     if result.returncode != 0:
         raise SystemExit(result.stderr)
-    if result.stdout.strip() == "True":
+    if result.stdout.strip().splitlines()[-1:] == ["True"]:  # shell may print a banner line first
         return
     password = secrets.token_urlsafe(12)
     create = (
         "from django.contrib.auth import get_user_model;"
-        f"get_user_model().objects.create_superuser('admin', 'admin@localhost', {password!r})"
+        "User = get_user_model();"
+        "name = 'admin' if not User.objects.filter(username='admin').exists() else 'repohealth-admin';"
+        f"User.objects.create_superuser(name, 'admin@localhost', {password!r});"
+        "print(name)"
     )
     result = manage("shell", "-c", create, env=env)
     if result.returncode != 0:
         raise SystemExit(result.stderr)
     say("setup", "created a local admin account (shown only this once):")
-    say("setup", "    username: admin")
+    say("setup", f"    username: {result.stdout.strip().splitlines()[-1]}")
     say("setup", f"    password: {password}")
 
 
@@ -158,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 process = serve(socket_path)
                 supervisor.children.append(("redis", process))
+                supervisor.pump("redis", process)
                 wait_until_up(socket_path)
                 say("redis", f"embedded redis-server ready on {socket_path}")
         else:

@@ -76,12 +76,26 @@ def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
 
 
 # --- Core -------------------------------------------------------------------------------------
+def _local_secret_key(path: Path) -> str:
+    """Without DJANGO_SECRET_KEY: a random key made once for this installation, kept in var/
+    (readable by its owner only), so sessions survive restarts and no key is ever hard-coded."""
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        import secrets
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(50)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key)
+        return key
+    except FileExistsError:  # pragma: no cover - another process made it first
+        return path.read_text().strip()
+
+
 DEBUG = env_bool("DJANGO_DEBUG", False)
-SECRET_KEY = env_str("DJANGO_SECRET_KEY")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off")
-    SECRET_KEY = "insecure-development-key-only-used-with-DJANGO_DEBUG-on"
+SECRET_KEY = env_str("DJANGO_SECRET_KEY") or _local_secret_key(VAR_DIR / "secret_key")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 PORT = env_int("PORT", 8000, minimum=1, maximum=65535)

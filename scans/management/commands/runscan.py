@@ -191,7 +191,8 @@ class Command(BaseCommand):
     def _summary(self, payload: dict) -> None:
         status = payload["status"]
         style = {"completed": "green", "failed": "red", "cancelled": "yellow"}.get(status, "white")
-        table = Table(title=f"Scan {payload['job_id']}: [{style}]{status}[/]", show_header=True)
+        self.console.print(f"Scan {payload['job_id']}: [bold {style}]{status}[/]")
+        table = Table(show_header=True)
         table.add_column("outcome")
         table.add_column("repositories", justify="right")
         for key in OUTCOME_COUNTERS.values():
