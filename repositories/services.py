@@ -110,11 +110,11 @@ def _insert_repositories(names: list[str]) -> None:
     varying = ("imported_name", "full_name", "html_url")
     now = timezone.now()
     constant = {}
-    for field in Repository._meta.concrete_fields:
-        if field.primary_key or field.name in varying:
+    for model_field in Repository._meta.concrete_fields:
+        if model_field.primary_key or model_field.name in varying:
             continue
-        value = now if field.name == "added_at" else field.get_default()
-        constant[field.column] = field.get_db_prep_save(value, connection)
+        value = now if model_field.name == "added_at" else model_field.get_default()
+        constant[model_field.column] = model_field.get_db_prep_save(value, connection)
     columns = [*varying, *constant]
     quote = connection.ops.quote_name
     sql = (f"INSERT INTO {quote(Repository._meta.db_table)} ({', '.join(quote(c) for c in columns)}) "

@@ -8,7 +8,7 @@ batch in one request. Both yield `FetchResult`s as they complete.
 from __future__ import annotations
 
 import time
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Iterator, Protocol
 
@@ -114,6 +114,35 @@ def result_from_rest(ref: RepoRef, answer) -> FetchResult:
 IDLE_SECONDS = 1.0
 
 
+def drain(pending: set[Future]) -> Iterator[FetchResult | None]:
+    """Yield the results of futures that each return a list of FetchResults, as they complete,
+    and None about once a second while none completes (see Fetcher.fetch).
+
+    The first exception (a 401, a cancel) stops what has not started; what is running is left
+    to finish, so no request outlives the scan, and then the exception propagates.
+    """
+    failure: BaseException | None = None
+    try:
+        while pending:
+            done, pending = wait(pending, timeout=IDLE_SECONDS, return_when=FIRST_COMPLETED)
+            if not done:
+                yield None
+            for future in done:
+                if future.cancelled():
+                    continue
+                if future.exception() is not None:
+                    failure = failure or future.exception()
+                    for other in pending:
+                        other.cancel()
+                elif failure is None:
+                    yield from future.result()
+    finally:
+        for future in pending:
+            future.cancel()
+    if failure is not None:
+        raise failure
+
+
 class RestFetcher:
     """One GET /repos/{owner}/{repo} per repository, `concurrency` at a time."""
 
@@ -136,30 +165,4 @@ class RestFetcher:
         return result_from_rest(ref, answer)
 
     def fetch(self, batch: list[RepoRef]) -> Iterator[FetchResult | None]:
-        """See Fetcher.fetch. GitHubError (401, cancel) propagates once the requests already
-        sent have finished, so nothing is left running."""
-        pending = {self._pool.submit(self.fetch_one, ref) for ref in batch}
-        failure: BaseException | None = None
-        try:
-            while pending:
-                done, pending = wait(pending, timeout=IDLE_SECONDS, return_when=FIRST_COMPLETED)
-                if not done:
-                    yield None
-                for future in done:
-                    if future.cancelled():
-                        continue
-                    exc = future.exception()
-                    if exc is not None:
-                        if failure is None:
-                            failure = exc
-                        continue
-                    if failure is None:
-                        yield future.result()
-                if failure is not None:
-                    for future in pending:
-                        future.cancel()
-        finally:
-            for future in pending:
-                future.cancel()
-        if failure is not None:
-            raise failure
+        return drain({self._pool.submit(lambda ref=ref: [self.fetch_one(ref)]) for ref in batch})

@@ -11,10 +11,10 @@ GraphQL gives no ETag, so a GraphQL rescan cannot be conditional (see README).
 from __future__ import annotations
 
 import json
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Iterator
 
-from scans.fetchers import IDLE_SECONDS, FetchResult, Kind, RepoRef
+from scans.fetchers import FetchResult, Kind, RepoRef, drain
 from scans.github import GitHubClient, TransientFailure, parse_time
 
 FRAGMENT = """fragment F on Repository {
@@ -102,17 +102,7 @@ class GraphQLFetcher:
 
     def fetch(self, batch: list[RepoRef]) -> Iterator[FetchResult | None]:
         queries = [batch[i:i + self.query_size] for i in range(0, len(batch), self.query_size)]
-        pending = {self._pool.submit(self.fetch_query, refs) for refs in queries}
-        try:
-            while pending:
-                done, pending = wait(pending, timeout=IDLE_SECONDS, return_when=FIRST_COMPLETED)
-                if not done:
-                    yield None
-                for future in done:
-                    yield from future.result()  # a GitHubError (401, cancel) propagates
-        finally:
-            for future in pending:
-                future.cancel()
+        return drain({self._pool.submit(self.fetch_query, refs) for refs in queries})
 
     def fetch_query(self, refs: list[RepoRef]) -> list[FetchResult]:
         """One request for these repositories; a batch GitHub times out on (502/504) is split
