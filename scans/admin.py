@@ -20,6 +20,10 @@ class ScanJobAdmin(admin.ModelAdmin):
     exclude = ["repository_ids"]
     actions = ["cancel_scans", "resume_scans"]
 
+    def changelist_view(self, request, extra_context=None):
+        services.scan_reap_stale()  # a scan whose worker died shows as failed here too
+        return super().changelist_view(request, extra_context)
+
     @admin.display(description="progress")
     def percent_done(self, obj):
         return f"{obj.percent}% ({obj.current}/{obj.total})"
@@ -50,7 +54,7 @@ class ScanJobAdmin(admin.ModelAdmin):
 
     @admin.display(description="queues")
     def rq_dashboard(self, obj):
-        return format_html('<a href="{}">Django-RQ queue dashboard</a>', reverse("rq_home"))
+        return format_html('<a href="{}">Django-RQ queue dashboard</a>', reverse("admin:django_rq_home"))
 
     @admin.action(description="Cancel selected scans")
     def cancel_scans(self, request, queryset):

@@ -1,0 +1,75 @@
+"""Django admin for scans and repositories: lists, a scan's page, actions."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from repositories.models import Repository
+from scans import services
+from scans.models import ScanJob, ScanResult
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client_with_scan(admin_client, admin_user):
+    repos = Repository.objects.bulk_create([Repository(imported_name=f"a/r{i}", full_name=f"a/r{i}")
+                                            for i in range(3)])
+    scan = services.scan_start(repositories=[r.id for r in repos], requested_by=admin_user, enqueue=False)
+    ScanResult.objects.create(scan=scan, repository=repos[0], full_name="a/r0", outcome="not_found",
+                              http_status=404)
+    return admin_client, scan, repos
+
+
+def test_the_scan_list_shows_progress_counts_and_heartbeat(admin_client_with_scan):
+    client, scan, _ = admin_client_with_scan
+    ScanJob.objects.filter(id=scan.id).update(status="running", current=1, not_found=1,
+                                             heartbeat_at=timezone.now() - timedelta(seconds=5))
+    page = client.get("/admin/scans/scanjob/").content.decode()
+    assert "33% (1/3)" in page and "not_found 1" in page and "5 s" in page
+    assert client.get("/admin/scans/scanjob/?status__exact=running").status_code == 200
+
+
+def test_the_scan_list_reaps_a_scan_whose_worker_died(admin_client_with_scan):
+    client, scan, _ = admin_client_with_scan
+    ScanJob.objects.filter(id=scan.id).update(status="running", heartbeat_at=timezone.now() - timedelta(hours=1))
+    client.get("/admin/scans/scanjob/")
+    assert ScanJob.objects.get(id=scan.id).status == "failed"
+
+
+def test_a_scan_page_shows_its_payload_results_and_the_queue_dashboard(admin_client_with_scan):
+    client, scan, _ = admin_client_with_scan
+    page = client.get(f"/admin/scans/scanjob/{scan.id}/change/").content.decode()
+    assert "&quot;status&quot;: &quot;queued&quot;" in page
+    assert f"/admin/scans/scanresult/?scan__id__exact={scan.id}" in page
+    assert "/admin/django_rq/dashboard/" in page
+    results = client.get(f"/admin/scans/scanresult/?scan__id__exact={scan.id}&outcome__exact=not_found")
+    assert "a/r0" in results.content.decode()
+    assert client.get("/admin/django_rq/dashboard/").status_code == 200
+
+
+def test_the_cancel_and_resume_actions(admin_client_with_scan):
+    client, scan, _ = admin_client_with_scan
+    client.post("/admin/scans/scanjob/", {"action": "cancel_scans", "_selected_action": [str(scan.id)]})
+    assert ScanJob.objects.get(id=scan.id).status == "cancelled"
+
+    client.post("/admin/scans/scanjob/", {"action": "resume_scans", "_selected_action": [str(scan.id)]})
+    resumed = ScanJob.objects.get(resumed_from=scan)
+    assert resumed.total == 2
+
+
+def test_the_repository_actions_scan_and_accept_new_names(admin_client_with_scan):
+    client, _, repos = admin_client_with_scan
+    Repository.objects.filter(id=repos[1].id).update(full_name="b/moved", health="moved")
+    client.post("/admin/repositories/repository/", {"action": "scan_selected",
+                                                    "_selected_action": [str(r.id) for r in repos]})
+    assert ScanJob.objects.filter(total=3).count() == 2
+
+    client.post("/admin/repositories/repository/", {"action": "accept_new_name",
+                                                    "_selected_action": [str(repos[1].id)]})
+    moved = Repository.objects.get(id=repos[1].id)
+    assert moved.imported_name == "b/moved" and moved.health != "moved"
+    assert client.get(f"/admin/repositories/repository/{repos[1].id}/change/").status_code == 200
