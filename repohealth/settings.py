@@ -173,7 +173,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6's default, today
 
 # --- Redis: cache and queues --------------------------------------------------------------------
 EMBEDDED_REDIS_SOCKET = VAR_DIR / "redis" / "redis.sock"

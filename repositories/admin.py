@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.db import models
 from django.utils.html import format_html
 
 from repositories.models import Label, Repository
@@ -21,6 +22,7 @@ class RepositoryAdmin(admin.ModelAdmin):
     filter_horizontal = ["labels"]
     actions = ["scan_selected", "accept_new_name"]
     show_full_result_count = False  # fast lists at 100,000 rows
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     @admin.display(description="GitHub")
     def github_link(self, obj):
