@@ -38,7 +38,9 @@ def repository_list(*, health=None, language=None, label=None, archived: bool | 
     if languages := _as_list(language):
         qs = qs.filter(language__in=languages)
     if labels := _as_list(label):
-        qs = qs.filter(labels__name__in=labels).distinct()
+        # A subquery, not a join: no DISTINCT over the whole catalog for a labelled page.
+        labelled = Repository.labels.through.objects.filter(label__name__in=labels).values("repository_id")
+        qs = qs.filter(id__in=labelled)
     if archived is not None:
         qs = qs.filter(archived=archived)
     if search:
@@ -63,3 +65,13 @@ def language_choices() -> list[str]:
     return list(
         Repository.objects.exclude(language="").values_list("language", flat=True).distinct().order_by("language")
     )
+
+
+def repository_get(pk) -> Repository | None:
+    return Repository.objects.prefetch_related("labels").filter(pk=pk).first()
+
+
+def label_choices() -> list[str]:
+    from repositories.models import Label
+
+    return list(Label.objects.order_by("name").values_list("name", flat=True))

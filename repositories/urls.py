@@ -1,4 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from repositories import views
 
 app_name = "repositories"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.repository_list, name="list"),
+    path("import/", views.repository_import, name="import"),
+    path("repositories/<int:pk>/", views.repository_detail, name="detail"),
+    path("repositories/<int:pk>/accept-name", views.repository_accept_name, name="accept_name"),
+    path("repositories/<int:pk>/scan", views.repository_scan, name="scan"),
+]

@@ -343,10 +343,10 @@ class GitHubClient:
     def _backoff(self, attempt: int) -> None:
         delay = min(30.0, self.backoff * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)
         deadline = time.monotonic() + delay
-        while time.monotonic() < deadline:
+        while (remaining := deadline - time.monotonic()) > 0:  # read the clock once a turn
             if self.should_stop():
                 raise Cancelled()
-            self._sleep(min(0.2, deadline - time.monotonic()))
+            self._sleep(min(0.2, remaining))
 
 
 def _alias_count(payload: Any) -> int:

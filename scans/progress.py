@@ -57,6 +57,8 @@ def progress_payload(scan: ScanJob, *, rate_limit: dict[str, Any] | None = None,
         "eta_seconds": eta_seconds(scan, now),
         "mode": str(scan.mode),
         "requested_by_id": scan.requested_by_id,
+        "cancel_requested": bool(scan.cancel_requested) and scan.status in (ScanJob.Status.QUEUED,
+                                                                            ScanJob.Status.RUNNING),
         "rate_limit": rate_limit
         or {
             "remaining": scan.rate_limit_remaining,
@@ -112,6 +114,7 @@ class ProgressReporter:
         self._last_db = time.monotonic()
 
     def publish(self) -> dict[str, Any]:
+        self._read_cancel_flag()  # so the payload says "cancelling" from the moment it was asked
         payload = progress_payload(self.scan, rate_limit=self.rate_limit)
         publish(self.scan, payload, self.rq_job)
         self._last_publish = time.monotonic()
@@ -124,6 +127,11 @@ class ProgressReporter:
             return True
         now = time.monotonic()
         if now - self._last_cancel_check >= 0.5:
-            self._last_cancel_check = now
-            self._cancelled = bool(cache.get(cancel_key(self.scan.id)))
+            self._read_cancel_flag()
         return self._cancelled
+
+    def _read_cancel_flag(self) -> None:
+        if not self._cancelled:
+            self._last_cancel_check = time.monotonic()
+            self._cancelled = bool(cache.get(cancel_key(self.scan.id)))
+        self.scan.cancel_requested = self._cancelled

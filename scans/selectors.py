@@ -71,3 +71,11 @@ def running_scans_for(user) -> QuerySet[ScanJob]:
     return scans_visible_to(user).filter(
         status__in=[ScanJob.Status.QUEUED, ScanJob.Status.RUNNING], requested_by_id=user.id
     )
+
+
+def scan_failed_repository_ids(scan: ScanJob) -> list[int]:
+    """The repositories a scan could not check (outcome `error`), for "Rescan failed"."""
+    from repositories.models import Repository
+
+    return list(scan.results.filter(outcome=Repository.Health.ERROR).exclude(repository=None)
+                .values_list("repository_id", flat=True).distinct())

@@ -270,6 +270,7 @@ def scan_cancel(*, scan: ScanJob) -> ScanJob:
     cache.set(cancel_key(scan.id), 1, timeout=settings.SCAN_PROGRESS_TTL)
     ScanJob.objects.filter(id=scan.id).update(cancel_requested=True)
     scan.cancel_requested = True
+    publish(scan, progress_payload(scan))  # pollers see "cancelling" at once; the worker agrees
     if scan.status == ScanJob.Status.QUEUED:
         _remove_from_queue(scan)
         updated = ScanJob.objects.filter(id=scan.id, status=ScanJob.Status.QUEUED).update(

@@ -97,6 +97,7 @@ def finish_summary(payload: dict) -> str:
 def panel_context(payload: dict, *, cancelling: bool = False, notice: str = "") -> dict:
     """What the panel template shows, derived from the progress payload alone."""
     status = Status(payload["status"])
+    cancelling = cancelling or bool(payload.get("cancel_requested"))
     live = status in (Status.QUEUED, Status.RUNNING)
     message = payload.get("message") or ""
     rate_limit = payload.get("rate_limit") or {}
@@ -237,7 +238,7 @@ def scan_list(request):
     """Scan history: the user's own scans (every scan for staff)."""
     page = Paginator(selectors.scans_visible_to(request.user).defer("repository_ids"), SCANS_PER_PAGE
                      ).get_page(request.GET.get("page"))
-    context = {"page_obj": page, "show_who": request.user.is_staff}
+    context = {"page_obj": page}
     if request.htmx:
         return render(request, "scans/_history.html", context)
     context["panels"] = panels_for(request.user)
@@ -288,7 +289,7 @@ def scan_resume(request, job_id):
 def scan_rescan_failed(request, job_id):
     """A new scan of the repositories this scan could not check (outcome `error`)."""
     scan = _scan_or_404(request.user, job_id)
-    ids = failed_repository_ids(scan)
+    ids = selectors.scan_failed_repository_ids(scan)
     if not ids:
         messages.error(request, "No repository of this scan ended in an error: there is nothing to rescan.")
         return redirect(scan_url(scan))
@@ -299,12 +300,6 @@ def scan_rescan_failed(request, job_id):
         return redirect(scan_url(scan))
     _started(request, new)
     return redirect(scan_url(new))
-
-
-def failed_repository_ids(scan: ScanJob) -> list[int]:
-    """The repositories a scan could not check. (A selector would be the better home for this.)"""
-    return list(scan.results.filter(outcome=Health.ERROR).exclude(repository=None)
-                .values_list("repository_id", flat=True).distinct())
 
 
 def scan_url(scan: ScanJob) -> str:

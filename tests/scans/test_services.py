@@ -268,6 +268,18 @@ def test_cancelling_a_running_scan_stops_it_between_repositories_and_keeps_resul
         services.scan_cancel(scan=finished)
 
 
+def test_the_payload_says_a_running_scan_is_being_cancelled(fake_github):
+    repos = track("acme/a")
+    scan = services.scan_start(repositories=[r.id for r in repos], enqueue=False)
+    ScanJob.objects.filter(id=scan.id).update(status="running")
+    assert cache.get(progress_key(scan.id))["cancel_requested"] is False
+
+    services.scan_cancel(scan=scan)
+
+    payload = cache.get(progress_key(scan.id))
+    assert payload["status"] == "running" and payload["cancel_requested"] is True
+
+
 def test_resume_scans_only_what_a_cancelled_scan_did_not_reach(fake_github):
     repos = track(*[r["full_name"] for r in fake_github.repositories()[:6]])
     scan = services.scan_start(repositories=[r.id for r in repos], enqueue=False)

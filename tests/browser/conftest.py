@@ -1,0 +1,76 @@
+"""Chromium for the browser tests, driven by Playwright.
+
+Without Chromium (at /usr/bin/chromium, or CHROMIUM_PATH) the browser tests are skipped with
+the reason; when CI=true a missing browser fails them instead: CI must run them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+SCREENSHOTS = BASE_DIR / "test-artifacts" / "screenshots"
+DEFAULT_CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-quic",
+]
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+def _unavailable(reason: str):
+    if os.environ.get("CI", "").strip().lower() == "true":
+        pytest.fail(f"{reason}. CI=true makes the browser tests mandatory: install Chromium or set CHROMIUM_PATH.",
+                    pytrace=False)
+    pytest.skip(f"{reason}; the browser tests need it (set CHROMIUM_PATH, or CI=true to make this a failure)")
+
+
+@pytest.fixture(scope="session")
+def chromium_executable() -> str:
+    path = os.environ.get("CHROMIUM_PATH") or DEFAULT_CHROMIUM
+    resolved = shutil.which(path) if not os.path.isabs(path) else path
+    if not resolved or not os.path.isfile(resolved) or not os.access(resolved, os.X_OK):
+        _unavailable(f"Chromium was not found at {path}")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        _unavailable("The playwright package is not installed")
+    return resolved
+
+
+@pytest.fixture
+def browser(chromium_executable):
+    """A fresh Chromium for each test. Playwright's sync API runs an asyncio loop in this thread,
+    which Django's ORM would refuse to run next to; the test's own ORM calls are synchronous
+    and safe, so the check is switched off only while the browser is up."""
+    from django.db import connections
+    from playwright.sync_api import sync_playwright
+
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=chromium_executable, args=CHROMIUM_ARGS)
+            try:
+                yield chromium
+            finally:
+                chromium.close()
+                # Database connections opened while Playwright's loop ran are kept apart from
+                # the test's own; close them, or PostgreSQL refuses to drop the test database.
+                connections.close_all()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def screenshots() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
