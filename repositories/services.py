@@ -6,11 +6,12 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.db.models.functions import Lower
 
 from repositories import importers
+from repositories.bulk import insert_ignoring_conflicts
 from repositories.importers import ImportRefused
 from repositories.models import Label, Repository
 
@@ -99,41 +100,15 @@ def repositories_import(*, source: bytes | str, label: str | None = None, reques
 
 
 def _insert_repositories(names: list[str]) -> None:
-    """INSERT new catalog rows in one executemany, skipping names that appeared meanwhile.
-
-    The ORM's bulk_create prepares every field of every row (28 x 100,000 values) and SQLite
-    caps it at 999 parameters a statement; an import of 100,000 lines spent most of its time
-    there. Here the constant columns are prepared once.
-    """
-    if not names:
-        return
-    varying = ("imported_name", "full_name", "html_url")
-    now = timezone.now()
-    constant = {}
-    for model_field in Repository._meta.concrete_fields:
-        if model_field.primary_key or model_field.name in varying:
-            continue
-        value = now if model_field.name == "added_at" else model_field.get_default()
-        constant[model_field.column] = model_field.get_db_prep_save(value, connection)
-    columns = [*varying, *constant]
-    quote = connection.ops.quote_name
-    sql = (f"INSERT INTO {quote(Repository._meta.db_table)} ({', '.join(quote(c) for c in columns)}) "
-           f"VALUES ({', '.join(['%s'] * len(columns))}) ON CONFLICT DO NOTHING")
-    rest = tuple(constant.values())
-    rows = [(name, name, f"https://github.com/{name}", *rest) for name in names]
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), 10_000):
-            cursor.executemany(sql, rows[start:start + 10_000])
+    """New catalog rows; a name that appeared meanwhile (another import) is skipped."""
+    insert_ignoring_conflicts(Repository, ("imported_name", "full_name", "html_url"),
+                              ((name, name, f"https://github.com/{name}") for name in names))
 
 
 def _attach_label(name: str, repository_ids: Iterable[int]) -> None:
     label, _ = Label.objects.get_or_create(name=name)
-    through = Repository.labels.through._meta
-    quote = connection.ops.quote_name
-    sql = (f"INSERT INTO {quote(through.db_table)} ({quote('repository_id')}, {quote('label_id')}) "
-           "VALUES (%s, %s) ON CONFLICT DO NOTHING")
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, [(pk, label.id) for pk in repository_ids])
+    insert_ignoring_conflicts(Repository.labels.through, ("repository_id", "label_id"),
+                              ((pk, label.id) for pk in repository_ids))
 
 
 def repository_accept_name(*, repository: Repository) -> Repository:

@@ -149,7 +149,7 @@ class RestFetcher:
     def __init__(self, client: GitHubClient, *, concurrency: int) -> None:
         self.client = client
         self.concurrency = concurrency
-        self.batch_size = max(concurrency * 4, 50)
+        self.batch_size = max(concurrency * 25, 200)  # big enough that stragglers rarely idle the pool
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="github")
 
     def close(self) -> None:

@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from repositories.bulk import update_fields
 from repositories.models import Repository
 from scans.fetchers import Fetcher, FetchResult, Kind, RepoRef, RestFetcher
 from scans.github import BadCredentials, Cancelled, GitHubClient
@@ -132,8 +133,12 @@ class _ScanRun:
         self.dirty: dict[int, Repository] = {}
         self.rows: list[ScanResult] = []
         self.last_flush = time.monotonic()
+        self.wait_message, self.wait_until = "", 0.0
 
     def on_wait(self, message: str, until: float | None) -> None:
+        """Called by a request thread that must wait for a rate limit's reset: the message
+        says so until then, whatever else completes meanwhile."""
+        self.wait_message, self.wait_until = message, until or 0.0
         self.scan.message = message
         self.reporter.rate_limit = self.client_pool_snapshot()
         self.reporter.publish()
@@ -152,7 +157,8 @@ class _ScanRun:
         counter = OUTCOME_COUNTERS[outcome]
         setattr(self.scan, counter, getattr(self.scan, counter) + 1)
         self.scan.current += 1
-        self.scan.message = f"Checking {repo.full_name}..."
+        waiting = time.time() < self.wait_until
+        self.scan.message = self.wait_message if waiting else f"Checking {repo.full_name}..."
         self.dirty[repo.id] = repo
         self.rows.append(ScanResult(
             scan=self.scan, repository=repo, full_name=result.ref.full_name, outcome=outcome,
@@ -166,7 +172,7 @@ class _ScanRun:
             repos = list(self.dirty.values())
             try:
                 with transaction.atomic():
-                    Repository.objects.bulk_update(repos, SCANNED_FIELDS, batch_size=500)
+                    update_fields(repos, SCANNED_FIELDS)
             except IntegrityError:
                 # A rename raced with another scan or an import: save one by one, keeping the
                 # old name where the new one is now taken.

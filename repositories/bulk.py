@@ -1,0 +1,57 @@
+"""Bulk writes in one `executemany` each, for the two hot paths: an import inserting up to
+200,000 repositories and a scan updating thousands a second.
+
+The ORM's bulk_create and bulk_update prepare and compile every field of every row (bulk_update
+as a CASE per field), and SQLite caps a statement at 999 parameters: measured, a 100,000-line
+import spent 20 of its 25 s there and a scan spent 20 of every 25 s in bulk_update.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from django.db import connection
+from django.db.models import Model
+from django.utils import timezone
+
+BATCH = 10_000
+
+
+def _quote(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def insert_ignoring_conflicts(model: type[Model], columns: Sequence[str], rows: Iterable[tuple]) -> None:
+    """INSERT rows giving `columns`; every other column gets its field's default (auto_now_add
+    fields: now). Rows that hit a unique constraint are skipped (ON CONFLICT DO NOTHING)."""
+    now = timezone.now()
+    constant = {}
+    for field in model._meta.concrete_fields:
+        if field.primary_key or field.column in columns:
+            continue
+        value = now if getattr(field, "auto_now_add", False) else field.get_default()
+        constant[field.column] = field.get_db_prep_save(value, connection)
+    names = [*columns, *constant]
+    sql = (f"INSERT INTO {_quote(model._meta.db_table)} ({', '.join(_quote(c) for c in names)}) "
+           f"VALUES ({', '.join(['%s'] * len(names))}) ON CONFLICT DO NOTHING")
+    rest = tuple(constant.values())
+    _executemany(sql, [(*row, *rest) for row in rows])
+
+
+def update_fields(objects: Sequence[Model], field_names: Sequence[str]) -> None:
+    """UPDATE these fields of these objects (all of one model) by primary key."""
+    if not objects:
+        return
+    meta = objects[0]._meta
+    fields = [meta.get_field(name) for name in field_names]
+    assignments = ", ".join(f"{_quote(f.column)} = %s" for f in fields)
+    sql = f"UPDATE {_quote(meta.db_table)} SET {assignments} WHERE {_quote(meta.pk.column)} = %s"
+    _executemany(sql, [
+        (*(f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields), obj.pk) for obj in objects
+    ])
+
+
+def _executemany(sql: str, params: list[tuple]) -> None:
+    with connection.cursor() as cursor:
+        for start in range(0, len(params), BATCH):
+            cursor.executemany(sql, params[start:start + BATCH])
