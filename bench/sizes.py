@@ -18,7 +18,7 @@ class Sizes:
     start_ids: tuple[int, ...] = (10, 1_000, 100_000)  # row 4
     rss_repos: int = 100_000          # row 6
     overhead_repos: int = 20_000      # row 7
-    overhead_rounds: int = 1          # row 7: on/off pairs (best of each); more cost ~3 min a pair
+    overhead_rounds: int = 3          # row 7: on/off pairs (best of each)
 
     def as_dict(self) -> dict:
         return asdict(self)

@@ -21,7 +21,7 @@ from django.utils import timezone
 from repositories.bulk import update_fields
 from repositories.models import Repository
 from scans.fetchers import Fetcher, FetchResult, Kind, RepoRef, RestFetcher
-from scans.github import BadCredentials, Cancelled, GitHubClient
+from scans.github import BadCredentials, Cancelled, GitHubClient, parse_time
 from scans.health import SCANNED_FIELDS, apply_result
 from scans.models import OUTCOME_COUNTERS, ScanJob, ScanResult
 from scans.progress import ProgressReporter, cancel_key, progress_payload, publish
@@ -125,10 +125,10 @@ def _chunks(items: list[int], size: int) -> Iterable[list[int]]:
 class _ScanRun:
     """The state of one running scan; `scan_run` drives it."""
 
-    def __init__(self, scan: ScanJob, reporter: ProgressReporter, client: GitHubClient) -> None:
+    def __init__(self, scan: ScanJob, reporter: ProgressReporter) -> None:
         self.scan = scan
         self.reporter = reporter
-        self.client = client
+        self.client: GitHubClient | None = None  # set once made: it calls back on_wait
         self.stale_days = settings.SCAN_STALE_DAYS
         self.dirty: dict[int, Repository] = {}
         self.rows: list[ScanResult] = []
@@ -196,10 +196,7 @@ class _ScanRun:
     def _store_rate_limit(self) -> None:
         snapshot = self.reporter.rate_limit or {}
         self.scan.rate_limit_remaining = snapshot.get("remaining")
-        reset = snapshot.get("reset_at")
-        self.scan.rate_limit_reset_at = (
-            timezone.datetime.fromisoformat(reset.replace("Z", "+00:00")) if reset else None
-        )
+        self.scan.rate_limit_reset_at = parse_time(snapshot.get("reset_at"))
 
     def run(self, fetcher: Fetcher) -> None:
         for chunk in _chunks(list(self.scan.repository_ids), fetcher.batch_size):
@@ -226,21 +223,21 @@ class _ScanRun:
 def scan_run(*, scan_id, rq_job=None, progress: bool = True) -> ScanJob:
     """Run a queued scan to its end: completed, failed or cancelled. Never raises for GitHub's
     answers; the outcome is recorded on the ScanJob."""
+    # Only a queued scan starts, atomically: a cancel that lands first keeps it cancelled.
+    started = ScanJob.objects.filter(id=scan_id, status=ScanJob.Status.QUEUED).update(
+        status=ScanJob.Status.RUNNING, started_at=timezone.now(), heartbeat_at=timezone.now())
     scan = ScanJob.objects.get(id=scan_id)
-    if scan.status != ScanJob.Status.QUEUED:
+    if not started:
         logger.info("scan %s is %s; nothing to run", scan.id, scan.status)
         return scan
     reporter = ProgressReporter(scan, rq_job=rq_job, enabled=progress)
-    scan.status = ScanJob.Status.RUNNING
-    scan.started_at = timezone.now()
     scan.message = f"Starting: {scan.total} repositories"
-    reporter.save_row("status", "started_at")
+    reporter.save_row()
     reporter.publish()
 
-    holder: dict[str, _ScanRun] = {}
-    client = github_client(concurrency=scan.concurrency, should_stop=reporter.cancel_requested,
-                           on_wait=lambda message, until: holder["run"].on_wait(message, until))
-    run = holder["run"] = _ScanRun(scan, reporter, client)
+    run = _ScanRun(scan, reporter)
+    client = run.client = github_client(concurrency=scan.concurrency, should_stop=reporter.cancel_requested,
+                                        on_wait=run.on_wait)
     fetcher = make_fetcher(scan, client)
     try:
         run.run(fetcher)

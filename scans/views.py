@@ -275,13 +275,7 @@ def scan_detail(request, job_id):
 @login_required_page
 def scan_resume(request, job_id):
     scan = _scan_or_404(request.user, job_id)
-    try:
-        new = services.scan_resume(scan=scan, requested_by=request.user)
-    except services.ScanError as exc:
-        messages.error(request, str(exc))
-        return redirect(scan_url(scan))
-    _started(request, new)
-    return redirect(scan_url(new))
+    return _follow_up(request, scan, lambda: services.scan_resume(scan=scan, requested_by=request.user))
 
 
 @require_POST
@@ -293,8 +287,13 @@ def scan_rescan_failed(request, job_id):
     if not ids:
         messages.error(request, "No repository of this scan ended in an error: there is nothing to rescan.")
         return redirect(scan_url(scan))
+    return _follow_up(request, scan, lambda: services.scan_start(repositories=ids, requested_by=request.user))
+
+
+def _follow_up(request, scan: ScanJob, start) -> HttpResponse:
+    """Start a scan that follows `scan` and show it; on a ScanError say why and stay."""
     try:
-        new = services.scan_start(repositories=ids, requested_by=request.user)
+        new = start()
     except services.ScanError as exc:
         messages.error(request, str(exc))
         return redirect(scan_url(scan))
