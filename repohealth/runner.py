@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     env = os.environ.copy()
     env.setdefault("DJANGO_DEBUG", "1")
     env["PYTHONUNBUFFERED"] = "1"
-    os.environ.update({k: env[k] for k in ("DJANGO_DEBUG",)})
+    os.environ["DJANGO_DEBUG"] = env["DJANGO_DEBUG"]  # this process reads the settings too
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "repohealth.settings")
 
     supervisor = Supervisor()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterator, Protocol
 
 from scans.github import GitHubClient, TransientFailure, parse_time
@@ -42,8 +42,6 @@ class FetchResult:
     etag: str = ""
     detail: str = ""
     duration_ms: int = 0
-    requests: int = 1
-    extra: dict = field(default_factory=dict)
 
 
 class Fetcher(Protocol):
@@ -93,7 +91,7 @@ def metadata_from_rest(body: dict) -> dict:
 def result_from_rest(ref: RepoRef, answer) -> FetchResult:
     """Classify one REST answer as github-api.md's table says."""
     status, body = answer.status, answer.body if isinstance(answer.body, dict) else {}
-    common = {"http_status": status, "duration_ms": answer.duration_ms, "requests": answer.attempts}
+    common = {"http_status": status, "duration_ms": answer.duration_ms}
     if status == 200 and body.get("full_name"):
         return FetchResult(ref, Kind.FOUND, metadata=metadata_from_rest(body), etag=answer.headers.get("ETag", ""),
                            **common)
@@ -160,8 +158,7 @@ class RestFetcher:
         try:
             answer = self.client.get_repository(ref.full_name, etag=ref.etag or None)
         except TransientFailure as exc:
-            return FetchResult(ref, Kind.ERROR, detail=str(exc), duration_ms=int((time.monotonic() - started) * 1000),
-                               requests=self.client.max_retries + 1)
+            return FetchResult(ref, Kind.ERROR, detail=str(exc), duration_ms=int((time.monotonic() - started) * 1000))
         return result_from_rest(ref, answer)
 
     def fetch(self, batch: list[RepoRef]) -> Iterator[FetchResult | None]:

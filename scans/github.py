@@ -51,7 +51,6 @@ class Answer:
     headers: dict[str, str]
     url: str
     duration_ms: int
-    attempts: int = 1
 
 
 @dataclass
@@ -81,7 +80,7 @@ class TokenPool:
 
     tokens: list[TokenState]
     resource: str = "core"
-    _lock: threading.Condition = field(default_factory=threading.Condition)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
     _next: int = 0
     paused_until: float = 0.0  # secondary rate limit: nobody sends before this
 
@@ -172,8 +171,8 @@ def _available(state: TokenState, now: float) -> bool:
 
 def _wait_message(until: float, *, secondary: bool) -> str:
     clock = datetime.fromtimestamp(until, tz=timezone.utc).strftime("%H:%M:%S")
-    kind = "Secondary rate limit" if secondary else "Rate limited"
-    return f"{kind} by GitHub; resuming at {clock}" if not secondary else f"{kind} hit at GitHub; resuming at {clock}"
+    what = "Secondary rate limit hit at GitHub" if secondary else "Rate limited by GitHub"
+    return f"{what}; resuming at {clock}"
 
 
 def _int_header(headers, name: str) -> int | None:
@@ -217,8 +216,6 @@ class GitHubClient:
         self._sleep = sleep
         self.core = TokenPool.from_tokens(list(tokens or []), "core")
         self.graphql_pool = TokenPool.from_tokens(list(tokens or []), "graphql")
-        self.requests_sent = 0
-        self._count_lock = threading.Lock()
         self.session = requests.Session()
         adapter = HTTPAdapter(pool_connections=2, pool_maxsize=max(pool_size, 2), max_retries=0)
         self.session.mount("http://", adapter)
@@ -226,10 +223,6 @@ class GitHubClient:
         self.session.headers.update(
             {"User-Agent": USER_AGENT, "Accept": "application/vnd.github+json", "X-GitHub-Api-Version": API_VERSION}
         )
-
-    @property
-    def authenticated(self) -> bool:
-        return self.core.tokens[0].token is not None
 
     def close(self) -> None:
         self.session.close()
@@ -250,19 +243,9 @@ class GitHubClient:
                 return answer
             target = self._same_host(urljoin(answer.url, location))
             followed = self._request("GET", target, pool=self.core)
-            followed.attempts += answer.attempts
             followed.duration_ms += answer.duration_ms
-            followed.headers["X-RepoHealth-Redirected"] = str(answer.status)
             return followed
         return answer
-
-    def get_repository_by_id(self, github_id: int) -> Answer:
-        """GET /repositories/{id}: the same body as get_repository, by the stable numeric id."""
-        return self._request("GET", f"{self.api_url}/repositories/{github_id}", pool=self.core)
-
-    def rate_limit(self) -> Answer:
-        """GET /rate_limit: https://docs.github.com/rest/rate-limit/rate-limit (costs nothing)."""
-        return self._request("GET", f"{self.api_url}/rate_limit", pool=self.core, count=False)
 
     def graphql(self, query: str) -> Answer:
         """POST /graphql: https://docs.github.com/graphql/overview/resource-limitations
@@ -279,7 +262,7 @@ class GitHubClient:
         return url
 
     def _request(self, method: str, url: str, *, pool: TokenPool, headers: dict | None = None,
-                 json: Any = None, count: bool = True) -> Answer:
+                 json: Any = None) -> Answer:
         attempt = 0
         secondary_attempt = 0
         last_reason = ""
@@ -300,9 +283,6 @@ class GitHubClient:
             except requests.ConnectionError as exc:
                 last_reason = f"connection failed ({type(exc).__name__})"
                 response = None
-            if count:
-                with self._count_lock:
-                    self.requests_sent += 1
             if response is not None:
                 pool.record(state, response.headers)
                 body = _json_or_none(response)
@@ -333,7 +313,7 @@ class GitHubClient:
                     # Ordinary answers go back to the caller; so does a GraphQL batch that timed
                     # out at GitHub (502/504), which the caller splits rather than resends whole.
                     return Answer(status, body, dict(response.headers), url,
-                                  int((time.monotonic() - started) * 1000), attempt)
+                                  int((time.monotonic() - started) * 1000))
                 else:
                     last_reason = f"HTTP {status}"
             if attempt > self.max_retries:

@@ -94,8 +94,6 @@ class GraphQLFetcher:
         self.in_flight = max(1, min(concurrency, self.MAX_IN_FLIGHT))
         self.batch_size = self.query_size * self.in_flight
         self._pool = ThreadPoolExecutor(max_workers=self.in_flight, thread_name_prefix="graphql")
-        self.points_spent = 0
-        self.requests = 0
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -111,7 +109,6 @@ class GraphQLFetcher:
             answer = self.client.graphql(build_query(refs))
         except TransientFailure as exc:
             return [FetchResult(ref, Kind.ERROR, detail=str(exc)) for ref in refs]
-        self.requests += 1
         if answer.status in (502, 504) and len(refs) > 1:
             middle = len(refs) // 2
             return self.fetch_query(refs[:middle]) + self.fetch_query(refs[middle:])
@@ -120,7 +117,6 @@ class GraphQLFetcher:
             detail = f"HTTP {answer.status}: {body.get('message') or 'GraphQL request failed'}"[:300]
             return [FetchResult(ref, Kind.ERROR, http_status=answer.status, detail=detail) for ref in refs]
         data = body.get("data") or {}
-        self.points_spent += int((data.get("rateLimit") or {}).get("cost") or 0)
         errors = {}
         for error in body.get("errors") or []:
             path = error.get("path") or []

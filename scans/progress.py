@@ -16,9 +16,6 @@ from django.utils import timezone
 
 from scans.models import OUTCOME_COUNTERS, ScanJob
 
-CONTRACT_KEYS = ("status", "current", "total", "healthy", "archived", "not_found", "errors", "message")
-
-
 def progress_key(job_id) -> str:
     return f"health_check:{job_id}"
 
@@ -29,6 +26,11 @@ def cancel_key(job_id) -> str:
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def parse_iso(value: str | None) -> datetime | None:
+    """A payload timestamp back into a datetime (the inverse of how the payload writes them)."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
 
 
 def eta_seconds(scan: ScanJob, now: datetime) -> int | None:
@@ -97,7 +99,6 @@ class ProgressReporter:
         self._last_db = time.monotonic()
         self._last_cancel_check = 0.0
         self._cancelled = False
-        self.writes = 0
 
     def step(self) -> None:
         now = time.monotonic()
@@ -118,7 +119,6 @@ class ProgressReporter:
         payload = progress_payload(self.scan, rate_limit=self.rate_limit)
         publish(self.scan, payload, self.rq_job)
         self._last_publish = time.monotonic()
-        self.writes += 1
         return payload
 
     def cancel_requested(self) -> bool:

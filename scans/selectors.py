@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from scans.models import ScanJob
-from scans.progress import progress_key, progress_payload
+from scans.progress import parse_iso, progress_key, progress_payload
 
 
 def can_see(user, owner_id: int | None) -> bool:
@@ -40,11 +40,8 @@ def scan_get_for(user, job_id) -> ScanJob | None:
 def _heartbeat_is_stale(payload: dict[str, Any]) -> bool:
     if payload.get("status") != ScanJob.Status.RUNNING:
         return False
-    beat = payload.get("heartbeat_at") or payload.get("updated_at")
-    if not beat:
-        return False
-    when = datetime.fromisoformat(beat.replace("Z", "+00:00"))
-    return timezone.now() - when > timedelta(seconds=settings.SCAN_HEARTBEAT_TIMEOUT)
+    beat = parse_iso(payload.get("heartbeat_at") or payload.get("updated_at"))
+    return beat is not None and timezone.now() - beat > timedelta(seconds=settings.SCAN_HEARTBEAT_TIMEOUT)
 
 
 def progress_for(user, job_id) -> dict[str, Any] | None:

@@ -16,7 +16,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.template.loader import render_to_string
-from django.utils.dateparse import parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
@@ -27,6 +26,7 @@ from repositories.selectors import repository_list
 from repositories.templatetags.catalog import COUNTER_HEALTH
 from scans import selectors, services
 from scans.models import ScanJob
+from scans.progress import parse_iso
 
 Status = ScanJob.Status
 Health = Repository.Health
@@ -65,10 +65,6 @@ def safe_next(request, default: str) -> str:
     return resolve_url(default)
 
 
-def _when(value):
-    return parse_datetime(value.replace("Z", "+00:00")) if value else None
-
-
 def _count_text(n: int, health: Health) -> str:
     if health == Health.ERROR:
         return f"{n} error{'' if n == 1 else 's'}"
@@ -101,7 +97,7 @@ def panel_context(payload: dict, *, cancelling: bool = False, notice: str = "") 
     live = status in (Status.QUEUED, Status.RUNNING)
     message = payload.get("message") or ""
     rate_limit = payload.get("rate_limit") or {}
-    started, finished = _when(payload.get("started_at")), _when(payload.get("finished_at"))
+    started, finished = parse_iso(payload.get("started_at")), parse_iso(payload.get("finished_at"))
     return {
         "job_id": payload["job_id"],
         "status": status.value,
@@ -117,7 +113,7 @@ def panel_context(payload: dict, *, cancelling: bool = False, notice: str = "") 
         # The scan engine says "...; resuming at HH:MM:SS" while it waits out a rate limit.
         "waiting": live and "resuming at" in message,
         "rate_limit_remaining": rate_limit.get("remaining"),
-        "rate_limit_reset_at": _when(rate_limit.get("reset_at")),
+        "rate_limit_reset_at": parse_iso(rate_limit.get("reset_at")),
         "error": payload.get("error") or "",
         "is_cancelled": status == Status.CANCELLED,
         "started_at": started,

@@ -15,6 +15,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -23,7 +24,7 @@ from repositories.selectors import repository_list
 from repositories.services import ImportRefused, repositories_import
 from scans import services
 from scans.models import OUTCOME_COUNTERS, ScanJob
-from scans.progress import progress_key, progress_payload
+from scans.progress import parse_iso, progress_key, progress_payload
 
 FINISHED = {str(s) for s in ScanJob.FINISHED}
 
@@ -208,19 +209,11 @@ class Command(BaseCommand):
 
 
 def _elapsed(payload: dict) -> float:
-    from datetime import datetime
-
-    started = payload.get("started_at")
-    if not started:
+    started = parse_iso(payload.get("started_at"))
+    if started is None:
         return 0.0
-    end = payload.get("finished_at") or payload.get("updated_at")
-    start_dt = datetime.fromisoformat(started.replace("Z", "+00:00"))
-    end_dt = datetime.fromisoformat(end.replace("Z", "+00:00")) if end else start_dt
-    if not payload.get("finished_at"):
-        from django.utils import timezone
-
-        end_dt = timezone.now()
-    return max(0.0, (end_dt - start_dt).total_seconds())
+    end = parse_iso(payload.get("finished_at")) or timezone.now()
+    return max(0.0, (end - started).total_seconds())
 
 
 def _clock(seconds: int) -> str:
