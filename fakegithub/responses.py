@@ -1,7 +1,7 @@
 """Answers shared by the REST and GraphQL endpoints, shaped like GitHub's.
 
 Every message, status and header here mirrors a recorded GitHub answer; see
-/work/shared/github-api.md for the table the scanner classifies them with.
+docs/github.md for the table the scanner classifies them with.
 """
 
 from __future__ import annotations

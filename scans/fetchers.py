@@ -89,7 +89,7 @@ def metadata_from_rest(body: dict) -> dict:
 
 
 def result_from_rest(ref: RepoRef, answer) -> FetchResult:
-    """Classify one REST answer as github-api.md's table says."""
+    """Classify one REST answer as the table in docs/github.md says."""
     status, body = answer.status, answer.body if isinstance(answer.body, dict) else {}
     common = {"http_status": status, "duration_ms": answer.duration_ms}
     if status == 200 and body.get("full_name"):

@@ -3,7 +3,7 @@
 One `requests.Session` with a pool sized to the scan's concurrency, a timeout on every call,
 and a token pool that spreads requests over every configured token. Rate limits, retries and
 redirects are handled here; callers get an `Answer` or one of this module's exceptions.
-Behaviour follows ../shared/github-api.md and https://docs.github.com/rest/repos/repos.
+Behaviour follows docs/github.md and https://docs.github.com/rest/repos/repos.
 """
 
 from __future__ import annotations
@@ -161,7 +161,7 @@ class TokenPool:
             }
 
 
-RESET_MARGIN = 1.0  # github-api.md: wait until X-RateLimit-Reset + 1 s, never before
+RESET_MARGIN = 1.0  # docs/github.md: wait until X-RateLimit-Reset + 1 s, never before
 
 
 def _available(state: TokenState, now: float) -> bool:
@@ -344,7 +344,7 @@ def _json_or_none(response: requests.Response) -> Any:
 
 
 def _classify_refusal(status: int, headers, body: Any) -> str | None:
-    """Which refusal an answer is, per github-api.md; None for an ordinary answer."""
+    """Which refusal an answer is, per docs/github.md; None for an ordinary answer."""
     message = body.get("message", "") if isinstance(body, dict) else ""
     if status == 401:
         return "bad_credentials"

@@ -1,4 +1,4 @@
-"""The fake GitHub server answers like GitHub (see /work/shared/github-api.md).
+"""The fake GitHub server answers like GitHub (see docs/github.md).
 
 Every test talks HTTP to a real ``FakeGitHub`` on loopback with ``requests``.
 """

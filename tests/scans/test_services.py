@@ -1,5 +1,5 @@
 """The scan service in this process against fakegithub over HTTP: every answer in
-github-api.md, ETags, rate limits, 401, cancellation, resume and reaping."""
+docs/github.md, ETags, rate limits, 401, cancellation, resume and reaping."""
 
 from __future__ import annotations
 
