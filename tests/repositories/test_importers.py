@@ -183,7 +183,8 @@ def check_result(result: ParseResult, fmt: str | None) -> None:
     for e in result.entries:
         assert is_valid_owner(e.owner) and is_valid_name(e.name)
         assert normalize(e.text) == (e.owner, e.name)
-    assert result.duplicates >= 0 and result.skipped >= 0
+    assert result.duplicates == 0 or result.entries, "a duplicate repeats an entry that was kept"
+    assert result.skipped == 0 or result.format == "markdown", "only markdown skips links"
     assert all(isinstance(i.reason, str) and i.reason for i in result.invalid)
     texts = [e.text for e in result.entries] + [i.text + i.reason for i in result.invalid]
     assert not any("\x00" in t for t in texts)
