@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from repositories.models import Repository
+from scans.models import ScanJob
 from tests.scans.scanning import RECENT, run, track
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +32,7 @@ def test_it_syncs_every_metadata_field_from_a_200(fake_github):
     assert repo.node_id and repo.html_url == "https://github.com/Meta/Data"
     assert repo.created_at_github.year == 2015 and repo.pushed_at is not None
     assert repo.etag.startswith('W/"') and repo.last_checked_at is not None
-    assert repo.health == "healthy", "a change of letter case is not a move"
+    assert repo.health == Repository.Health.HEALTHY, "a change of letter case is not a move"
 
 
 def test_a_rescan_sends_etags_and_gets_304s_that_spend_no_rate_limit(fake_github, settings):
@@ -40,13 +42,13 @@ def test_a_rescan_sends_etags_and_gets_304s_that_spend_no_rate_limit(fake_github
              and not r.get("flaky") and not r.get("previous_names")]
     repos = track(*names)
     first = run(repos)
-    assert first.status == "completed"
+    assert first.status == ScanJob.Status.COMPLETED
     fake_github.reset_stats()
 
     second = run(repos)
 
     stats = fake_github.stats()
-    assert second.status == "completed"
+    assert second.status == ScanJob.Status.COMPLETED
     assert stats["by_endpoint"]["rest_repo"] == {"304": len(names)}
     assert stats["points_spent"]["core"] == 0
     assert second.counts() == first.counts()

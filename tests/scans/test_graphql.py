@@ -7,6 +7,7 @@ import pytest
 from fakegithub import generate_catalog
 from repositories.models import Repository
 from scans import services
+from scans.models import ScanJob
 from scans.graphql import build_query
 from scans.fetchers import RepoRef
 from scans.health import SCANNED_FIELDS
@@ -61,7 +62,7 @@ def test_rest_and_graphql_give_the_same_outcome_and_metadata_for_500_repositorie
     graphql = scan(repos, mode="graphql")
     after_graphql = snapshot(repos)
 
-    assert rest.status == graphql.status == "completed"
+    assert rest.status == graphql.status == ScanJob.Status.COMPLETED
     assert rest.counts() == graphql.counts()
     assert sum(rest.counts().values()) == len(names)
     different = {pk: {f: (after_rest[pk][f], after_graphql[pk][f]) for f in SHARED_FIELDS
@@ -79,7 +80,7 @@ def test_a_batch_that_times_out_is_split_in_half_and_retried(fake_github, tokens
 
     job = scan(repos, mode="graphql")
 
-    assert job.status == "completed" and job.errors == 0 and job.current == len(repos)
+    assert job.status == ScanJob.Status.COMPLETED and job.errors == 0 and job.current == len(repos)
     graphql = fake_github.stats()["by_endpoint"]["graphql"]
     assert graphql["502"] >= 3 and graphql["200"] >= 4
 
@@ -93,7 +94,7 @@ def test_rate_limited_graphql_waits_for_the_reset_and_goes_on(fake_github, token
     job = scan(repos, mode="graphql")
 
     log = [r for r in fake_github.request_log() if r["path"] == "/graphql"]
-    assert job.status == "completed" and job.current == len(repos) and job.errors == 0
+    assert job.status == ScanJob.Status.COMPLETED and job.current == len(repos) and job.errors == 0
     answered = [r for r in log if r["status"] == 200]
     assert len(answered) >= 4
     # Two points a second: the third request never comes within the first one's window.
@@ -114,7 +115,7 @@ def test_a_two_token_pool_goes_on_without_waiting_when_one_token_runs_out(fake_g
     job = scan(repos, mode="rest")
 
     log = [r for r in fake_github.request_log() if r["path"].startswith("/repos/")]
-    assert job.status == "completed" and job.current == len(names) and job.errors == 0
+    assert job.status == ScanJob.Status.COMPLETED and job.current == len(names) and job.errors == 0
     assert [r["token"] for r in log if r["status"] == 403] == ["tok-a"] * len([r for r in log if r["status"] == 403])
     assert {r["token"] for r in log if r["status"] != 403} == {"tok-b"}
     assert "Rate limited" not in job.message
@@ -129,5 +130,5 @@ def test_a_rejected_token_is_dropped_and_the_others_carry_on(fake_github, settin
 
     job = scan(repos, mode="rest")
 
-    assert job.status == "completed" and job.errors == 0
+    assert job.status == ScanJob.Status.COMPLETED and job.errors == 0
     assert "401 Bad credentials" in caplog.text and "tok-bad" not in caplog.text

@@ -5,27 +5,30 @@ from __future__ import annotations
 
 import pytest
 
+from repositories.models import Repository
 from scans.models import ScanJob, ScanResult
 from tests.scans.scanning import OLD, RECENT, run, track
 
 pytestmark = pytest.mark.django_db
+Health = Repository.Health
 
 TABLE = [
     # name in the list, fake catalog entry, expected health, expected detail fragment
-    ("acme/alive", {"id": 9001, "full_name": "acme/alive", "pushed_at": RECENT, "stars": 42}, "healthy", "active"),
-    ("acme/sleepy", {"id": 9002, "full_name": "acme/sleepy", "pushed_at": OLD}, "stale", "no push for"),
+    ("acme/alive", {"id": 9001, "full_name": "acme/alive", "pushed_at": RECENT, "stars": 42},
+     Health.HEALTHY, "active"),
+    ("acme/sleepy", {"id": 9002, "full_name": "acme/sleepy", "pushed_at": OLD}, Health.STALE, "no push for"),
     ("acme/frozen", {"id": 9003, "full_name": "acme/frozen", "pushed_at": RECENT, "archived": True},
-     "archived", "archived on GitHub"),
+     Health.ARCHIVED, "archived on GitHub"),
     ("acme/off", {"id": 9004, "full_name": "acme/off", "pushed_at": RECENT, "disabled": True},
-     "blocked", "disabled by GitHub"),
+     Health.BLOCKED, "disabled by GitHub"),
     ("acme/old-name", {"id": 9005, "full_name": "acme/new-name", "pushed_at": RECENT,
-                       "previous_names": ["acme/old-name"]}, "moved", "renamed to acme/new-name"),
-    ("gone/away", None, "not_found", "not found on GitHub"),
-    ("acme/dmca", {"id": 9007, "full_name": "acme/dmca", "block": "dmca"}, "blocked", "DMCA takedown"),
-    ("acme/tos", {"id": 9008, "full_name": "acme/tos", "block": "tos"}, "blocked", "terms of service"),
+                       "previous_names": ["acme/old-name"]}, Health.MOVED, "renamed to acme/new-name"),
+    ("gone/away", None, Health.NOT_FOUND, "not found on GitHub"),
+    ("acme/dmca", {"id": 9007, "full_name": "acme/dmca", "block": "dmca"}, Health.BLOCKED, "DMCA takedown"),
+    ("acme/tos", {"id": 9008, "full_name": "acme/tos", "block": "tos"}, Health.BLOCKED, "terms of service"),
     ("acme/archived-and-moved", {"id": 9009, "full_name": "beta/archived-and-moved", "pushed_at": OLD,
                                  "archived": True, "previous_names": ["acme/archived-and-moved"]},
-     "archived", "archived"),
+     Health.ARCHIVED, "archived"),
 ]
 
 
@@ -44,8 +47,8 @@ def test_it_classifies_every_answer_in_the_github_table(fake_github, name, entry
     result = ScanResult.objects.get(scan=scan)
     assert result.outcome == health
     assert scan.current == scan.total == 1
-    counter = {"healthy": "healthy", "stale": "stale", "archived": "archived", "blocked": "blocked",
-               "moved": "moved", "not_found": "not_found"}[health]
+    counter = {Health.HEALTHY: "healthy", Health.STALE: "stale", Health.ARCHIVED: "archived",
+               Health.BLOCKED: "blocked", Health.MOVED: "moved", Health.NOT_FOUND: "not_found"}[health]
     assert getattr(scan, counter) == 1
 
 
@@ -56,19 +59,19 @@ def test_it_marks_a_renamed_repository_as_moved_until_the_new_name_is_accepted(f
 
     run([repo])
     repo.refresh_from_db()
-    assert repo.health == "moved" and repo.health_detail == "transferred to new-owner/tool"
+    assert repo.health == Health.MOVED and repo.health_detail == "transferred to new-owner/tool"
     assert repo.full_name == "new-owner/tool" and repo.previous_names == ["old-owner/tool"]
     assert repo.imported_name == "old-owner/tool"
 
     run([repo])  # a second scan asks by the new name and still says moved
     repo.refresh_from_db()
-    assert repo.health == "moved"
+    assert repo.health == Health.MOVED
 
     from repositories.services import repository_accept_name
 
     repository_accept_name(repository=repo)
     repo.refresh_from_db()
-    assert repo.health == "healthy" and repo.imported_name == "new-owner/tool"
+    assert repo.health == Health.HEALTHY and repo.imported_name == "new-owner/tool"
 
 
 def test_a_rename_onto_a_name_already_tracked_keeps_both_rows(fake_github):
@@ -80,4 +83,4 @@ def test_a_rename_onto_a_name_already_tracked_keeps_both_rows(fake_github):
 
     source.refresh_from_db()
     assert source.full_name == "acme/source"
-    assert source.health == "moved" and "tracked separately" in source.health_detail
+    assert source.health == Health.MOVED and "tracked separately" in source.health_detail

@@ -19,17 +19,17 @@ def test_the_progress_counts_always_add_up_to_current(fake_github):
     payload = cache.get(progress_key(scan.id))
     outcomes = ("healthy", "stale", "archived", "moved", "not_found", "blocked", "errors")
     assert sum(payload[k] for k in outcomes) == payload["current"] == payload["total"] == 41
-    assert payload["status"] == "completed" and payload["message"] == "Scan complete"
+    assert payload["status"] == ScanJob.Status.COMPLETED and payload["message"] == "Scan complete"
     assert payload["percent"] == 100 and payload["finished_at"]
 
 
 def test_the_payload_says_a_running_scan_is_being_cancelled(fake_github):
     repos = track("acme/a")
     scan = services.scan_start(repositories=[r.id for r in repos], enqueue=False)
-    ScanJob.objects.filter(id=scan.id).update(status="running")
+    ScanJob.objects.filter(id=scan.id).update(status=ScanJob.Status.RUNNING)
     assert cache.get(progress_key(scan.id))["cancel_requested"] is False
 
     services.scan_cancel(scan=scan)
 
     payload = cache.get(progress_key(scan.id))
-    assert payload["status"] == "running" and payload["cancel_requested"] is True
+    assert payload["status"] == ScanJob.Status.RUNNING and payload["cancel_requested"] is True

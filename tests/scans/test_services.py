@@ -12,12 +12,15 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
+from repositories.models import Repository
 from scans import services
 from scans.models import ScanJob, ScanResult
 from scans.progress import cancel_key, progress_key
 from tests.scans.scanning import RECENT, run, track
 
 pytestmark = pytest.mark.django_db
+Health = Repository.Health
+Status = ScanJob.Status
 
 
 def test_a_primary_rate_limit_is_waited_out_and_nothing_is_sent_before_the_reset(fake_github, settings):
@@ -34,7 +37,7 @@ def test_a_primary_rate_limit_is_waited_out_and_nothing_is_sent_before_the_reset
             payload = cache.get(progress_key(scan.id)) or {}
             if payload.get("message"):
                 messages.append(payload["message"])
-            if payload.get("status") in ("completed", "failed", "cancelled"):
+            if payload.get("status") in ScanJob.FINISHED:
                 return
             time.sleep(0.05)
 
@@ -43,7 +46,7 @@ def test_a_primary_rate_limit_is_waited_out_and_nothing_is_sent_before_the_reset
     scan = services.scan_run(scan_id=scan.id)
     watcher.join(30)
 
-    assert scan.status == "completed" and scan.current == len(names)
+    assert scan.status == Status.COMPLETED and scan.current == len(names)
     log = fake_github.request_log()
     refused = [r for r in log if r["status"] == 403]
     sent_ok = [r for r in log if r["status"] != 403 and r["path"].startswith("/repos/")]
@@ -64,7 +67,7 @@ def test_a_401_fails_the_scan_at_once_with_a_message_about_the_token(fake_github
 
     scan = run(repos)
 
-    assert scan.status == "failed" and scan.message == "Health check failed"
+    assert scan.status == Status.FAILED and scan.message == "Health check failed"
     assert "token was rejected" in scan.error and "GITHUB_TOKEN" in scan.error
     assert "wrong-token" not in scan.error
     assert fake_github.stats()["by_endpoint"]["rest_repo"].get("401", 0) <= settings.SCAN_CONCURRENCY
@@ -77,12 +80,12 @@ def test_server_errors_are_retried_then_reported_as_errors(fake_github, settings
     fake_github.configure(fail_next=2)
     scan = run([repo])
     repo.refresh_from_db()
-    assert repo.health == "healthy", "two 502s then a 200 is a success after retries"
+    assert repo.health == Health.HEALTHY, "two 502s then a 200 is a success after retries"
 
     fake_github.configure(fail_next=10)
     scan = run([repo])
     repo.refresh_from_db()
-    assert scan.errors == 1 and repo.health == "error"
+    assert scan.errors == 1 and repo.health == Health.ERROR
     assert repo.health_detail == "HTTP 502 after 3 tries"
 
 
@@ -103,8 +106,8 @@ def test_cancelling_a_queued_scan_takes_it_off_the_queue(fake_github):
     repos = track("acme/a", "acme/b")
     scan = services.scan_start(repositories=[r.id for r in repos], enqueue=False)
     services.scan_cancel(scan=scan)
-    assert scan.status == "cancelled"
-    assert services.scan_run(scan_id=scan.id).status == "cancelled"
+    assert scan.status == Status.CANCELLED
+    assert services.scan_run(scan_id=scan.id).status == Status.CANCELLED
     assert not ScanResult.objects.filter(scan=scan).exists()
 
 
@@ -125,7 +128,7 @@ def test_cancelling_a_running_scan_stops_it_between_repositories_and_keeps_resul
     finished = services.scan_run(scan_id=scan.id)
     canceller.join()
 
-    assert finished.status == "cancelled" and finished.message == "Scan cancelled"
+    assert finished.status == Status.CANCELLED and finished.message == "Scan cancelled"
     assert 10 <= finished.current < 150
     assert ScanResult.objects.filter(scan=scan).count() == finished.current
     assert cache.get(cancel_key(scan.id)) is None
@@ -136,9 +139,9 @@ def test_cancelling_a_running_scan_stops_it_between_repositories_and_keeps_resul
 def test_resume_scans_only_what_a_cancelled_scan_did_not_reach(fake_github):
     repos = track(*[r["full_name"] for r in fake_github.repositories()[:6]])
     scan = services.scan_start(repositories=[r.id for r in repos], enqueue=False)
-    ScanJob.objects.filter(id=scan.id).update(status="cancelled")
+    ScanJob.objects.filter(id=scan.id).update(status=Status.CANCELLED)
     for repo in repos[:4]:
-        ScanResult.objects.create(scan=scan, repository=repo, full_name=repo.full_name, outcome="healthy")
+        ScanResult.objects.create(scan=scan, repository=repo, full_name=repo.full_name, outcome=Health.HEALTHY)
 
     resumed = services.scan_resume(scan=ScanJob.objects.get(id=scan.id), enqueue=False)
 
@@ -151,13 +154,14 @@ def test_a_scan_whose_heartbeat_stopped_is_reaped_as_failed(fake_github, setting
     settings.SCAN_HEARTBEAT_TIMEOUT = 90
     repos = track("acme/a")
     scan = services.scan_start(repositories=[r.id for r in repos], enqueue=False)
-    ScanJob.objects.filter(id=scan.id).update(status="running", heartbeat_at=timezone.now() - timedelta(seconds=91))
+    ScanJob.objects.filter(id=scan.id).update(status=Status.RUNNING,
+                                             heartbeat_at=timezone.now() - timedelta(seconds=91))
 
     assert services.scan_reap_stale() == 1
 
     scan.refresh_from_db()
-    assert scan.status == "failed" and "the worker stopped responding" in scan.error
-    assert cache.get(progress_key(scan.id))["status"] == "failed"
+    assert scan.status == Status.FAILED and "the worker stopped responding" in scan.error
+    assert cache.get(progress_key(scan.id))["status"] == Status.FAILED
 
 
 def test_scan_start_refuses_more_than_the_limit(settings):

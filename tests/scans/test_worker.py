@@ -14,7 +14,7 @@ from scans.models import ScanJob, ScanResult
 from tests.conftest import BASE_DIR, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-FINISHED = ("completed", "failed", "cancelled")
+Status = ScanJob.Status
 
 
 def track(fake_github, count: int, *, offset: int = 0) -> list[Repository]:
@@ -39,7 +39,7 @@ def poll_until_finished(api, job_id, *, timeout: float = 60) -> list[dict]:
 
     def finished():
         seen.append(progress(api, job_id))
-        return seen[-1]["status"] in FINISHED
+        return seen[-1]["status"] in ScanJob.FINISHED
 
     wait_for(finished, timeout=timeout, interval=0.03, message=f"scan {job_id} to finish")
     return seen
@@ -56,10 +56,10 @@ def test_a_poller_sees_progress_rise_monotonically_to_the_total(api, fake_github
     assert currents == sorted(currents), "current never goes back"
     assert len(set(currents)) >= 3, "the poller saw the scan advance, not just jump"
     final = seen[-1]
-    assert final["status"] == "completed" and final["current"] == final["total"] == len(repos)
+    assert final["status"] == Status.COMPLETED and final["current"] == final["total"] == len(repos)
     assert final["message"] == "Scan complete" and final["percent"] == 100
     statuses = [p["status"] for p in seen]
-    assert statuses.index("completed") == len(statuses) - 1 and "running" in statuses
+    assert statuses.index(Status.COMPLETED) == len(statuses) - 1 and Status.RUNNING in statuses
     for payload in seen:
         outcomes = sum(payload[k] for k in ("healthy", "stale", "archived", "moved", "not_found", "blocked",
                                             "errors"))
@@ -76,7 +76,7 @@ def test_job_meta_carries_the_progress_payload(api, fake_github, worker):
     poll_until_finished(api, job_id)
 
     job = Job.fetch(job_id, connection=django_rq.get_connection("default"))
-    assert job.meta["progress"]["status"] == "completed"
+    assert job.meta["progress"]["status"] == Status.COMPLETED
     assert job.meta["progress"]["current"] == len(repos)
 
 
@@ -90,7 +90,7 @@ def test_a_scan_cancelled_through_the_api_stops_and_keeps_its_results(api, fake_
 
     assert response.status_code == 202
     final = poll_until_finished(api, job_id)[-1]
-    assert final["status"] == "cancelled" and final["message"] == "Scan cancelled"
+    assert final["status"] == Status.CANCELLED and final["message"] == "Scan cancelled"
     assert 5 <= final["current"] < len(repos)
     assert ScanResult.objects.filter(scan_id=job_id).count() == final["current"]
     again = api.post(f"/api/bulk/health-check/{job_id}/cancel")
@@ -109,11 +109,11 @@ def test_two_scans_at_once_on_two_workers_keep_their_own_counts(api, fake_github
     one = poll_until_finished(api, first)[-1]
     two = poll_until_finished(api, second)[-1]
 
-    assert (one["status"], one["current"], one["total"]) == ("completed", 70, 70)
+    assert (one["status"], one["current"], one["total"]) == (Status.COMPLETED, 70, 70)
     expected = len(repos[30:])
-    assert (two["status"], two["current"], two["total"]) == ("completed", expected, expected)
+    assert (two["status"], two["current"], two["total"]) == (Status.COMPLETED, expected, expected)
     shared = Repository.objects.filter(id__in=[r.id for r in repos[30:70]])
-    assert all(r.health != "unknown" and r.last_checked_at for r in shared)
+    assert all(r.health != Repository.Health.UNKNOWN and r.last_checked_at for r in shared)
     assert ScanResult.objects.filter(scan_id=first).count() == 70
     assert ScanResult.objects.filter(scan_id=second).count() == expected
     # Both scans agree on each shared repository: nothing was corrupted by the overlap.
@@ -134,7 +134,7 @@ def test_a_worker_killed_mid_scan_is_reported_failed_and_the_scan_can_be_resumed
     worker.kill()
     settings.SCAN_HEARTBEAT_TIMEOUT = 3  # the 90 s default, shortened for the test
 
-    failed = wait_for(lambda: (p := progress(api, job_id))["status"] == "failed" and p, timeout=30,
+    failed = wait_for(lambda: (p := progress(api, job_id))["status"] == Status.FAILED and p, timeout=30,
                       message="the scan to be reported failed")
     assert "the worker stopped responding" in failed["error"]
     saved = ScanResult.objects.filter(scan_id=job_id).count()
@@ -145,7 +145,7 @@ def test_a_worker_killed_mid_scan_is_reported_failed_and_the_scan_can_be_resumed
     resumed_id = response.json()["job_id"]
     start_worker()
     final = poll_until_finished(api, resumed_id)[-1]
-    assert final["status"] == "completed" and final["total"] == len(repos) - saved
+    assert final["status"] == Status.COMPLETED and final["total"] == len(repos) - saved
     checked = set(ScanResult.objects.filter(scan_id__in=[job_id, resumed_id]).values_list("repository_id",
                                                                                           flat=True))
     assert checked == {r.id for r in repos}
@@ -173,8 +173,8 @@ def test_runscan_on_the_queue_follows_the_worker_and_prints_json(app_env, fake_g
 
     assert done.returncode == 0, done.stderr
     payload = json.loads(done.stdout)
-    assert payload["status"] == "completed" and payload["current"] == len(repos)
-    assert ScanJob.objects.get(id=payload["job_id"]).status == "completed"
+    assert payload["status"] == Status.COMPLETED and payload["current"] == len(repos)
+    assert ScanJob.objects.get(id=payload["job_id"]).status == Status.COMPLETED
 
 
 def test_runscan_exits_1_when_the_scan_fails(app_env, fake_github):
@@ -184,7 +184,7 @@ def test_runscan_exits_1_when_the_scan_fails(app_env, fake_github):
     done = runscan(app_env, "--all", "--json", GITHUB_TOKEN="a-wrong-one", SCAN_MODE="rest")
 
     assert done.returncode == 1
-    assert json.loads(done.stdout)["status"] == "failed"
+    assert json.loads(done.stdout)["status"] == Status.FAILED
     assert "a-wrong-one" not in done.stdout + done.stderr
 
 
@@ -213,7 +213,7 @@ def test_ctrl_c_cancels_runscan_cleanly_with_exit_130(app_env, fake_github):
 
     assert process.returncode == 130, output
     scan = ScanJob.objects.get()
-    assert scan.status == "cancelled" and scan.current < 150
+    assert scan.status == Status.CANCELLED and scan.current < 150
     assert ScanResult.objects.filter(scan=scan).count() == scan.current
     assert "Cancelling" in output
 
@@ -221,8 +221,8 @@ def test_ctrl_c_cancels_runscan_cleanly_with_exit_130(app_env, fake_github):
 def test_queued_scans_wait_for_a_worker_and_run_when_one_starts(api, fake_github, start_worker):
     repos = track(fake_github, 10)
     job_id = start_scan(api, repos)
-    assert progress(api, job_id)["status"] == "queued"
+    assert progress(api, job_id)["status"] == Status.QUEUED
 
     start_worker()
 
-    assert poll_until_finished(api, job_id)[-1]["status"] == "completed"
+    assert poll_until_finished(api, job_id)[-1]["status"] == Status.COMPLETED
