@@ -12,6 +12,8 @@ from scans import services
 from scans.models import ScanJob, ScanResult
 
 pytestmark = pytest.mark.django_db
+Health = Repository.Health
+Status = ScanJob.Status
 
 
 @pytest.fixture
@@ -19,14 +21,12 @@ def admin_client_with_scan(admin_client, admin_user):
     repos = Repository.objects.bulk_create([Repository(imported_name=f"a/r{i}", full_name=f"a/r{i}")
                                             for i in range(3)])
     scan = services.scan_start(repositories=[r.id for r in repos], requested_by=admin_user, enqueue=False)
-    ScanResult.objects.create(scan=scan, repository=repos[0], full_name="a/r0", outcome="not_found",
-                              http_status=404)
     return admin_client, scan, repos
 
 
 def test_the_scan_list_shows_progress_counts_and_heartbeat(admin_client_with_scan):
     client, scan, _ = admin_client_with_scan
-    ScanJob.objects.filter(id=scan.id).update(status="running", current=1, not_found=1,
+    ScanJob.objects.filter(id=scan.id).update(status=Status.RUNNING, current=1, not_found=1,
                                              heartbeat_at=timezone.now() - timedelta(seconds=5))
     page = client.get("/admin/scans/scanjob/").content.decode()
     assert "33% (1/3)" in page and "not_found 1" in page and "5 s" in page
@@ -35,13 +35,15 @@ def test_the_scan_list_shows_progress_counts_and_heartbeat(admin_client_with_sca
 
 def test_the_scan_list_reaps_a_scan_whose_worker_died(admin_client_with_scan):
     client, scan, _ = admin_client_with_scan
-    ScanJob.objects.filter(id=scan.id).update(status="running", heartbeat_at=timezone.now() - timedelta(hours=1))
+    ScanJob.objects.filter(id=scan.id).update(status=Status.RUNNING, heartbeat_at=timezone.now() - timedelta(hours=1))
     client.get("/admin/scans/scanjob/")
-    assert ScanJob.objects.get(id=scan.id).status == "failed"
+    assert ScanJob.objects.get(id=scan.id).status == Status.FAILED
 
 
 def test_a_scan_page_shows_its_payload_results_and_the_queue_dashboard(admin_client_with_scan):
-    client, scan, _ = admin_client_with_scan
+    client, scan, repos = admin_client_with_scan
+    ScanResult.objects.create(scan=scan, repository=repos[0], full_name="a/r0", outcome=Health.NOT_FOUND,
+                              http_status=404)
     page = client.get(f"/admin/scans/scanjob/{scan.id}/change/").content.decode()
     assert "&quot;status&quot;: &quot;queued&quot;" in page
     assert f"/admin/scans/scanresult/?scan__id__exact={scan.id}" in page
@@ -51,25 +53,28 @@ def test_a_scan_page_shows_its_payload_results_and_the_queue_dashboard(admin_cli
     assert client.get("/admin/django_rq/dashboard/").status_code == 200
 
 
-def test_the_cancel_and_resume_actions(admin_client_with_scan):
-    client, scan, _ = admin_client_with_scan
+def test_the_cancel_and_resume_actions_stop_a_scan_and_go_on_with_what_it_did_not_reach(admin_client_with_scan):
+    client, scan, repos = admin_client_with_scan
+    ScanResult.objects.create(scan=scan, repository=repos[0], full_name="a/r0", outcome=Health.NOT_FOUND,
+                              http_status=404)
     client.post("/admin/scans/scanjob/", {"action": "cancel_scans", "_selected_action": [str(scan.id)]})
-    assert ScanJob.objects.get(id=scan.id).status == "cancelled"
+    assert ScanJob.objects.get(id=scan.id).status == Status.CANCELLED
 
     client.post("/admin/scans/scanjob/", {"action": "resume_scans", "_selected_action": [str(scan.id)]})
     resumed = ScanJob.objects.get(resumed_from=scan)
-    assert resumed.total == 2
+    assert resumed.total == 2 and resumed.repository_ids == [r.id for r in repos[1:]]
 
 
 def test_the_repository_actions_scan_and_accept_new_names(admin_client_with_scan):
-    client, _, repos = admin_client_with_scan
-    Repository.objects.filter(id=repos[1].id).update(full_name="b/moved", health="moved")
+    client, existing, repos = admin_client_with_scan
+    Repository.objects.filter(id=repos[1].id).update(full_name="b/moved", health=Health.MOVED)
     client.post("/admin/repositories/repository/", {"action": "scan_selected",
                                                     "_selected_action": [str(r.id) for r in repos]})
-    assert ScanJob.objects.filter(total=3).count() == 2
+    started = ScanJob.objects.exclude(id=existing.id).get()
+    assert started.total == 3 and sorted(started.repository_ids) == [r.id for r in repos]
 
     client.post("/admin/repositories/repository/", {"action": "accept_new_name",
                                                     "_selected_action": [str(repos[1].id)]})
     moved = Repository.objects.get(id=repos[1].id)
-    assert moved.imported_name == "b/moved" and moved.health != "moved"
+    assert moved.imported_name == "b/moved" and moved.health == Health.HEALTHY
     assert client.get(f"/admin/repositories/repository/{repos[1].id}/change/").status_code == 200
