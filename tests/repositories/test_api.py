@@ -15,6 +15,7 @@ from repositories.models import Label, Repository
 from scans.models import ScanJob
 
 pytestmark = pytest.mark.django_db
+Health = Repository.Health
 ITEM_KEYS = {"id", "full_name", "html_url", "health", "health_detail", "description", "stars", "forks",
              "open_issues", "watchers", "language", "topics", "license", "default_branch", "archived", "fork",
              "pushed_at", "previous_names", "last_checked_at"}
@@ -26,12 +27,12 @@ def catalog():
     python = Label.objects.create(name="awesome-python")
     rows = [
         Repository(imported_name="psf/requests", full_name="psf/requests", language="Python", stars=50000,
-                   health="healthy", pushed_at=now - timedelta(days=2), description="HTTP for Humans"),
-        Repository(imported_name="old/tool", full_name="new/tool", language="Go", stars=10, health="moved",
+                   health=Health.HEALTHY, pushed_at=now - timedelta(days=2), description="HTTP for Humans"),
+        Repository(imported_name="old/tool", full_name="new/tool", language="Go", stars=10, health=Health.MOVED,
                    previous_names=["old/tool"], health_detail="transferred to new/tool"),
         Repository(imported_name="acme/frozen", full_name="acme/frozen", language="Python", stars=300,
-                   health="archived", archived=True, description="=HYPERLINK(\"http://evil\")"),
-        Repository(imported_name="acme/gone", full_name="acme/gone", health="not_found", stars=0),
+                   health=Health.ARCHIVED, archived=True, description="=HYPERLINK(\"http://evil\")"),
+        Repository(imported_name="acme/gone", full_name="acme/gone", health=Health.NOT_FOUND, stars=0),
     ]
     repos = Repository.objects.bulk_create(rows)
     repos[0].labels.add(python)
@@ -60,7 +61,7 @@ def test_the_list_is_paginated_with_every_documented_field(api, catalog):
     ("ordering=-stars", ["psf/requests", "acme/frozen", "new/tool", "acme/gone"]),
     ("ordering=full_name", ["acme/frozen", "acme/gone", "new/tool", "psf/requests"]),
 ])
-def test_filters_and_ordering(api, catalog, query, expected):
+def test_the_list_filters_and_orders_as_the_query_asks(api, catalog, query, expected):
     assert names(api.get(f"/api/repositories/?{query}")) == expected
 
 
@@ -70,12 +71,12 @@ def test_page_size_goes_up_to_1000(api):
     assert len(api.get("/api/repositories/?page_size=7").json()["results"]) == 7
 
 
-def test_detail_delete_and_accept_name(api, catalog):
+def test_a_repository_can_be_read_its_new_name_accepted_and_then_deleted(api, catalog):
     moved = catalog[1]
     assert api.get(f"/api/repositories/{moved.id}/").json()["previous_names"] == ["old/tool"]
 
     accepted = api.post(f"/api/repositories/{moved.id}/accept-name")
-    assert accepted.status_code == 200 and accepted.json()["health"] != "moved"
+    assert accepted.status_code == 200 and accepted.json()["health"] == Health.HEALTHY
     assert Repository.objects.get(id=moved.id).imported_name == "new/tool"
 
     assert api.delete(f"/api/repositories/{moved.id}/").status_code == 204
@@ -99,7 +100,7 @@ def test_import_as_json_answers_201_with_the_report_and_starts_a_scan(api, catal
         "psf/requests", "django/django"}
 
 
-def test_import_as_a_multipart_file_without_a_scan(api):
+def test_an_import_as_a_multipart_file_may_skip_the_scan(api):
     upload = SimpleUploadedFile("list.csv", b"name,url,stars\nrequests,https://github.com/psf/requests,5\n")
     response = api.post("/api/repositories/import", {"file": upload, "scan": "false"}, format="multipart")
 
@@ -132,7 +133,7 @@ def test_csv_export_streams_the_filtered_catalog_and_neutralises_formulas(api, c
     assert rows[0]["description"] == "'=HYPERLINK(\"http://evil\")"
 
 
-def test_json_export(api, catalog):
+def test_json_export_streams_the_filtered_catalog_and_an_unknown_format_answers_400(api, catalog):
     response = api.get("/api/repositories/export?format=json&health=moved")
     items = json.loads(b"".join(response.streaming_content))
     assert [i["full_name"] for i in items] == ["new/tool"] and items[0]["previous_names"] == ["old/tool"]
