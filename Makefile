@@ -25,6 +25,7 @@ demo: $(STAMP)
 	$(PY) -m repohealth.runner --demo
 
 test: $(STAMP)
+	$(PY) -m tests.schemas.fetch
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)

@@ -6,6 +6,7 @@ import argparse
 import signal
 import sys
 import threading
+from pathlib import Path
 from typing import Sequence
 
 from .server import FakeGitHub
@@ -25,6 +26,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--graphql-max-batch", type=int, help="more aliases than this -> 502")
     parser.add_argument("--tokens", type=parse_tokens, help="comma-separated accepted tokens")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--app-id", help="a GitHub App's id: POST /app/installations/{id}/access_tokens works")
+    parser.add_argument("--app-public-key", type=Path, help="that app's RSA public key (PEM file)")
+    parser.add_argument("--app-installation-id", type=int, help="the installation it may mint tokens for")
     return parser.parse_args(argv)
 
 
@@ -35,7 +39,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         catalog=args.catalog, latency_ms=args.latency_ms, error_rate=args.error_rate,
         rate_limit=args.rate_limit, tokens=args.tokens, graphql_rate_limit=args.graphql_rate_limit,
         graphql_max_batch=args.graphql_max_batch, seed=args.seed, host=args.host, port=args.port,
-        latency_jitter_ms=args.latency_jitter_ms)
+        latency_jitter_ms=args.latency_jitter_ms, app_id=args.app_id,
+        app_public_key=args.app_public_key.read_text() if args.app_public_key else None,
+        app_installation_id=args.app_installation_id)
     done = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: done.set())

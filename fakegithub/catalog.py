@@ -41,6 +41,7 @@ DEFAULTS: dict[str, Any] = {
     "stars": 0,
     "forks": 0,
     "open_issues": 0,
+    "open_pull_requests": None,  # the open pull requests among open_issues; default a quarter
     "watchers": 0,
     "default_branch": "main",
     "archived": False,
@@ -116,6 +117,12 @@ def normalize_repo(raw: dict[str, Any]) -> dict[str, Any]:
     merged["updated_at"] = merged["updated_at"] or merged["pushed_at"]
     merged["block_created_at"] = merged["block_created_at"] or merged["updated_at"]
     merged["owner_type"] = merged["owner_type"] or _owner_type(owner)
+    if merged["open_pull_requests"] is None:
+        merged["open_pull_requests"] = int(merged["open_issues"]) // 4
+    if int(merged["open_pull_requests"]) < 0:
+        raise ValueError(f"open_pull_requests must not be negative, got {merged['open_pull_requests']!r}")
+    # Never more than open_issues, which counts them (a patch may lower open_issues alone).
+    merged["open_pull_requests"] = min(int(merged["open_pull_requests"]), int(merged["open_issues"]))
     merged["owner_id"] = merged["owner_id"] or stable_int(owner.lower(), 1_000_000, 90_000_000)
     if isinstance(merged["license"], dict):
         merged["license"] = merged["license"].get("spdx_id")

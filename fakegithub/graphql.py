@@ -1,19 +1,25 @@
-"""``POST /graphql``: many aliased ``repository(owner:, name:)`` lookups in one request.
+"""``POST /graphql``: aliased ``repository(owner:, name:)`` lookups and ``rateLimit``.
 
-Not a GraphQL parser: regexes find each ``alias: repository(...)`` field and whether
-``rateLimit`` is asked; every found repository answers with all the fields the scanner's
-fragment selects, whatever the selection set says (it is a fake).
+The query is parsed (``document.py``), checked against the small part of GitHub's schema the
+fake knows (``TYPES``: ``Query.repository``, ``Query.rateLimit`` and what a ``Repository``
+holds), and answered with exactly the fields it selects, under their aliases. An unknown field
+is GitHub's ``undefinedField`` error (HTTP 200, no data, no points spent). The cost is GitHub's
+formula (``cost.py``); it is charged to the token's GraphQL points, answered in ``rateLimit``
+and counted in the stats. ``rateLimit(dryRun: true)`` answers the cost without running the
+query or charging it.
 """
 
 from __future__ import annotations
 
+import base64
 import json
-import re
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Callable
 
 from . import responses
 from .catalog import license_object
+from .cost import query_cost
+from .document import Document, Field, GraphQLSyntaxError, Operation, parse, resolve, selection_fields
 from .index import Lookup
 from .ratelimit import Quota
 from .request import ApiRequest, authenticate, secondary_check
@@ -21,145 +27,279 @@ from .responses import Response
 from .rest import node_id
 from .state import Fault, FakeState
 
-_STRING = r'"(?:[^"\\\n]|\\.)*"'
-_ALIAS = r'(?:\b(?P<alias>[_A-Za-z]\w*)\s*:\s*)?'
-REPOSITORY_FIELD = re.compile(_ALIAS + r'\brepository\s*\((?P<args>(?:[^()"]|' + _STRING + r')*)\)')
-RATE_LIMIT_FIELD = re.compile(_ALIAS + r'\brateLimit\b')
-ARGUMENT = re.compile(
-    r'(?P<name>[_A-Za-z]\w*)\s*:\s*(?P<value>' + _STRING + r'|\$[_A-Za-z]\w*|-?\d+|[_A-Za-z]\w*)')
-QUERY_COST = 1  # aliased repository lookups without nested connections cost 1 point
+# The fake's part of GitHub's schema: type -> field -> the field's object type (None: a scalar).
+TYPES: dict[str, dict[str, str | None]] = {
+    "Query": {"repository": "Repository", "rateLimit": "RateLimit"},
+    "RateLimit": dict.fromkeys(("cost", "remaining", "resetAt", "limit", "used", "nodeCount")),
+    "Repository": {
+        **dict.fromkeys((
+            "databaseId", "id", "name", "nameWithOwner", "url", "isArchived", "isDisabled", "isFork",
+            "isPrivate", "isTemplate", "isEmpty", "description", "homepageUrl", "stargazerCount",
+            "forkCount", "pushedAt", "createdAt", "updatedAt", "diskUsage", "visibility")),
+        "owner": "RepositoryOwner", "primaryLanguage": "Language", "licenseInfo": "License",
+        "defaultBranchRef": "Ref", "repositoryTopics": "RepositoryTopicConnection",
+        "watchers": "UserConnection", "stargazers": "StargazerConnection",
+        "issues": "IssueConnection", "pullRequests": "PullRequestConnection",
+    },
+    "RepositoryOwner": dict.fromkeys(("login", "url")),
+    "Language": dict.fromkeys(("name", "color")),
+    "License": dict.fromkeys(("spdxId", "key", "name")),
+    "Ref": dict.fromkeys(("name", "prefix")),
+    "RepositoryTopicConnection": {"totalCount": None, "nodes": "RepositoryTopic",
+                                  "edges": "RepositoryTopicEdge", "pageInfo": "PageInfo"},
+    "RepositoryTopicEdge": {"node": "RepositoryTopic", "cursor": None},
+    "RepositoryTopic": {"topic": "Topic", "url": None},
+    "Topic": dict.fromkeys(("name",)),
+    "UserConnection": {"totalCount": None},
+    "StargazerConnection": {"totalCount": None},
+    "IssueConnection": {"totalCount": None},
+    "PullRequestConnection": {"totalCount": None},
+    "PageInfo": dict.fromkeys(("hasNextPage", "hasPreviousPage", "startCursor", "endCursor")),
+}
+# Interfaces a fragment's type condition may name instead of the type itself.
+INTERFACES: dict[str, frozenset[str]] = {
+    "Repository": frozenset({"Repository", "Node", "RepositoryInfo", "UniformResourceLocatable",
+                             "Starrable", "Subscribable", "ProjectOwner", "PackageOwner"}),
+    "RepositoryOwner": frozenset({"RepositoryOwner", "User", "Organization", "Node"}),
+}
+
+
+def _types(type_name: str) -> frozenset[str]:
+    return INTERFACES.get(type_name, frozenset({type_name}))
+
+
+class QueryError(Exception):
+    """GraphQL errors that stop the whole query (HTTP 200, ``errors`` and no ``data``)."""
+
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        super().__init__(errors[0]["message"])
+        self.errors = errors
 
 
 @dataclass
-class RepositoryField:
-    """One ``alias: repository(owner: "...", name: "...")`` of the query."""
+class Request:
+    """A parsed, checked ``POST /graphql`` body."""
 
-    key: str
-    arguments: dict[str, Any]
-    line: int
-    column: int
+    document: Document
+    operation: Operation
+    variables: dict[str, Any]
+    fields: list[Field]  # the operation's root fields, fragments flattened
 
-    @property
-    def location(self) -> dict[str, int]:
-        return {"line": self.line, "column": self.column}
+    def repositories(self) -> list[Field]:
+        return [found for found in self.fields if found.name == "repository"]
 
+    def argument(self, found: Field, name: str) -> Any:
+        return resolve(found.arguments.get(name), self.variables)
 
-@dataclass
-class ParsedQuery:
-    """The parts of a query the fake answers."""
-
-    repositories: list[RepositoryField] = field(default_factory=list)
-    rate_limit_key: str | None = None
+    def dry_run(self) -> bool:
+        return any(found.name == "rateLimit" and self.argument(found, "dryRun") is True for found in self.fields)
 
 
-def _position(query: str, offset: int) -> tuple[int, int]:
-    """1-based line and column, as GraphQL error ``locations`` give them."""
-    line = query.count("\n", 0, offset) + 1
-    return line, offset - (query.rfind("\n", 0, offset) + 1) + 1
+def _parse_body(body: bytes) -> tuple[str, dict[str, Any], str | None] | None:
+    try:
+        payload = json.loads(body or b"null")
+        query, variables = payload["query"], payload.get("variables") or {}
+        operation_name = payload.get("operationName")
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+    if not isinstance(query, str) or not isinstance(variables, dict):
+        return None
+    return query, variables, operation_name if isinstance(operation_name, str) else None
 
 
-def _value(token: str, variables: dict[str, Any]) -> Any:
-    """A literal argument: a string (JSON escapes), a ``$variable``, a boolean or a word."""
-    if token.startswith('"'):
-        try:
-            return json.loads(token)
-        except ValueError:
-            return token[1:-1]
-    if token.startswith("$"):
-        return variables.get(token[1:])
-    return {"true": True, "false": False, "null": None}.get(token, token)
+def _undefined(type_name: str, found: Field, path: list[str]) -> dict[str, Any]:
+    return {"path": path, "locations": [found.location],
+            "extensions": {"code": "undefinedField", "typeName": type_name, "fieldName": found.name},
+            "message": f"Field '{found.name}' doesn't exist on type '{type_name}'"}
 
 
-def parse_query(query: str, variables: dict[str, Any] | None = None) -> ParsedQuery:
-    """Find the repository fields (in order) and the ``rateLimit`` field, if any."""
-    variables = variables or {}
-    parsed = ParsedQuery()
-    for match in REPOSITORY_FIELD.finditer(query):
-        arguments = {arg["name"]: _value(arg["value"], variables)
-                     for arg in ARGUMENT.finditer(match["args"])}
-        line, column = _position(query, match.start())
-        parsed.repositories.append(
-            RepositoryField(match["alias"] or "repository", arguments, line, column))
-    rate_limit = RATE_LIMIT_FIELD.search(query)
-    if rate_limit:
-        parsed.rate_limit_key = rate_limit["alias"] or "rateLimit"
-    return parsed
+def check(selections: list, document: Document, type_name: str, path: list[str]) -> list[dict[str, Any]]:
+    """GraphQL validation errors of a selection set against ``TYPES``."""
+    errors: list[dict[str, Any]] = []
+    try:
+        fields = selection_fields(selections, document.fragments, _types(type_name))
+    except KeyError as missing:
+        return [{"path": path, "message": f"Fragment {missing.args[0]} was used, but not defined",
+                 "extensions": {"code": "useAndDefineFragment", "fragmentName": missing.args[0]}}]
+    for found in fields:
+        here = [*path, found.key]
+        if found.name == "__typename":
+            continue
+        if found.name not in TYPES[type_name]:
+            errors.append(_undefined(type_name, found, here))
+            continue
+        inner = TYPES[type_name][found.name]
+        if inner is None and found.selections:
+            errors.append({"path": here, "locations": [found.location],
+                           "extensions": {"code": "selectionMismatch", "nodeName": f"field '{found.name}'"},
+                           "message": f"Selections can't be made on scalars (field '{found.name}' "
+                                      f"returns a scalar but has selections)"})
+        elif inner is not None and not found.selections:
+            errors.append({"path": here, "locations": [found.location],
+                           "extensions": {"code": "selectionMismatch", "nodeName": f"field '{found.name}'"},
+                           "message": f"Field must have selections (field '{found.name}' returns {inner} "
+                                      f"but has no selections. Did you mean '{found.name} {{ ... }}'?)"})
+        elif inner is not None:
+            errors.extend(check(found.selections, document, inner, here))
+    return errors
 
 
-def repository_node(repo: dict[str, Any]) -> dict[str, Any]:
-    """A ``Repository`` object with every field the scanner's fragment selects."""
+def _missing_arguments(request: Request) -> list[dict[str, Any]]:
+    """GraphQL validation errors for ``repository`` fields without ``owner`` or ``name``."""
+    errors = []
+    for found in request.repositories():
+        missing = [arg for arg in ("owner", "name") if not request.argument(found, arg)]
+        if missing:
+            errors.append({
+                "path": ["query", found.key],
+                "extensions": {"code": "missingRequiredArguments", "arguments": ", ".join(missing)},
+                "locations": [found.location],
+                "message": f"Field 'repository' is missing required arguments: {', '.join(missing)}",
+            })
+    return errors
+
+
+def read_request(query: str, variables: dict[str, Any], operation_name: str | None) -> Request:
+    """Parse and check a query; raises ``QueryError`` with GitHub-shaped errors."""
+    try:
+        document = parse(query)
+        operation = document.operation(operation_name)
+    except GraphQLSyntaxError as problem:
+        raise QueryError([{"message": f"Parse error: {problem}",
+                           "locations": [{"line": problem.line, "column": problem.column}]}]) from None
+    except ValueError as problem:
+        raise QueryError([{"message": str(problem)}]) from None
+    if operation.kind != "query":
+        raise QueryError([{"message": f"The fake GitHub answers queries only, not a {operation.kind}"}])
+    merged = {**operation.variable_defaults, **variables}
+    try:
+        fields = selection_fields(operation.selections, document.fragments, _types("Query"))
+    except KeyError as missing:
+        raise QueryError([{"message": f"Fragment {missing.args[0]} was used, but not defined"}]) from None
+    request = Request(document, operation, merged, fields)
+    if not request.dry_run():  # a dry run is only costed: the fake need not know its fields
+        errors = check(operation.selections, document, "Query", [operation.kind])
+        errors = errors or _missing_arguments(request)
+        if errors:
+            raise QueryError(errors)
+    return request
+
+
+# --------------------------------------------------------------------------- answering
+
+def _connection(items: list[Any]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """A connection's value for its arguments: ``first``/``last`` pick the page."""
+    def page(arguments: dict[str, Any]) -> dict[str, Any]:
+        first, last = arguments.get("first"), arguments.get("last")
+        chosen = items[:first] if isinstance(first, int) else items[-last:] if isinstance(last, int) and last else items
+        cursors = [base64.b64encode(f"cursor:{items.index(item) + 1}".encode()).decode() for item in chosen]
+        return {"totalCount": len(items), "nodes": chosen,
+                "edges": [{"node": item, "cursor": cursor} for item, cursor in zip(chosen, cursors)],
+                "pageInfo": {"hasNextPage": len(chosen) < len(items) and first is not None,
+                             "hasPreviousPage": len(chosen) < len(items) and last is not None,
+                             "startCursor": cursors[0] if cursors else None,
+                             "endCursor": cursors[-1] if cursors else None}}
+    return page
+
+
+def _count(total: int) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """A connection the fake can only count (``totalCount``)."""
+    return lambda arguments: {"totalCount": total}
+
+
+def _open_only(total: int) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """Issues or pull requests: the catalog knows the open ones; other states count 0."""
+    def count(arguments: dict[str, Any]) -> dict[str, Any]:
+        states = arguments.get("states")
+        states = [states] if isinstance(states, str) else states
+        return {"totalCount": total if not states or "OPEN" in states else 0}
+    return count
+
+
+def repository_object(repo: dict[str, Any]) -> dict[str, Any]:
+    """Every ``Repository`` field the fake knows; connections take their arguments."""
     owner, name = repo["full_name"].split("/")
     license_info = license_object(repo["license"])
+    topics = [{"topic": {"name": topic}, "url": f"https://github.com/topics/{topic}"} for topic in repo["topics"]]
+    pull_requests = repo["open_pull_requests"]
     return {
         "databaseId": repo["id"],
         "id": node_id(repo["id"]),
         "name": name,
         "nameWithOwner": repo["full_name"],
-        "owner": {"login": owner},
+        "owner": {"login": owner, "url": f"https://github.com/{owner}"},
         "url": f"https://github.com/{repo['full_name']}",
         "isArchived": repo["archived"],
         "isDisabled": repo["disabled"],
         "isFork": repo["fork"],
         "isPrivate": repo["private"],
         "isTemplate": repo["is_template"],
+        "isEmpty": repo["size"] == 0,
+        "visibility": "PRIVATE" if repo["private"] else "PUBLIC",
         "description": repo["description"],
         "homepageUrl": repo["homepage"],
         "stargazerCount": repo["stars"],
         "forkCount": repo["forks"],
+        "diskUsage": repo["size"],
         "pushedAt": repo["pushed_at"],
         "createdAt": repo["created_at"],
         "updatedAt": repo["updated_at"],
-        "primaryLanguage": {"name": repo["language"]} if repo["language"] else None,
+        "primaryLanguage": {"name": repo["language"], "color": None} if repo["language"] else None,
         "licenseInfo": ({"spdxId": license_info["spdx_id"], "key": license_info["key"],
                          "name": license_info["name"]} if license_info else None),
-        "defaultBranchRef": {"name": repo["default_branch"]},
-        "repositoryTopics": {"nodes": [{"topic": {"name": topic}} for topic in repo["topics"]]},
-        "watchers": {"totalCount": repo["watchers"]},
-        "issues": {"totalCount": repo["open_issues"]},
-        "openIssues": {"totalCount": repo["open_issues"]},
+        "defaultBranchRef": {"name": repo["default_branch"], "prefix": "refs/heads/"},
+        "repositoryTopics": _connection(topics),
+        "watchers": _count(repo["watchers"]),
+        "stargazers": _count(repo["stars"]),
+        "issues": _open_only(repo["open_issues"] - pull_requests),
+        "pullRequests": _open_only(pull_requests),
     }
 
 
-def _missing_arguments(parsed: ParsedQuery) -> list[dict[str, Any]]:
-    """GraphQL validation errors for ``repository`` fields without ``owner`` or ``name``."""
-    errors = []
-    for repo_field in parsed.repositories:
-        missing = [arg for arg in ("owner", "name") if not repo_field.arguments.get(arg)]
-        if missing:
-            errors.append({
-                "path": ["query", repo_field.key],
-                "extensions": {"code": "missingRequiredArguments", "arguments": ", ".join(missing)},
-                "locations": [repo_field.location],
-                "message": f"Field 'repository' is missing required arguments: {', '.join(missing)}",
-            })
-    return errors
+def project(value: Any, type_name: str, selections: list, request: Request) -> Any:
+    """``value`` shaped by a (checked) selection set: only the fields asked, under their keys."""
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return [project(item, type_name, selections, request) for item in value]
+    answer: dict[str, Any] = {}
+    for found in selection_fields(selections, request.document.fragments, _types(type_name)):
+        if found.name == "__typename":
+            answer[found.key] = type_name
+            continue
+        raw = value.get(found.name)
+        if callable(raw):
+            raw = raw({name: request.argument(found, name) for name in found.arguments})
+        inner = TYPES[type_name][found.name]
+        answer[found.key] = raw if inner is None else project(raw, inner, found.selections, request)
+    return answer
 
 
-def _lookup(state: FakeState, repo_field: RepositoryField) -> Lookup | None:
+def _lookup(state: FakeState, request: Request, found: Field) -> Lookup | None:
     """Resolve one field; renames are followed unless ``followRenames: false``."""
-    follow = repo_field.arguments.get("followRenames", True) is not False
-    lookup = state.index.resolve(str(repo_field.arguments["owner"]),
-                                 str(repo_field.arguments["name"]), follow_renames=follow)
+    follow = request.argument(found, "followRenames") is not False
+    lookup = state.index.resolve(str(request.argument(found, "owner")),
+                                 str(request.argument(found, "name")), follow_renames=follow)
     return None if lookup is None or lookup.repo["private"] else lookup
 
 
-def _field_answer(repo_field: RepositoryField, lookup: Lookup | None) -> tuple[Any, dict | None]:
+def _field_answer(request: Request, found: Field, lookup: Lookup | None) -> tuple[Any, dict | None]:
     """The data value of one alias and, when it is null, the error GitHub adds for it."""
     if lookup is None:
-        asked = f"{repo_field.arguments['owner']}/{repo_field.arguments['name']}"
-        return None, {"type": "NOT_FOUND", "path": [repo_field.key],
-                      "locations": [repo_field.location],
+        asked = f"{request.argument(found, 'owner')}/{request.argument(found, 'name')}"
+        return None, {"type": "NOT_FOUND", "path": [found.key], "locations": [found.location],
                       "message": f"Could not resolve to a Repository with the name '{asked}'."}
     block = lookup.repo["block"]
     if block:
         message = "Repository access blocked (DMCA)" if block == "dmca" else "Repository access blocked"
-        return None, {"type": "FORBIDDEN", "path": [repo_field.key],
-                      "locations": [repo_field.location], "message": message}
-    return repository_node(lookup.repo), None  # disabled ones answer with isDisabled: true
+        return None, {"type": "FORBIDDEN", "path": [found.key], "locations": [found.location],
+                      "message": message}
+    # Disabled repositories answer, with isDisabled: true.
+    return project(repository_object(lookup.repo), "Repository", found.selections, request), None
 
 
-def _rate_limit_node(quota: Quota) -> dict[str, Any]:
-    return {"cost": QUERY_COST, "remaining": quota.remaining, "resetAt": quota.reset_iso(),
+def _rate_limit_object(quota: Quota, cost: int) -> dict[str, Any]:
+    return {"cost": cost, "remaining": quota.remaining, "resetAt": quota.reset_iso(),
             "limit": quota.limit, "used": quota.used, "nodeCount": 0}
 
 
@@ -170,49 +310,58 @@ def _rate_limited(state: FakeState, request: ApiRequest, quota: Quota) -> Respon
         200, {"errors": [{"type": "RATE_LIMITED", "message": message}]}, quota.headers())
 
 
-def _parse_body(body: bytes) -> tuple[str, dict[str, Any]] | None:
-    try:
-        payload = json.loads(body or b"null")
-        query, variables = payload["query"], payload.get("variables") or {}
-    except (ValueError, TypeError, KeyError, AttributeError):
-        return None
-    return (query, variables) if isinstance(query, str) and isinstance(variables, dict) else None
+def _dry_run(state: FakeState, api: ApiRequest, request: Request, cost: int) -> Response:
+    """The cost, computed and not charged; nothing else is run."""
+    quota = state.graphql.peek(api.bucket)
+    data: dict[str, Any] = {found.key: None for found in request.fields}
+    for found in request.fields:
+        if found.name == "rateLimit":
+            data[found.key] = project(_rate_limit_object(quota, cost), "RateLimit", found.selections, request)
+    return responses.json_response(200, {"data": data}, quota.headers())
 
 
-def post_graphql(state: FakeState, request: ApiRequest) -> Response:
-    """Answer one GraphQL request: auth, secondary, batch size, faults, points, data."""
-    if request.token is None:
+def post_graphql(state: FakeState, api: ApiRequest) -> Response:
+    """Answer one GraphQL request: auth, secondary, query, batch size, faults, points, data."""
+    if api.token is None:
         return responses.requires_authentication()
-    denied = authenticate(state, request) or secondary_check(state, request)
+    denied = authenticate(state, api) or secondary_check(state, api)
     if denied:
         return denied
-    body = _parse_body(request.body)
+    body = _parse_body(api.body)
     if body is None:
         return responses.error(400, "Problems parsing JSON", "https://docs.github.com/graphql")
-    parsed = parse_query(*body)
-    state.stats.add_aliases(len(parsed.repositories))
-    invalid = _missing_arguments(parsed)
-    if invalid:
-        return responses.json_response(200, {"errors": invalid})
+    try:
+        request = read_request(*body)
+    except QueryError as invalid:
+        return responses.json_response(200, {"errors": invalid.errors})
+    repositories = request.repositories()
+    state.stats.add_aliases(len(repositories))
+    _, cost = query_cost(request.operation.selections, request.document.fragments, request.variables)
+    if request.dry_run():
+        return _dry_run(state, api, request, cost)
     max_batch = state.config.graphql_max_batch
-    if max_batch is not None and len(parsed.repositories) > max_batch:
+    if max_batch is not None and len(repositories) > max_batch:
         return responses.server_error(Fault(502, html=False))  # GitHub's 10 s timeout
-    lookups = [_lookup(state, repo_field) for repo_field in parsed.repositories]
-    fault = state.fault([lookup.repo for lookup in lookups if lookup])
+    lookups = {found.key: _lookup(state, request, found) for found in repositories}
+    fault = state.fault([lookup.repo for lookup in lookups.values() if lookup])
     if fault:
         return responses.server_error(fault)
-    quota = state.graphql.acquire(request.bucket, QUERY_COST)
+    quota = state.graphql.acquire(api.bucket, cost)
     if quota.limited:
-        return _rate_limited(state, request, quota)
-    state.stats.spend("graphql", QUERY_COST)
+        return _rate_limited(state, api, quota)
+    state.stats.spend("graphql", cost)
+    state.stats.add_query_cost(cost)
     data: dict[str, Any] = {}
     errors: list[dict[str, Any]] = []
-    for repo_field, lookup in zip(parsed.repositories, lookups):
-        data[repo_field.key], problem = _field_answer(repo_field, lookup)
-        if problem:
-            errors.append(problem)
-    if parsed.rate_limit_key:
-        data[parsed.rate_limit_key] = _rate_limit_node(quota)
+    for found in request.fields:
+        if found.name == "repository":
+            data[found.key], problem = _field_answer(request, found, lookups[found.key])
+            if problem:
+                errors.append(problem)
+        elif found.name == "rateLimit":
+            data[found.key] = project(_rate_limit_object(quota, cost), "RateLimit", found.selections, request)
+        else:  # __typename
+            data[found.key] = "Query"
     document: dict[str, Any] = {"data": data}
     if errors:
         document["errors"] = errors

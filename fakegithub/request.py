@@ -21,14 +21,16 @@ class ApiRequest:
     base_url: str = ""
     in_flight: int = 1
     token: str | None = field(init=False)
+    account: str | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.token = token_from(self.headers.get("Authorization"))
 
     @property
     def bucket(self) -> str:
-        """Rate-limit key: the token, or '' for the shared unauthenticated bucket."""
-        return self.token or ""
+        """Rate-limit key: the account ``authenticate`` found (an installation's tokens share
+        one), else the token, or '' for the shared unauthenticated bucket."""
+        return self.account if self.account is not None else self.token or ""
 
 
 def token_from(authorization: str | None) -> str | None:
@@ -50,6 +52,7 @@ def authenticate(state: FakeState, request: ApiRequest) -> Response | None:
         return None
     if not request.token or not state.token_known(request.token):
         return responses.bad_credentials()
+    request.account = state.account(request.token)
     return None
 
 

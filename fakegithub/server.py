@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 from urllib.parse import unquote, urlsplit
 
-from . import control, graphql, responses, rest
+from . import app, control, graphql, responses, rest
 from .catalog import default_catalog, load_catalog, repositories_from
 from .request import ApiRequest
 from .responses import Response
@@ -31,6 +31,12 @@ def route(method: str, parts: list[str]) -> tuple[str, Endpoint]:
         return "rate_limit", rest.get_rate_limit
     if method == "POST" and parts == ["graphql"]:
         return "graphql", graphql.post_graphql
+    if (method == "POST" and len(parts) == 4 and parts[:2] == ["app", "installations"]
+            and parts[2].isdigit() and parts[3] == "access_tokens"):
+        installation_id = int(parts[2])
+        return "app_token", lambda state, request: app.post_access_token(state, request, installation_id)
+    if method == "DELETE" and parts == ["installation", "token"]:
+        return "app_token", app.delete_installation_token
     return "other", lambda state, request: responses.error(404, "Not Found", responses.DOCS_REST)
 
 

@@ -17,8 +17,9 @@ from typing import Any, Callable, Iterable
 
 from .index import RepoIndex
 from .ratelimit import RateLimiter
+from .rs256 import public_numbers
 
-ENDPOINTS = ("rest_repo", "rest_repository_id", "graphql", "rate_limit", "other")
+ENDPOINTS = ("rest_repo", "rest_repository_id", "graphql", "rate_limit", "app_token", "other")
 REQUEST_LOG_SIZE = 100_000
 
 
@@ -43,6 +44,10 @@ class Config:
     hang_next: int = 0
     hang_seconds: float = 30.0
     seed: int = 0
+    app_id: str | None = None
+    app_public_key: str | None = None
+    app_installation_id: int | None = None
+    app_token_seconds: float = 3600.0
 
     def as_json(self) -> dict[str, Any]:
         """The settings as JSON values (tuples become lists)."""
@@ -75,6 +80,25 @@ def _optional_int(value: Any) -> int | None:
     return None if value is None else int(value)
 
 
+def _optional_str(value: Any) -> str | None:
+    return None if value is None or str(value).strip() == "" else str(value).strip()
+
+
+def _public_key(value: Any) -> str | None:
+    """A PEM RSA public key, checked now so that a bad one is refused when configured."""
+    if value is None or value == "":
+        return None
+    public_numbers(str(value))
+    return str(value)
+
+
+def _positive(value: Any) -> float:
+    number = float(value)
+    if number <= 0:
+        raise ValueError(f"expected a positive number, got {value!r}")
+    return number
+
+
 def _probability(value: Any) -> float:
     number = float(value)
     if not 0.0 <= number <= 1.0:
@@ -96,7 +120,8 @@ _COERCE: dict[str, Callable[[Any], Any]] = {
     "rate_limit_status": _status, "secondary_next": int, "secondary_retry_after": int,
     "secondary_no_retry_after": bool, "secondary_status": _status,
     "secondary_max_concurrency": _optional_int, "fail_next": int, "hang_next": int,
-    "hang_seconds": float, "seed": int,
+    "hang_seconds": float, "seed": int, "app_id": _optional_str, "app_public_key": _public_key,
+    "app_installation_id": _optional_int, "app_token_seconds": _positive,
 }
 assert set(_COERCE) == {field.name for field in fields(Config)}
 
@@ -126,6 +151,8 @@ class Stats:
             self.points_spent = {"core": 0, "graphql": 0}
             self.max_concurrency = self.in_flight
             self.graphql_aliases_total = 0
+            self.graphql_queries_by_cost: Counter[int] = Counter()
+            self.app_tokens_created = 0
             self._log.clear()
 
     def enter(self) -> int:
@@ -155,6 +182,15 @@ class Stats:
         with self._lock:
             self.graphql_aliases_total += count
 
+    def add_query_cost(self, cost: int) -> None:
+        """One charged GraphQL query of this cost (``graphql_queries_by_cost``)."""
+        with self._lock:
+            self.graphql_queries_by_cost[cost] += 1
+
+    def add_app_token(self) -> None:
+        with self._lock:
+            self.app_tokens_created += 1
+
     def snapshot(self) -> dict[str, Any]:
         """The ``GET /_fake/stats`` document."""
         with self._lock:
@@ -165,6 +201,9 @@ class Stats:
                 "max_concurrency": self.max_concurrency,
                 "in_flight": self.in_flight,
                 "graphql_aliases_total": self.graphql_aliases_total,
+                "graphql_queries_by_cost": {str(cost): count for cost, count
+                                            in sorted(self.graphql_queries_by_cost.items())},
+                "app_tokens_created": self.app_tokens_created,
             }
 
     def log(self, since: float | None = None, limit: int | None = None) -> list[dict[str, Any]]:
@@ -187,6 +226,7 @@ class FakeState:
         self.stopping = threading.Event()
         self._lock = threading.Lock()
         self._rng = random.Random(0)
+        self._app_tokens: dict[str, tuple[float, int]] = {}  # token -> (expires at, installation)
         self.configure(**settings)
 
     # ---------------------------------------------------------------- settings
@@ -218,9 +258,38 @@ class FakeState:
     # ---------------------------------------------------------------- auth
 
     def token_known(self, token: str) -> bool:
-        """Any token is good unless a token list is configured."""
+        """An installation token is good until it expires; any other token is good unless a
+        token list is configured."""
+        with self._lock:
+            minted = self._app_tokens.get(token)
+        if minted is not None:
+            return time.time() < minted[0]
         tokens = self.config.tokens
         return tokens is None or token in tokens
+
+    def add_app_token(self, token: str, expires_at: float, installation_id: int) -> None:
+        """Remember an installation token the app endpoint handed out."""
+        with self._lock:
+            now = time.time()
+            self._app_tokens = {t: v for t, v in self._app_tokens.items() if v[0] > now}
+            self._app_tokens[token] = (expires_at, installation_id)
+        self.stats.add_app_token()
+
+    def revoke_app_token(self, token: str) -> bool:
+        """Forget a live installation token; False when it is not one."""
+        with self._lock:
+            minted = self._app_tokens.get(token)
+            if minted is None or minted[0] <= time.time():
+                return False
+            self._app_tokens[token] = (0.0, minted[1])  # known, and expired: 401 from now on
+            return True
+
+    def account(self, token: str | None) -> str:
+        """Whose rate limit a request spends: an installation's tokens share one, as on
+        GitHub; any other token is its own account ('' is the unauthenticated IP)."""
+        with self._lock:
+            minted = self._app_tokens.get(token or "")
+        return f"installation:{minted[1]}" if minted else token or ""
 
     def user_id(self, token: str | None) -> int:
         """The user id GitHub names in rate-limit messages: the token's place in the list."""

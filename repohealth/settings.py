@@ -290,3 +290,37 @@ LOGGING = {
 
 GITHUB_RETRY_BACKOFF_MS = env_int("GITHUB_RETRY_BACKOFF_MS", 1000, minimum=1)
 GITHUB_SECONDARY_BACKOFF_SECONDS = env_int("GITHUB_SECONDARY_BACKOFF_SECONDS", 60, minimum=1)
+
+# --- GitHub App credentials and GraphQL metadata age (issue 17; keep this block at the end) -------
+# A GitHub App's installation token joins the pool of GITHUB_TOKEN personal tokens. All three
+# variables or none. GITHUB_APP_PRIVATE_KEY is the PEM text itself (newlines may be written \n)
+# or the path of the .pem file GitHub gave; GITHUB_APP_ID is the app's id (or its client id).
+def _pem_private_key(name: str) -> str:
+    value = env_str(name).replace("\\n", "\n")
+    if value and not value.startswith("-----BEGIN"):
+        path = Path(value).expanduser()
+        try:
+            value = path.read_text().strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(f"{name}: cannot read the PEM file {path} ({exc.strerror})") from None
+    if value and not (value.startswith("-----BEGIN") and "PRIVATE KEY-----" in value):
+        raise ImproperlyConfigured(f"{name} is neither a PEM private key (-----BEGIN ... PRIVATE KEY-----) "
+                                   "nor the path of one")
+    return value + "\n" if value else ""
+
+
+GITHUB_APP_ID = env_str("GITHUB_APP_ID")
+GITHUB_APP_PRIVATE_KEY = _pem_private_key("GITHUB_APP_PRIVATE_KEY")
+GITHUB_APP_INSTALLATION_ID = env_int("GITHUB_APP_INSTALLATION_ID", 0, minimum=1)
+_github_app = {"GITHUB_APP_ID": GITHUB_APP_ID, "GITHUB_APP_PRIVATE_KEY": GITHUB_APP_PRIVATE_KEY,
+               "GITHUB_APP_INSTALLATION_ID": GITHUB_APP_INSTALLATION_ID}
+if any(_github_app.values()) and not all(_github_app.values()):
+    raise ImproperlyConfigured("A GitHub App needs GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and "
+                               "GITHUB_APP_INSTALLATION_ID; missing: "
+                               + ", ".join(name for name, value in _github_app.items() if not value))
+GITHUB_APP_CONFIGURED = all(_github_app.values())
+
+# GraphQL scans ask the full query (topics, watchers, open issues and pull requests: 4 points per
+# 100 repositories) for repositories whose full metadata is this old or was never fetched, and the
+# lean one (1 point per 100) for the others.
+SCAN_FULL_METADATA_HOURS = env_int("SCAN_FULL_METADATA_HOURS", 24, minimum=0)

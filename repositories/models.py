@@ -53,6 +53,9 @@ class Repository(models.Model):
     health_detail = models.CharField(max_length=300, blank=True)
     previous_names = models.JSONField(default=list, blank=True)
     last_checked_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    metadata_fetched_at = models.DateTimeField(
+        null=True, blank=True, help_text="when GitHub last answered a full-metadata request (REST, or the full "
+                                         "GraphQL query) for it; lean GraphQL rescans leave it")
     added_at = models.DateTimeField(auto_now_add=True)
     labels = models.ManyToManyField(Label, related_name="repositories", blank=True)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Iterator, Protocol
 
 from scans.github import GitHubClient, TransientFailure, parse_time
@@ -21,6 +22,16 @@ class RepoRef:
     full_name: str
     etag: str = ""
     github_id: int | None = None
+    full: bool = True  # GraphQL: ask the full query (else the lean one); REST always gets it all
+
+
+# What only a full-metadata answer brings (GraphQL connections); the lean query leaves them as stored.
+FULL_ONLY_FIELDS = ("topics", "watchers", "open_issues")
+
+
+def wants_full_metadata(fetched_at: datetime | None, *, now: datetime, max_age: timedelta) -> bool:
+    """Whether a repository's full metadata is due: never fetched, or `max_age` old."""
+    return fetched_at is None or now - fetched_at >= max_age
 
 
 class Kind:
@@ -42,6 +53,7 @@ class FetchResult:
     etag: str = ""
     detail: str = ""
     duration_ms: int = 0
+    full_metadata: bool = True  # the answer came from a full-metadata request (REST, full GraphQL query)
 
 
 class Fetcher(Protocol):

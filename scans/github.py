@@ -1,8 +1,12 @@
 """The GitHub client: the only module that talks to GitHub (or GitHub Enterprise, or fakegithub).
 
 One `requests.Session` with a pool sized to the scan's concurrency, a timeout on every call,
-and a token pool that spreads requests over every configured token. Rate limits, retries and
+and a token pool that spreads requests over every configured token (personal tokens and a
+GitHub App installation's token, see scans/github_tokens.py). Rate limits, retries and
 redirects are handled here; callers get an `Answer` or one of this module's exceptions.
+`GitHubClient.points_spent` adds up the rate-limit points GitHub charged: in REST one per
+request it counted (a 304 made with a token costs none), in GraphQL the `rateLimit.cost` it
+reported for each query.
 Behaviour follows docs/github.md and https://docs.github.com/rest/repos/repos.
 """
 
@@ -12,30 +16,22 @@ import logging
 import random
 import threading
 import time
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Callable
 from urllib.parse import urljoin, urlparse
 
 import requests
 from requests.adapters import HTTPAdapter
 
+from scans.github_tokens import (  # noqa: F401 - Cancelled: callers catch this module's exceptions
+    BadCredentials, Cancelled, GitHubApp, GitHubError, InstallationToken, TokenPool, WaitCallback, int_header,
+)
+
 logger = logging.getLogger(__name__)
 
 USER_AGENT = "RepoHealth/1.0 (+https://github.com/repohealth)"
 API_VERSION = "2022-11-28"
-
-
-class GitHubError(Exception):
-    """Base of this module's exceptions."""
-
-
-class BadCredentials(GitHubError):
-    """401: the configured token was rejected; retrying cannot help."""
-
-
-class Cancelled(GitHubError):
-    """The caller asked to stop while a request was waiting (rate limit or backoff)."""
 
 
 class TransientFailure(GitHubError):
@@ -53,140 +49,6 @@ class Answer:
     duration_ms: int
 
 
-@dataclass
-class TokenState:
-    token: str | None
-    remaining: int | None = None
-    limit: int | None = None
-    reset_at: float = 0.0  # epoch seconds; while in the future and remaining == 0 the token rests
-    alive: bool = True
-
-    @property
-    def label(self) -> str:
-        if self.token is None:
-            return "unauthenticated"
-        return f"token …{self.token[-4:]}" if len(self.token) > 8 else "token"
-
-
-WaitCallback = Callable[[str, float | None], None]
-
-
-@dataclass
-class TokenPool:
-    """Spreads requests across tokens; a spent token rests until its reset; a 401 drops a token.
-
-    Only when every token is spent does a caller wait. One pool per resource (core, graphql).
-    """
-
-    tokens: list[TokenState]
-    resource: str = "core"
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _next: int = 0
-    paused_until: float = 0.0  # secondary rate limit: nobody sends before this
-
-    @classmethod
-    def from_tokens(cls, tokens: list[str], resource: str = "core") -> "TokenPool":
-        states = [TokenState(t) for t in tokens] or [TokenState(None)]
-        return cls(tokens=states, resource=resource)
-
-    def acquire(self, *, should_stop: Callable[[], bool], on_wait: WaitCallback, sleep=time.sleep) -> TokenState:
-        announced = 0.0
-        while True:
-            if should_stop():
-                raise Cancelled()
-            with self._lock:
-                alive = [t for t in self.tokens if t.alive]
-                if not alive:
-                    raise BadCredentials("Every configured GitHub token was rejected (401 Bad credentials): check GITHUB_TOKEN")
-                now = time.time()
-                wait_until = self.paused_until
-                if wait_until <= now:
-                    for offset in range(len(alive)):
-                        candidate = alive[(self._next + offset) % len(alive)]
-                        if _available(candidate, now):
-                            if candidate.remaining == 0:
-                                candidate.remaining = None  # its window rolled over
-                            self._next = (self._next + offset + 1) % len(alive)
-                            if candidate.remaining:
-                                candidate.remaining -= 1  # optimistic: stop before GitHub refuses
-                            return candidate
-                    wait_until = min(t.reset_at + RESET_MARGIN for t in alive)
-            if wait_until != announced:
-                on_wait(_wait_message(wait_until, secondary=self.paused_until >= wait_until), wait_until)
-                announced = wait_until
-            sleep(min(0.5, max(0.01, wait_until - time.time())))
-
-    def record(self, state: TokenState, headers: dict[str, str]) -> None:
-        remaining = _int_header(headers, "X-RateLimit-Remaining")
-        reset = _int_header(headers, "X-RateLimit-Reset")
-        limit = _int_header(headers, "X-RateLimit-Limit")
-        with self._lock:
-            if remaining is not None:
-                state.remaining = remaining
-            if reset is not None:
-                state.reset_at = float(reset)
-            if limit is not None:
-                state.limit = limit
-
-    def exhaust(self, state: TokenState, reset_at: float) -> None:
-        with self._lock:
-            state.remaining = 0
-            state.reset_at = reset_at
-
-    def pause(self, until: float) -> None:
-        with self._lock:
-            self.paused_until = max(self.paused_until, until)
-
-    def drop(self, state: TokenState) -> None:
-        with self._lock:
-            state.alive = False
-        if any(t.alive for t in self.tokens):
-            logger.warning("GitHub rejected %s (401 Bad credentials); going on with the other tokens", state.label)
-
-    def snapshot(self) -> dict[str, Any]:
-        """The pool as the progress payload's `rate_limit` reports it."""
-        with self._lock:
-            alive = [t for t in self.tokens if t.alive]
-            known = [t for t in alive if t.remaining is not None]
-            remaining = sum(t.remaining or 0 for t in known) if known else None
-            resets = [t.reset_at for t in alive if t.reset_at]
-            return {
-                "resource": self.resource,
-                "remaining": remaining,
-                "limit": sum(t.limit or 0 for t in known) if known else None,
-                "reset_at": _iso(min(resets)) if resets else None,
-                "tokens": len(self.tokens),
-                "tokens_available": sum(1 for t in alive if _available(t, time.time())),
-                "tokens_rejected": sum(1 for t in self.tokens if not t.alive),
-            }
-
-
-RESET_MARGIN = 1.0  # docs/github.md: wait until X-RateLimit-Reset + 1 s, never before
-
-
-def _available(state: TokenState, now: float) -> bool:
-    """A token may send unless GitHub said it has nothing left and its reset has not passed."""
-    return state.remaining != 0 or now >= state.reset_at + RESET_MARGIN
-
-
-def _wait_message(until: float, *, secondary: bool) -> str:
-    clock = datetime.fromtimestamp(until, tz=timezone.utc).strftime("%H:%M:%S")
-    what = "Secondary rate limit hit at GitHub" if secondary else "Rate limited by GitHub"
-    return f"{what}; resuming at {clock}"
-
-
-def _int_header(headers, name: str) -> int | None:
-    value = headers.get(name)
-    try:
-        return int(value) if value is not None else None
-    except ValueError:
-        return None
-
-
-def _iso(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, tz=timezone.utc).isoformat().replace("+00:00", "Z")
-
-
 class GitHubClient:
     """Typed calls for the endpoints RepoHealth uses; waits and retries are handled inside."""
 
@@ -196,6 +58,7 @@ class GitHubClient:
         api_url: str,
         graphql_url: str | None = None,
         tokens: list[str] | None = None,
+        app: GitHubApp | None = None,
         timeout: float = 20.0,
         pool_size: int = 8,
         max_retries: int = 4,
@@ -214,8 +77,11 @@ class GitHubClient:
         self.should_stop = should_stop
         self.on_wait = on_wait
         self._sleep = sleep
-        self.core = TokenPool.from_tokens(list(tokens or []), "core")
-        self.graphql_pool = TokenPool.from_tokens(list(tokens or []), "graphql")
+        self.installation = InstallationToken(app, self.create_installation_token) if app else None
+        self.core = TokenPool.from_tokens(list(tokens or []), "core", self.installation)
+        self.graphql_pool = TokenPool.from_tokens(list(tokens or []), "graphql", self.installation)
+        self._points_lock = threading.Lock()
+        self._points = {"core": 0, "graphql": 0}
         self.session = requests.Session()
         adapter = HTTPAdapter(pool_connections=2, pool_maxsize=max(pool_size, 2), max_retries=0)
         self.session.mount("http://", adapter)
@@ -226,6 +92,26 @@ class GitHubClient:
 
     def close(self) -> None:
         self.session.close()
+
+    @property
+    def authenticated(self) -> bool:
+        """Whether requests carry a credential (GraphQL needs one)."""
+        return any(t.token or t.installation for t in self.core.tokens)
+
+    @property
+    def points_spent(self) -> int:
+        """Rate-limit points GitHub charged this client so far, REST and GraphQL together."""
+        with self._points_lock:
+            return sum(self._points.values())
+
+    def points_by_resource(self) -> dict[str, int]:
+        with self._points_lock:
+            return dict(self._points)
+
+    def _spend(self, resource: str, points: int) -> None:
+        if points:
+            with self._points_lock:
+                self._points[resource] += points
 
     # --- endpoints -----------------------------------------------------------------------------
     def get_repository(self, full_name: str, *, etag: str | None = None) -> Answer:
@@ -251,8 +137,35 @@ class GitHubClient:
         """POST /graphql: https://docs.github.com/graphql/overview/resource-limitations
 
         A RATE_LIMITED error answer waits for the reset and retries; other errors are returned.
+        The points GitHub charged (`rateLimit { cost }`, which every query should ask) are added
+        to `points_spent`.
         """
-        return self._request("POST", self.graphql_url, pool=self.graphql_pool, json={"query": query})
+        answer = self._request("POST", self.graphql_url, pool=self.graphql_pool, json={"query": query})
+        self._spend("graphql", graphql_cost(answer))
+        return answer
+
+    def create_installation_token(self, app: GitHubApp) -> tuple[str, float]:
+        """POST /app/installations/{installation_id}/access_tokens, authenticated as the app (its JWT):
+        https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app
+
+        Returns the token and when it expires (epoch seconds). Asking costs no rate-limit points.
+        """
+        url = f"{self.api_url}/app/installations/{int(app.installation_id)}/access_tokens"
+        pool = TokenPool.from_tokens([app.jwt()], "app")
+        try:
+            answer = self._request("POST", url, pool=pool)
+        except BadCredentials:
+            raise BadCredentials("GitHub rejected the GitHub App's JWT (401): check GITHUB_APP_ID and "
+                                 "GITHUB_APP_PRIVATE_KEY") from None
+        body = answer.body if isinstance(answer.body, dict) else {}
+        expires_at = parse_time(body.get("expires_at"))
+        if answer.status == 201 and body.get("token") and expires_at:
+            return body["token"], expires_at.timestamp()
+        if answer.status == 404:
+            raise BadCredentials(f"GitHub App installation {app.installation_id} was not found for this app: "
+                                 "check GITHUB_APP_INSTALLATION_ID")
+        raise TransientFailure(f"creating an installation token answered HTTP {answer.status}: "
+                               f"{body.get('message') or 'no token'}"[:300])
 
     # --- machinery -----------------------------------------------------------------------------
     def _same_host(self, url: str) -> str:
@@ -267,35 +180,53 @@ class GitHubClient:
         secondary_attempt = 0
         last_reason = ""
         started = time.monotonic()
+        refreshed: set[int] = set()  # installation tokens already renewed after a 401
         while True:
             state = pool.acquire(should_stop=self.should_stop, on_wait=self.on_wait, sleep=self._sleep)
             request_headers = dict(headers or {})
-            if state.token:
-                request_headers["Authorization"] = f"Bearer {state.token}"
             attempt += 1
+            response = None
             try:
-                response = self.session.request(
-                    method, url, headers=request_headers, json=json, timeout=self.timeout, allow_redirects=False
-                )
-            except requests.Timeout:
-                last_reason = f"timed out after {self.timeout:g}s"
-                response = None
-            except requests.ConnectionError as exc:
-                last_reason = f"connection failed ({type(exc).__name__})"
-                response = None
+                credential = state.credential()
+            except BadCredentials as exc:
+                credential = None
+                pool.drop(state)
+                if not any(t.alive for t in pool.tokens):
+                    raise
+                logger.warning("%s; going on with the other tokens", exc)
+                attempt -= 1
+                continue
+            except TransientFailure as exc:
+                last_reason = f"minting the installation token failed: {exc}"
+            else:
+                if credential:
+                    request_headers["Authorization"] = f"Bearer {credential}"
+                try:
+                    response = self.session.request(
+                        method, url, headers=request_headers, json=json, timeout=self.timeout, allow_redirects=False
+                    )
+                except requests.Timeout:
+                    last_reason = f"timed out after {self.timeout:g}s"
+                except requests.ConnectionError as exc:
+                    last_reason = f"connection failed ({type(exc).__name__})"
             if response is not None:
                 pool.record(state, response.headers)
                 body = _json_or_none(response)
                 status = response.status_code
                 kind = _classify_refusal(status, response.headers, body)
                 if kind == "bad_credentials":
+                    if state.installation is not None and id(state) not in refreshed:
+                        refreshed.add(id(state))  # revoked or expired early: mint a new one, once
+                        state.installation.expire(credential)
+                        attempt -= 1
+                        continue
                     pool.drop(state)
                     if any(t.alive for t in pool.tokens):
                         attempt -= 1
                         continue
                     raise BadCredentials("The GitHub token was rejected (401 Bad credentials): check GITHUB_TOKEN")
                 if kind == "primary":
-                    reset = _int_header(response.headers, "X-RateLimit-Reset") or int(time.time() + 60)
+                    reset = int_header(response.headers, "X-RateLimit-Reset") or int(time.time() + 60)
                     pool.exhaust(state, float(reset))
                     attempt -= 1  # a rate-limited answer is not a failed try
                     continue
@@ -304,7 +235,7 @@ class GitHubClient:
                     if secondary_attempt > self.max_retries:
                         last_reason = "secondary rate limit persisted"
                     else:
-                        retry_after = _int_header(response.headers, "Retry-After")
+                        retry_after = int_header(response.headers, "Retry-After")
                         delay = retry_after if retry_after is not None else self.secondary_backoff * 2 ** (secondary_attempt - 1)
                         pool.pause(time.time() + delay)
                         attempt -= 1
@@ -312,6 +243,8 @@ class GitHubClient:
                 elif status < 500 or (status in (502, 504) and _alias_count(json) > 1):
                     # Ordinary answers go back to the caller; so does a GraphQL batch that timed
                     # out at GitHub (502/504), which the caller splits rather than resends whole.
+                    if pool is self.core and status < 500 and not (status == 304 and credential):
+                        self._spend("core", 1)  # GitHub counts it; a conditional 304 with a token is free
                     return Answer(status, body, dict(response.headers), url,
                                   int((time.monotonic() - started) * 1000))
                 else:
@@ -327,6 +260,16 @@ class GitHubClient:
             if self.should_stop():
                 raise Cancelled()
             self._sleep(min(0.2, remaining))
+
+
+def graphql_cost(answer: Answer) -> int:
+    """What GitHub charged for a GraphQL answer: its `rateLimit { cost }`; a query that ran
+    without asking it costs at least 1; one refused before it ran (errors, no data) costs 0."""
+    body = answer.body if isinstance(answer.body, dict) else {}
+    if answer.status != 200 or not isinstance(body.get("data"), dict):
+        return 0
+    cost = (body["data"].get("rateLimit") or {}).get("cost")
+    return cost if isinstance(cost, int) else 1
 
 
 def _alias_count(payload: Any) -> int:

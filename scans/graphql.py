@@ -1,11 +1,20 @@
 """The GraphQL fetcher: up to 100 repositories per request, several requests in flight.
 
-One query of aliased `repository(owner:, name:)` lookups costs about one rate-limit point
-(https://docs.github.com/graphql/overview/rate-limits-and-query-limits-for-the-graphql-api),
-where REST spends one request per repository. Outcomes match the REST fetcher's:
-a null alias with NOT_FOUND is not_found, a different `nameWithOwner` is a move, FORBIDDEN
-"Repository access blocked" is blocked, `isArchived`/`isDisabled`/`pushedAt` as in REST.
-GraphQL gives no ETag, so a GraphQL rescan cannot be conditional (see README).
+Two queries of aliased `repository(owner:, name:)` lookups. GitHub scores a query by its
+connections (https://docs.github.com/graphql/overview/rate-limits-and-query-limits-for-the-graphql-api:
+the requests every connection needs, / 100, rounded, at least 1):
+
+* the **lean** query has no connection: 1 point per 100 repositories. It gives everything the
+  health rules and most of the catalog need;
+* the **full** query adds four connections per repository (topics, watchers, open issues, open
+  pull requests): 400 requests, 4 points per 100 repositories.
+
+A `RepoRef` says which one it needs (`full`); a scan asks the full one when a repository's full
+metadata is due (`wants_full_metadata`). Outcomes match the REST fetcher's: a null alias with
+NOT_FOUND is not_found, a different `nameWithOwner` is a move, FORBIDDEN "Repository access
+blocked" is blocked, `isArchived`/`isDisabled`/`pushedAt` as in REST. GraphQL gives no ETag, so
+a GraphQL rescan cannot be conditional (see README). What GitHub charged (`rateLimit.cost`) is
+added up by the client (`GitHubClient.points_spent`).
 """
 
 from __future__ import annotations
@@ -17,33 +26,40 @@ from typing import Any, Iterator
 from scans.fetchers import FetchResult, Kind, RepoRef, drain
 from scans.github import GitHubClient, TransientFailure, parse_time
 
-FRAGMENT = """fragment F on Repository {
-  databaseId id nameWithOwner url isArchived isDisabled isFork isPrivate description homepageUrl
+# No connections: GitHub's formula scores a query of these at 1 point, whatever the batch size.
+LEAN_FIELDS = """databaseId id nameWithOwner url isArchived isDisabled isFork isPrivate description homepageUrl
   stargazerCount forkCount pushedAt createdAt updatedAt
-  primaryLanguage { name } licenseInfo { spdxId } defaultBranchRef { name }
-  repositoryTopics(first: 20) { nodes { topic { name } } }
+  primaryLanguage { name } licenseInfo { spdxId } defaultBranchRef { name }"""
+# One connection request each per repository (FULL_ONLY_FIELDS).
+CONNECTION_FIELDS = """repositoryTopics(first: 20) { nodes { topic { name } } }
   watchers { totalCount }
   openIssues: issues(states: OPEN) { totalCount }
-  openPullRequests: pullRequests(states: OPEN) { totalCount }
-}"""
+  openPullRequests: pullRequests(states: OPEN) { totalCount }"""
 
 
-def build_query(refs: list[RepoRef]) -> str:
+def fragment(*, full: bool) -> str:
+    fields = f"{LEAN_FIELDS}\n  {CONNECTION_FIELDS}" if full else LEAN_FIELDS
+    return f"fragment F on Repository {{\n  {fields}\n}}"
+
+
+def build_query(refs: list[RepoRef], *, full: bool = True) -> str:
+    """One query for these repositories: the full one, or the lean one (no connections)."""
     lines = []
     for index, ref in enumerate(refs):
         owner, _, name = ref.full_name.partition("/")
         lines.append(f"  r{index}: repository(owner: {json.dumps(owner)}, name: {json.dumps(name)}) {{ ...F }}")
-    return "query {\n" + "\n".join(lines) + "\n  rateLimit { cost remaining resetAt }\n}\n" + FRAGMENT
+    return ("query {\n" + "\n".join(lines) + "\n  rateLimit { cost remaining resetAt }\n}\n"
+            + fragment(full=full))
 
 
-def metadata_from_graphql(node: dict[str, Any]) -> dict[str, Any]:
-    """A GraphQL Repository as Repository field values (the same keys as metadata_from_rest)."""
+def metadata_from_graphql(node: dict[str, Any], *, full: bool = True) -> dict[str, Any]:
+    """A GraphQL Repository as Repository field values (the same keys as metadata_from_rest;
+    from the lean query, without FULL_ONLY_FIELDS, so the stored values stay)."""
     def total(key: str) -> int:
         return int((node.get(key) or {}).get("totalCount") or 0)
 
-    topics = [(n.get("topic") or {}).get("name") for n in (node.get("repositoryTopics") or {}).get("nodes") or []]
     full_name = node.get("nameWithOwner") or ""
-    return {
+    metadata = {
         "full_name": full_name,
         "github_id": node.get("databaseId"),
         "node_id": node.get("id") or "",
@@ -51,12 +67,9 @@ def metadata_from_graphql(node: dict[str, Any]) -> dict[str, Any]:
         "description": node.get("description") or "",
         "homepage": node.get("homepageUrl") or "",
         "language": (node.get("primaryLanguage") or {}).get("name") or "",
-        "topics": [t for t in topics if t],
         "license": (node.get("licenseInfo") or {}).get("spdxId") or "",
         "stars": int(node.get("stargazerCount") or 0),
         "forks": int(node.get("forkCount") or 0),
-        "open_issues": total("openIssues") + total("openPullRequests"),
-        "watchers": total("watchers"),
         "default_branch": (node.get("defaultBranchRef") or {}).get("name") or "",
         "archived": bool(node.get("isArchived")),
         "disabled": bool(node.get("isDisabled")),
@@ -64,23 +77,31 @@ def metadata_from_graphql(node: dict[str, Any]) -> dict[str, Any]:
         "pushed_at": parse_time(node.get("pushedAt")),
         "created_at_github": parse_time(node.get("createdAt")),
     }
+    if full:
+        topics = [(n.get("topic") or {}).get("name") for n in (node.get("repositoryTopics") or {}).get("nodes") or []]
+        metadata["topics"] = [t for t in topics if t]
+        metadata["open_issues"] = total("openIssues") + total("openPullRequests")
+        metadata["watchers"] = total("watchers")
+    return metadata
 
 
-def result_from_alias(ref: RepoRef, node: dict | None, error: dict | None, *, duration_ms: int) -> FetchResult:
-    """Classify one alias of a batch answer."""
+def result_from_alias(ref: RepoRef, node: dict | None, error: dict | None, *, duration_ms: int,
+                      full: bool = True) -> FetchResult:
+    """Classify one alias of a batch answer from the full query, or the lean one."""
+    common = {"duration_ms": duration_ms, "full_metadata": full}
     if node is not None:
-        return FetchResult(ref, Kind.FOUND, http_status=200, metadata=metadata_from_graphql(node), etag=ref.etag,
-                           duration_ms=duration_ms)
+        return FetchResult(ref, Kind.FOUND, http_status=200, metadata=metadata_from_graphql(node, full=full),
+                           etag=ref.etag, **common)
     kind = (error or {}).get("type") or ""
     message = (error or {}).get("message") or "no data for this repository"
     if kind == "NOT_FOUND":
-        return FetchResult(ref, Kind.NOT_FOUND, http_status=404, duration_ms=duration_ms,
-                           detail="not found on GitHub (deleted, private or never existed)")
+        return FetchResult(ref, Kind.NOT_FOUND, http_status=404,
+                           detail="not found on GitHub (deleted, private or never existed)", **common)
     if kind == "FORBIDDEN" or "access blocked" in message.lower():
         detail = "DMCA takedown" if "dmca" in message.lower() else "access blocked by GitHub"
-        return FetchResult(ref, Kind.BLOCKED, http_status=403, detail=detail, duration_ms=duration_ms)
+        return FetchResult(ref, Kind.BLOCKED, http_status=403, detail=detail, **common)
     return FetchResult(ref, Kind.ERROR, http_status=200, detail=f"GraphQL {kind or 'error'}: {message}"[:300],
-                       duration_ms=duration_ms)
+                       **common)
 
 
 class GraphQLFetcher:
@@ -99,19 +120,24 @@ class GraphQLFetcher:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
     def fetch(self, batch: list[RepoRef]) -> Iterator[FetchResult | None]:
-        queries = [batch[i:i + self.query_size] for i in range(0, len(batch), self.query_size)]
-        return drain({self._pool.submit(self.fetch_query, refs) for refs in queries})
+        """The full query for the refs that want it, the lean one for the others; never a
+        query that mixes them (one connection would cost its requests for every alias)."""
+        queries = []
+        for full in (True, False):
+            refs = [ref for ref in batch if ref.full == full]
+            queries += [(refs[i:i + self.query_size], full) for i in range(0, len(refs), self.query_size)]
+        return drain({self._pool.submit(self.fetch_query, refs, full=full) for refs, full in queries})
 
-    def fetch_query(self, refs: list[RepoRef]) -> list[FetchResult]:
+    def fetch_query(self, refs: list[RepoRef], *, full: bool = True) -> list[FetchResult]:
         """One request for these repositories; a batch GitHub times out on (502/504) is split
         in half and each half asked again, down to single repositories."""
         try:
-            answer = self.client.graphql(build_query(refs))
+            answer = self.client.graphql(build_query(refs, full=full))
         except TransientFailure as exc:
             return [FetchResult(ref, Kind.ERROR, detail=str(exc)) for ref in refs]
         if answer.status in (502, 504) and len(refs) > 1:
             middle = len(refs) // 2
-            return self.fetch_query(refs[:middle]) + self.fetch_query(refs[middle:])
+            return self.fetch_query(refs[:middle], full=full) + self.fetch_query(refs[middle:], full=full)
         body = answer.body if isinstance(answer.body, dict) else {}
         if answer.status != 200 or "data" not in body:
             detail = f"HTTP {answer.status}: {body.get('message') or 'GraphQL request failed'}"[:300]
@@ -123,5 +149,5 @@ class GraphQLFetcher:
             if path:
                 errors[path[0]] = error
         per_repo = answer.duration_ms // max(1, len(refs))
-        return [result_from_alias(ref, data.get(f"r{i}"), errors.get(f"r{i}"), duration_ms=per_repo)
+        return [result_from_alias(ref, data.get(f"r{i}"), errors.get(f"r{i}"), duration_ms=per_repo, full=full)
                 for i, ref in enumerate(refs)]

@@ -71,7 +71,7 @@ def test_rest_and_graphql_give_the_same_outcome_and_metadata_for_500_repositorie
     assert {pk: d for pk, d in different.items() if d} == {}
     stats = fake_github.stats()
     assert stats["by_endpoint"]["graphql"] == {"200": 5}, "500 repositories in 5 requests of 100"
-    assert stats["points_spent"]["graphql"] == 5
+    assert stats["points_spent"]["graphql"] == 20, "each query of 100 has 400 connections: 4 points"
 
 
 def test_a_batch_that_times_out_is_split_in_half_and_retried(fake_github, tokens, settings):

@@ -1,0 +1,235 @@
+"""Who a request to GitHub is sent as: the token pool, and a GitHub App's installation token.
+
+The pool spreads requests over every credential (personal tokens from GITHUB_TOKEN, and a GitHub
+App installation's token), rests a spent one until its reset and drops a rejected one; a caller
+waits only when every credential is spent. A GitHub App
+(https://docs.github.com/apps/creating-github-apps/authenticating-with-a-github-app/authenticating-as-a-github-app-installation)
+signs a JWT (RS256) with its private key and trades it for an installation token
+(`GitHubClient.create_installation_token`), which lasts an hour; `InstallationToken` keeps the
+current one and buys the next a few minutes before it runs out.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+import jwt
+
+logger = logging.getLogger(__name__)
+
+
+class GitHubError(Exception):
+    """Base of the GitHub client's exceptions (scans/github.py has them all)."""
+
+
+class BadCredentials(GitHubError):
+    """401: the configured token was rejected; retrying cannot help."""
+
+
+class Cancelled(GitHubError):
+    """The caller asked to stop while a request was waiting (rate limit or backoff)."""
+
+
+JWT_BACKDATE_SECONDS = 60   # GitHub's advice: iat a minute back, against clock drift
+JWT_LIFETIME_SECONDS = 540  # GitHub refuses an exp more than 10 minutes after iat
+REFRESH_MARGIN_SECONDS = 300.0
+
+
+@dataclass(frozen=True)
+class GitHubApp:
+    """GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY (the PEM text) and GITHUB_APP_INSTALLATION_ID."""
+
+    app_id: str
+    private_key: str = field(repr=False)
+    installation_id: int
+
+    def jwt(self, *, now: float | None = None) -> str:
+        """The app's JWT: https://docs.github.com/apps/creating-github-apps/authenticating-with-a-github-app/generating-a-json-web-token-jwt-for-a-github-app"""
+        issued = int(time.time() if now is None else now) - JWT_BACKDATE_SECONDS
+        claims = {"iat": issued, "exp": issued + JWT_LIFETIME_SECONDS, "iss": str(self.app_id)}
+        return jwt.encode(claims, self.private_key, algorithm="RS256")
+
+
+Mint = Callable[[GitHubApp], tuple[str, float]]  # -> (token, expires at, epoch seconds)
+
+
+class InstallationToken:
+    """The installation's current token, minted on first use and again once it is within
+    REFRESH_MARGIN_SECONDS of expiring (or GitHub rejected it). Thread-safe: one mint at a time,
+    the others wait for it and use its token."""
+
+    def __init__(self, app: GitHubApp, mint: Mint, *, clock: Callable[[], float] = time.time) -> None:
+        self.app = app
+        self._mint = mint
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._token: str | None = None
+        self._expires_at = 0.0
+        self.minted = 0
+
+    @property
+    def label(self) -> str:
+        return f"GitHub App installation {self.app.installation_id}"
+
+    def get(self) -> str:
+        with self._lock:
+            if self._token is None or self._clock() >= self._expires_at - REFRESH_MARGIN_SECONDS:
+                self._token, self._expires_at = self._mint(self.app)
+                self.minted += 1
+            return self._token
+
+    def expire(self, token: str) -> None:
+        """GitHub rejected `token`: the next `get` mints another (unless one already did)."""
+        with self._lock:
+            if self._token == token:
+                self._token = None
+
+
+@dataclass
+class TokenState:
+    token: str | None
+    remaining: int | None = None
+    limit: int | None = None
+    reset_at: float = 0.0  # epoch seconds; while in the future and remaining == 0 the token rests
+    alive: bool = True
+    installation: InstallationToken | None = None  # a GitHub App's: `token` is then unused
+
+    @property
+    def label(self) -> str:
+        if self.installation is not None:
+            return self.installation.label
+        if self.token is None:
+            return "unauthenticated"
+        return f"token …{self.token[-4:]}" if len(self.token) > 8 else "token"
+
+    def credential(self) -> str | None:
+        """The token to send now; an installation's is minted or refreshed here when due."""
+        return self.installation.get() if self.installation is not None else self.token
+
+
+WaitCallback = Callable[[str, float | None], None]
+
+
+@dataclass
+class TokenPool:
+    """Spreads requests across tokens; a spent token rests until its reset; a 401 drops a token.
+
+    Only when every token is spent does a caller wait. One pool per resource (core, graphql).
+    """
+
+    tokens: list[TokenState]
+    resource: str = "core"
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _next: int = 0
+    paused_until: float = 0.0  # secondary rate limit: nobody sends before this
+
+    @classmethod
+    def from_tokens(cls, tokens: list[str], resource: str = "core",
+                    installation: InstallationToken | None = None) -> "TokenPool":
+        states = [TokenState(t) for t in tokens]
+        if installation is not None:
+            states.append(TokenState(None, installation=installation))
+        return cls(tokens=states or [TokenState(None)], resource=resource)
+
+    def acquire(self, *, should_stop: Callable[[], bool], on_wait: WaitCallback, sleep=time.sleep) -> TokenState:
+        announced = 0.0
+        while True:
+            if should_stop():
+                raise Cancelled()
+            with self._lock:
+                alive = [t for t in self.tokens if t.alive]
+                if not alive:
+                    raise BadCredentials("Every configured GitHub token was rejected (401 Bad credentials): "
+                                         "check GITHUB_TOKEN and the GITHUB_APP_* settings")
+                now = time.time()
+                wait_until = self.paused_until
+                if wait_until <= now:
+                    for offset in range(len(alive)):
+                        candidate = alive[(self._next + offset) % len(alive)]
+                        if _available(candidate, now):
+                            if candidate.remaining == 0:
+                                candidate.remaining = None  # its window rolled over
+                            self._next = (self._next + offset + 1) % len(alive)
+                            if candidate.remaining:
+                                candidate.remaining -= 1  # optimistic: stop before GitHub refuses
+                            return candidate
+                    wait_until = min(t.reset_at + RESET_MARGIN for t in alive)
+            if wait_until != announced:
+                on_wait(_wait_message(wait_until, secondary=self.paused_until >= wait_until), wait_until)
+                announced = wait_until
+            sleep(min(0.5, max(0.01, wait_until - time.time())))
+
+    def record(self, state: TokenState, headers: dict[str, str]) -> None:
+        remaining = int_header(headers, "X-RateLimit-Remaining")
+        reset = int_header(headers, "X-RateLimit-Reset")
+        limit = int_header(headers, "X-RateLimit-Limit")
+        with self._lock:
+            if remaining is not None:
+                state.remaining = remaining
+            if reset is not None:
+                state.reset_at = float(reset)
+            if limit is not None:
+                state.limit = limit
+
+    def exhaust(self, state: TokenState, reset_at: float) -> None:
+        with self._lock:
+            state.remaining = 0
+            state.reset_at = reset_at
+
+    def pause(self, until: float) -> None:
+        with self._lock:
+            self.paused_until = max(self.paused_until, until)
+
+    def drop(self, state: TokenState) -> None:
+        with self._lock:
+            state.alive = False
+        if any(t.alive for t in self.tokens):
+            logger.warning("GitHub rejected %s (401 Bad credentials); going on with the other tokens", state.label)
+
+    def snapshot(self) -> dict[str, Any]:
+        """The pool as the progress payload's `rate_limit` reports it."""
+        with self._lock:
+            alive = [t for t in self.tokens if t.alive]
+            known = [t for t in alive if t.remaining is not None]
+            remaining = sum(t.remaining or 0 for t in known) if known else None
+            resets = [t.reset_at for t in alive if t.reset_at]
+            return {
+                "resource": self.resource,
+                "remaining": remaining,
+                "limit": sum(t.limit or 0 for t in known) if known else None,
+                "reset_at": _iso(min(resets)) if resets else None,
+                "tokens": len(self.tokens),
+                "tokens_available": sum(1 for t in alive if _available(t, time.time())),
+                "tokens_rejected": sum(1 for t in self.tokens if not t.alive),
+            }
+
+
+RESET_MARGIN = 1.0  # docs/github.md: wait until X-RateLimit-Reset + 1 s, never before
+
+
+def _available(state: TokenState, now: float) -> bool:
+    """A token may send unless GitHub said it has nothing left and its reset has not passed."""
+    return state.remaining != 0 or now >= state.reset_at + RESET_MARGIN
+
+
+def _wait_message(until: float, *, secondary: bool) -> str:
+    clock = datetime.fromtimestamp(until, tz=timezone.utc).strftime("%H:%M:%S")
+    what = "Secondary rate limit hit at GitHub" if secondary else "Rate limited by GitHub"
+    return f"{what}; resuming at {clock}"
+
+
+def int_header(headers, name: str) -> int | None:
+    value = headers.get(name)
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, tz=timezone.utc).isoformat().replace("+00:00", "Z")
