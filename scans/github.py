@@ -12,7 +12,6 @@ Behaviour follows docs/github.md and https://docs.github.com/rest/repos/repos.
 
 from __future__ import annotations
 
-import logging
 import random
 import threading
 import time
@@ -27,8 +26,6 @@ from requests.adapters import HTTPAdapter
 from scans.github_tokens import (  # noqa: F401 - Cancelled: callers catch this module's exceptions
     BadCredentials, Cancelled, GitHubApp, GitHubError, InstallationToken, TokenPool, WaitCallback, int_header,
 )
-
-logger = logging.getLogger(__name__)
 
 USER_AGENT = "RepoHealth/1.0 (+https://github.com/repohealth)"
 API_VERSION = "2022-11-28"
@@ -188,12 +185,10 @@ class GitHubClient:
             response = None
             try:
                 credential = state.credential()
-            except BadCredentials as exc:
-                credential = None
-                pool.drop(state)
+            except BadCredentials as exc:  # the app's key, id or installation is wrong
+                pool.drop(state, reason=str(exc))
                 if not any(t.alive for t in pool.tokens):
                     raise
-                logger.warning("%s; going on with the other tokens", exc)
                 attempt -= 1
                 continue
             except TransientFailure as exc:

@@ -185,11 +185,13 @@ class TokenPool:
         with self._lock:
             self.paused_until = max(self.paused_until, until)
 
-    def drop(self, state: TokenState) -> None:
+    def drop(self, state: TokenState, reason: str = "") -> None:
+        """Stop using a credential GitHub refused (`reason`: why, when it is not a plain 401)."""
         with self._lock:
             state.alive = False
         if any(t.alive for t in self.tokens):
-            logger.warning("GitHub rejected %s (401 Bad credentials); going on with the other tokens", state.label)
+            why = reason or f"GitHub rejected {state.label} (401 Bad credentials)"
+            logger.warning("%s; going on with the other tokens", why)
 
     def snapshot(self) -> dict[str, Any]:
         """The pool as the progress payload's `rate_limit` reports it."""
