@@ -63,7 +63,7 @@ class Route:
         if param == "job_id":
             return samples.scan_id
         if param == "pk":
-            return samples.scan_id if "scan" in self.name.split(":")[-1] else samples.repository_id
+            return samples.scan_id if self.name.split(":")[-1].startswith("scan-") else samples.repository_id
         if param == "app_label":
             return "repositories"
         if param in ("queue_index", "scheduler_index", "connection_index"):
