@@ -107,6 +107,8 @@ def routes() -> list[Route]:
     for route in _walk(get_resolver().url_patterns):
         if "format" in route.params or (route.pattern, route.name) in seen:
             continue  # DRF's `.json` spellings of a route already listed
+        if route.model is not None and not route.model._meta.managed and "object_id" in route.params:
+            continue  # django-rq's Dashboard: a model without a table has no object pages
         seen.add((route.pattern, route.name))
         found.append(route)
     return found
