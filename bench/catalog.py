@@ -40,7 +40,7 @@ def seed(catalog: Catalog) -> None:
     from repositories.services import repositories_import
 
     if Repository.objects.count() < len(catalog.names):
-        repositories_import(source=catalog.import_file(), scan=False, filename="bench-catalog.txt")
+        repositories_import(source=catalog.import_file(), filename="bench-catalog.txt")
 
 
 def first_ids(count: int) -> list[int]:

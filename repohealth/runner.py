@@ -17,6 +17,8 @@ import threading
 import time
 from pathlib import Path
 
+from repohealth.processes import Child
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 COLOURS = {"redis": "31", "web": "32", "worker": "34", "github": "35", "setup": "33"}
 _print_lock = threading.Lock()
@@ -31,33 +33,27 @@ def say(prefix: str, line: str) -> None:
 
 
 class Supervisor:
+    """The children of `make run`, each a `repohealth.processes.Child` whose output is copied to
+    this terminal with its prefix."""
+
     def __init__(self) -> None:
-        self.children: list[tuple[str, subprocess.Popen]] = []
+        self.children: list[Child] = []
         self.stopping = False
 
-    def start(self, prefix: str, args: list[str], env: dict[str, str] | None = None, *, pump: bool = True) -> subprocess.Popen:
-        process = subprocess.Popen(
-            args,
-            cwd=BASE_DIR,
-            env=env or os.environ.copy(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            bufsize=1,
-            start_new_session=True,  # its own process group: we stop the whole group
-        )
-        self.children.append((prefix, process))
+    def start(self, prefix: str, args: list[str], env: dict[str, str] | None = None, *, pump: bool = True) -> Child:
+        child = Child(prefix, args, env=env)
+        self.children.append(child)
         if pump:
-            self.pump(prefix, process)
-        return process
+            self.pump(child)
+        return child
 
-    def pump(self, prefix: str, process: subprocess.Popen) -> None:
-        threading.Thread(target=self._pump, args=(prefix, process), daemon=True).start()
+    def pump(self, child: Child) -> None:
+        threading.Thread(target=self._pump, args=(child,), daemon=True).start()
 
-    def _pump(self, prefix: str, process: subprocess.Popen) -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            say(prefix, line)
+    def _pump(self, child: Child) -> None:
+        assert child.process.stdout is not None
+        for line in child.process.stdout:
+            say(child.name, line)
 
     def stop_all(self) -> None:
         if self.stopping:
@@ -66,32 +62,19 @@ class Supervisor:
         say("setup", "stopping...")
         # One at a time, newest first: the web server and the worker finish with Redis still
         # up; Redis goes last.
-        for prefix, process in reversed(self.children):
-            _signal_group(process, signal.SIGTERM)
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                say("setup", f"{prefix} did not stop in time; killing it")
-                _signal_group(process, signal.SIGKILL)
-                process.wait()
+        for child in reversed(self.children):
+            child.stop(grace=10)
         say("setup", "all stopped")
 
     def wait(self) -> int:
         """Block until a child exits on its own (a crash) or we are told to stop."""
         while not self.stopping:
-            for prefix, process in self.children:
-                if process.poll() is not None:
-                    say("setup", f"{prefix} exited with code {process.returncode}; stopping the rest")
+            for child in self.children:
+                if not child.alive():
+                    say("setup", f"{child.name} exited with code {child.returncode}; stopping the rest")
                     return 1
             time.sleep(0.2)
         return 0
-
-
-def _signal_group(process: subprocess.Popen, sig: int) -> None:
-    try:
-        os.killpg(process.pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -153,15 +136,16 @@ def main(argv: list[str] | None = None) -> int:
         Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
 
         if settings.EMBEDDED_REDIS:
-            from repohealth.embedded_redis import is_up, serve, wait_until_up
+            from repohealth.embedded_redis import is_up, wait_until_up
+            from repohealth.processes import start_redis
 
             socket_path = Path(settings.EMBEDDED_REDIS_SOCKET)
             if is_up(socket_path):
                 say("setup", f"using the embedded Redis already running on {socket_path}")
             else:
-                process = serve(socket_path)
-                supervisor.children.append(("redis", process))
-                supervisor.pump("redis", process)
+                redis_child = start_redis(socket_path, persist=True)
+                supervisor.children.append(redis_child)
+                supervisor.pump(redis_child)
                 wait_until_up(socket_path)
                 say("redis", f"embedded redis-server ready on {socket_path}")
         else:
@@ -200,14 +184,14 @@ def start_demo_github(supervisor: Supervisor, settings, size: int) -> dict[str, 
     catalog = generate_catalog(count=size, seed=1)
     (demo_dir / "catalog.json").write_text(json.dumps({"repositories": catalog["repositories"]}))
     (demo_dir / "import.txt").write_text("\n".join(catalog["import_names"]) + "\n")
-    process = supervisor.start(
+    child = supervisor.start(
         "github",
         [sys.executable, "-u", "-m", "fakegithub", "--port", "0", "--catalog", str(demo_dir / "catalog.json"),
          "--latency-ms", "40", "--tokens", "demo-token"],
         pump=False,
     )
-    url = _read_listening_url(process)
-    supervisor.pump("github", process)
+    url = _read_listening_url(child.process)
+    supervisor.pump(child)
     say("setup", f"demo: fake GitHub at {url} with {len(catalog['repositories'])} repositories")
     return {"GITHUB_API_URL": url, "GITHUB_TOKEN": "demo-token"}
 

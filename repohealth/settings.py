@@ -6,74 +6,18 @@ A malformed value stops start-up with ImproperlyConfigured naming the variable.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlparse
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from repohealth.env import (
+    env_bool, env_choice, env_int, env_list, env_proxy_ssl_header, env_rate, env_str, env_url,
+)
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("REPOHEALTH_VAR_DIR") or BASE_DIR / "var")
-
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
-
-
-def env_str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default).strip()
-
-
-def env_bool(name: str, default: bool = False) -> bool:
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
-    value = raw.strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean: use 1/0, true/false, yes/no or on/off")
-
-
-def env_int(name: str, default: int, *, minimum: int | None = None, maximum: int | None = None) -> int:
-    raw = os.environ.get(name)
-    if raw is None or not raw.strip():
-        return default
-    try:
-        value = int(raw.strip())
-    except ValueError:
-        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number") from None
-    if minimum is not None and value < minimum:
-        raise ImproperlyConfigured(f"{name}={value} is below the minimum of {minimum}")
-    if maximum is not None and value > maximum:
-        raise ImproperlyConfigured(f"{name}={value} is above the maximum of {maximum}")
-    return value
-
-
-def env_url(name: str, default: str, *, schemes: tuple[str, ...]) -> str:
-    raw = os.environ.get(name)
-    if raw is None or not raw.strip():
-        return default
-    value = raw.strip()
-    parsed = urlparse(value)
-    if parsed.scheme not in schemes or not (parsed.netloc or parsed.path):
-        raise ImproperlyConfigured(f"{name}={value!r} is not a URL with one of the schemes {', '.join(schemes)}")
-    return value
-
-
-def env_list(name: str, default: list[str]) -> list[str]:
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
-    return [item.strip() for item in raw.split(",") if item.strip()]
-
-
-def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
-    value = env_str(name, default).lower() or default
-    if value not in choices:
-        raise ImproperlyConfigured(f"{name}={value!r} must be one of {', '.join(choices)}")
-    return value
-
 
 # --- Core -------------------------------------------------------------------------------------
 def _local_secret_key(path: Path) -> str:
@@ -98,6 +42,9 @@ DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = env_str("DJANGO_SECRET_KEY") or _local_secret_key(VAR_DIR / "secret_key")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+# Reverse proxies in front of the app: the client address is then taken from X-Forwarded-For
+# (the login lockout and the API throttles count per client address).
+NUM_PROXIES = env_int("DJANGO_NUM_PROXIES", 0, minimum=0, maximum=10)
 PORT = env_int("PORT", 8000, minimum=1, maximum=65535)
 
 INSTALLED_APPS = [
@@ -115,13 +62,17 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "django_rq",
+    "axes",
+    "csp",
     "repositories",
     "scans",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "repohealth.csp.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "repohealth.middleware.RequestLimitsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -129,6 +80,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "repohealth.urls"
@@ -145,6 +97,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "repohealth.context_processors.github",
+                "repohealth.staff_status.staff_banner",
             ],
         },
     },
@@ -223,7 +176,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "repositories:list"
+LOGIN_REDIRECT_URL = "catalog:list"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"
@@ -254,15 +207,26 @@ if not DEBUG:
 # --- REST framework -----------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "repohealth.throttling.TokenAuthentication",  # a wrong token counts against the anonymous rate
         "rest_framework.authentication.SessionAuthentication",
+        # Reached only without credentials: counts the request against the anonymous rate.
+        "repohealth.throttling.AnonymousRateLimit",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],  # import adds multipart itself
+    # Nesting too deep for the JSON decoder is a 400, not a RecursionError. The import adds multipart itself.
+    "DEFAULT_PARSER_CLASSES": ["repohealth.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "repohealth.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DEFAULT_THROTTLE_CLASSES": ["repohealth.throttling.AnonRateThrottle", "repohealth.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_rate("API_THROTTLE_ANON", "60/min"),
+        "user": env_rate("API_THROTTLE_USER", "1200/min"),
+        # GET /api/bulk/health-check/{id}/progress only (a poller at 300 ms makes 200 a minute).
+        "progress": env_rate("API_THROTTLE_PROGRESS", "3000/min", minimum_per_minute=1200),
+    },
+    "NUM_PROXIES": NUM_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "RepoHealth API",
@@ -270,6 +234,9 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # The schema names the two ways to log in; AnonymousRateLimit authenticates nobody.
+    "AUTHENTICATION_WHITELIST": ["repohealth.throttling.TokenAuthentication",
+                                 "rest_framework.authentication.SessionAuthentication"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -285,11 +252,72 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_tokens"]},
     },
     "root": {"handlers": ["console"], "level": env_choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper()},
-    "loggers": {"urllib3": {"level": "WARNING"}},
+    # django-axes logs every login at INFO; lockouts are WARNING.
+    "loggers": {"urllib3": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 GITHUB_RETRY_BACKOFF_MS = env_int("GITHUB_RETRY_BACKOFF_MS", 1000, minimum=1)
 GITHUB_SECONDARY_BACKOFF_SECONDS = env_int("GITHUB_SECONDARY_BACKOFF_SECONDS", 60, minimum=1)
+
+# --- Security: HTTPS, request limits, login lockout, Content-Security-Policy ---------------------
+# DJANGO_SECURE=1 (behind an HTTPS proxy) switches every HTTPS setting on; each has its own variable.
+DJANGO_SECURE = env_bool("DJANGO_SECURE", False)
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", DJANGO_SECURE)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 31_536_000 if DJANGO_SECURE else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", DJANGO_SECURE)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", DJANGO_SECURE)
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SESSION_COOKIE_SECURE", DJANGO_SECURE)
+CSRF_COOKIE_SECURE = env_bool("DJANGO_CSRF_COOKIE_SECURE", DJANGO_SECURE)
+
+
+SECURE_PROXY_SSL_HEADER = env_proxy_ssl_header(
+    "DJANGO_SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto" if DJANGO_SECURE else "")
+
+# Largest request body outside the imports (413 before it is read); the import routes take up to
+# twice IMPORT_MAX_BYTES (the file plus its JSON or multipart envelope) and check the file itself.
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 2_000_000, minimum=1024)
+
+# django-axes: 10 failed logins for one username from one address lock that pair out for 15
+# minutes (pages and admin alike). A success resets the count. Unlock early with
+# `manage.py axes_reset_username NAME` (or axes_reset) or in the admin's "Access attempts".
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "repohealth.throttling.client_ip"
+
+# django-csp 4: no inline script or style anywhere on our pages (htmx's indicator style is off in
+# base.html). django-rq's dashboard has inline scripts and styles: repohealth.csp relaxes the
+# policy for CSP_RELAXED_PATH_PREFIXES only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+CSP_RELAXED_PATH_PREFIXES = ("/admin/django_rq/",)
+CSP_RELAXED_DIRECTIVES = {
+    "script-src": ["'self'", "'unsafe-inline'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+}
+
+# django-rq's Prometheus metrics (/admin/django_rq/dashboard/metrics/) answer staff, or a scraper
+# sending `Authorization: Bearer <RQ_API_TOKEN>` when that is set.
+RQ_API_TOKEN = env_str("RQ_API_TOKEN")
 
 # --- GitHub App credentials and GraphQL metadata age (issue 17; keep this block at the end) -------
 # A GitHub App's installation token joins the pool of GITHUB_TOKEN personal tokens. All three

@@ -20,24 +20,13 @@ class RepositoryAdmin(admin.ModelAdmin):
     search_fields = ["full_name", "imported_name", "description"]
     readonly_fields = ["added_at", "last_checked_at", "etag", "github_link"]
     filter_horizontal = ["labels"]
-    actions = ["scan_selected", "accept_new_name"]
+    actions = ["accept_new_name"]  # `scans.admin` adds "Scan selected"
     show_full_result_count = False  # fast lists at 100,000 rows
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     @admin.display(description="GitHub")
     def github_link(self, obj):
         return format_html('<a href="{}" rel="noopener">{}</a>', obj.github_url, obj.github_url)
-
-    @admin.action(description="Scan selected repositories")
-    def scan_selected(self, request, queryset):
-        from scans.services import ScanError, scan_start
-
-        try:
-            scan = scan_start(repositories=queryset, requested_by=request.user)
-        except ScanError as exc:
-            self.message_user(request, str(exc), messages.ERROR)
-            return
-        self.message_user(request, f"Started scan {scan.id} of {scan.total} repositories.", messages.SUCCESS)
 
     @admin.action(description="Accept new name (moved repositories)")
     def accept_new_name(self, request, queryset):

@@ -1,4 +1,5 @@
-"""The repositories API: the catalog, import, export, accept-name."""
+"""The repositories API: the catalog, export, accept-name. (Import, which starts a scan, is
+`scans.api`.)"""
 
 from __future__ import annotations
 
@@ -6,26 +7,19 @@ import csv
 import json
 
 from django.http import StreamingHttpResponse
-from django.urls import reverse
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from repositories import selectors, services
-from repositories.serializers import ImportReportSerializer, ImportRequestSerializer, RepositorySerializer
-from scans.serializers import DetailSerializer
+from repohealth.api import BadParameter, DetailSerializer
+from repositories import services
+from repositories.filters import InvalidFilter, RepositoryFilter, filter_repositories
+from repositories.models import Repository
+from repositories.serializers import RepositorySerializer
 
-FILTER_PARAMETERS = [
-    OpenApiParameter("health", str, description="comma-separated health states"),
-    OpenApiParameter("language", str, description="comma-separated languages"),
-    OpenApiParameter("label", str, description="comma-separated labels"),
-    OpenApiParameter("archived", bool),
-    OpenApiParameter("search", str, description="in the name and description"),
-    OpenApiParameter("ordering", str, enum=sorted(selectors.ORDERINGS)),
-]
 EXPORT_FIELDS = [
     "id", "full_name", "html_url", "health", "health_detail", "description", "stars", "forks", "open_issues",
     "watchers", "language", "topics", "license", "default_branch", "archived", "fork", "pushed_at",
@@ -39,13 +33,14 @@ def neutralise(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def filtered(params):
-    archived = params.get("archived")
-    return selectors.repository_list(
-        health=params.get("health"), language=params.get("language"), label=params.get("label"),
-        archived=None if archived in (None, "") else archived.lower() in ("1", "true", "yes"),
-        search=params.get("search") or None, ordering=params.get("ordering"),
-    )
+class RepositoryFilterBackend(DjangoFilterBackend):
+    """django-filter's backend, answering a bad filter value with our `{"detail": ...}` 400."""
+
+    def filter_queryset(self, request, queryset, view):
+        try:
+            return filter_repositories(request.query_params, queryset)
+        except InvalidFilter as exc:
+            raise BadParameter(exc.errors) from None
 
 
 class IgnoreFormatParameter(BaseContentNegotiation):
@@ -62,15 +57,15 @@ class IgnoreFormatParameter(BaseContentNegotiation):
 class RepositoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin,
                         viewsets.GenericViewSet):
     serializer_class = RepositorySerializer
+    filterset_class = RepositoryFilter
+    filter_backends = [RepositoryFilterBackend]
 
     def get_queryset(self):
-        if self.action == "list":
-            return filtered(self.request.query_params).prefetch_related("labels")
-        return selectors.repository_list().prefetch_related("labels")
+        return Repository.objects.prefetch_related("labels").order_by("full_name", "id")
 
-    @extend_schema(parameters=FILTER_PARAMETERS)
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+    def filter_queryset(self, queryset):
+        """The list filters by the query string; one repository is found by its id alone."""
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
 
     def perform_destroy(self, instance):
         services.repository_delete(repository=instance)
@@ -81,52 +76,24 @@ class RepositoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         repository = services.repository_accept_name(repository=self.get_object())
         return Response(RepositorySerializer(repository).data)
 
-    @extend_schema(request={"multipart/form-data": ImportRequestSerializer, "application/json": ImportRequestSerializer},
-                   responses={201: ImportReportSerializer, 400: DetailSerializer})
-    @action(detail=False, methods=["post"], url_path="import",
-            parser_classes=[JSONParser, MultiPartParser, FormParser])
-    def import_(self, request):
-        form = ImportRequestSerializer(data=request.data)
-        if not form.is_valid():
-            return Response({"detail": _first_error(form.errors), "errors": form.errors}, status=400)
-        data = form.validated_data
-        upload = data.get("file")
-        source = upload.read() if upload is not None else data["text"]
-        try:
-            report = services.repositories_import(
-                source=source, label=data.get("label"), requested_by=request.user, scan=data.get("scan", True),
-                format=data.get("format"), filename=getattr(upload, "name", None),
-            )
-        except services.ImportRefused as exc:
-            return Response({"detail": str(exc), "reason": getattr(exc, "reason", None)}, status=400)
-        body = report.as_dict()
-        body["progress_url"] = (
-            request.build_absolute_uri(reverse("api:health-check-progress", args=[report.job_id]))
-            if report.job_id else None
-        )
-        return Response(body, status=status.HTTP_201_CREATED)
-
-    @extend_schema(parameters=[*FILTER_PARAMETERS, OpenApiParameter("format", str, enum=["csv", "json"])],
-                   responses={(200, "text/csv"): str, (200, "application/json"): str})
+    @extend_schema(filters=True, parameters=[OpenApiParameter("format", str, enum=["csv", "json"])],
+                   responses={(200, "text/csv"): str, (200, "application/json"): str, 400: DetailSerializer})
     @action(detail=False, methods=["get"], content_negotiation_class=IgnoreFormatParameter)
     def export(self, request):
         fmt = request.query_params.get("format", "csv")
         if fmt not in ("csv", "json"):
             return Response({"detail": "format must be csv or json"}, status=400)
-        rows = filtered(request.query_params).values_list(*EXPORT_FIELDS).iterator(chunk_size=2000)
+        try:  # validated before the first byte is streamed: a bad filter is a 400, never a cut body
+            selected = filter_repositories(request.query_params)
+        except InvalidFilter as exc:
+            return Response({"detail": str(exc), "errors": exc.errors}, status=400)
+        rows = selected.values_list(*EXPORT_FIELDS).iterator(chunk_size=2000)
         if fmt == "csv":
             response = StreamingHttpResponse(_csv_lines(rows), content_type="text/csv; charset=utf-8")
         else:
             response = StreamingHttpResponse(_json_chunks(rows), content_type="application/json")
         response["Content-Disposition"] = f'attachment; filename="repositories.{fmt}"'
         return response
-
-
-def _first_error(errors) -> str:
-    for field, messages in errors.items():
-        message = messages[0] if isinstance(messages, list) else messages
-        return str(message) if field == "non_field_errors" else f"{field}: {message}"
-    return "invalid request"
 
 
 class _Echo:

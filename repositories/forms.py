@@ -1,57 +1,9 @@
-"""Forms of the pages: the catalog's filters and the import form."""
+"""The import form of the import page. (The catalog's filters are `repositories.filters`.)"""
 
 from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-
-from repositories.models import Repository
-from repositories.selectors import ORDERINGS, label_choices, language_choices
-
-ARCHIVED_CHOICES = [("", "Any"), ("no", "Not archived"), ("yes", "Archived")]
-
-
-class RepositoryFilterForm(forms.Form):
-    """The catalog's filters, read from the query string (and from the "Scan filtered" POST).
-
-    A value that is not one of the choices is dropped, never an error page: filter links are
-    bookmarked and shared.
-    """
-
-    search = forms.CharField(required=False, max_length=200, strip=True,
-                             widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name or description"}))
-    health = forms.ChoiceField(required=False, choices=[("", "Any health"), *Repository.Health.choices])
-    language = forms.ChoiceField(required=False)
-    label = forms.ChoiceField(required=False)
-    archived = forms.ChoiceField(required=False, choices=ARCHIVED_CHOICES)
-    ordering = forms.ChoiceField(required=False, choices=[(key, key) for key in ORDERINGS],
-                                 widget=forms.HiddenInput)
-
-    FILTER_FIELDS = ("search", "health", "language", "label", "archived")
-
-    def __init__(self, data=None, *args, **kwargs):
-        super().__init__(data, *args, **kwargs)
-        self.fields["language"].choices = [("", "Any language"), *((v, v) for v in language_choices())]
-        self.fields["label"].choices = [("", "Any label"),
-                                        *((v, v) for v in label_choices())]
-
-    def filters(self) -> dict:
-        """Keyword arguments for `repository_list`, from the fields that are valid and set."""
-        self.is_valid()
-        data = getattr(self, "cleaned_data", {})
-        filters = {}
-        for name in self.FILTER_FIELDS:
-            if name in data and data[name] and name not in self.errors:
-                filters[name] = data[name]
-        if "archived" in filters:
-            filters["archived"] = filters["archived"] == "yes"
-        return filters
-
-    def get_ordering(self) -> str:
-        self.is_valid()
-        if "ordering" in self.errors:
-            return "full_name"
-        return getattr(self, "cleaned_data", {}).get("ordering") or "full_name"
 
 
 class ImportForm(forms.Form):
@@ -67,7 +19,9 @@ class ImportForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        upload, text = data.get("file"), data.get("text") or ""
+        # A file field answers False for "clear" (its widget's checkbox): no file either.
+        data["file"] = data.get("file") or None
+        upload, text = data["file"], data.get("text") or ""
         if upload is None and not text.strip():
             raise forms.ValidationError("Choose a file or paste a list.")
         if upload is not None and text.strip():

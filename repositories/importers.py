@@ -33,6 +33,7 @@ import os
 import re
 from dataclasses import dataclass, field
 
+from .decoding import ImportRefused, decode, size_of
 from .names import (
     InvalidEntry, NotARepository, NotGitHub, is_valid_name, is_valid_owner, normalize,
 )
@@ -50,13 +51,6 @@ JSON_KEYS = ("full_name", "html_url", "url")  # priority order
 JSON_LISTS = ("repositories", "items")
 TEXT_LIMIT = 300
 
-BINARY_MESSAGE = "This looks like a binary file, not a list of repositories"
-_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe\x00\x00", "utf-32-le"),
-         (b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
-_MAGIC = (b"\x89PNG", b"PK\x03\x04", b"PK\x05\x06", b"\x1f\x8b", b"%PDF-", b"\x7fELF",
-          b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BZh91AY", b"7z\xbc\xaf", b"\xfd7zXZ")
-_CONTROL = bytes(b for b in range(32) if b not in (9, 10, 12, 13)) + b"\x7f"
-
 _TRAILING_COMMENT = re.compile(r"\s#")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # (character classes exclude the opening bracket so that no regex here can go quadratic)
@@ -70,16 +64,6 @@ _MD_URL = re.compile(r"(?=[hgsw])(?:\b(?:https?|ssh|git(?:\+https?|\+ssh)?)://"
                      r"|(?<![\w.@/:-])(?:www\.)?github\.com/|\bgit@github\.com:)"
                      r"[A-Za-z0-9\-._~:/?#@!$&+,;=%]*", re.I)
 _URL_LIKE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://|www\.|git@|[^/\s]{1,253}\.[A-Za-z]{2,63}/")
-
-
-class ImportRefused(Exception):
-    """The whole file is refused and nothing may be saved. ``str(e)`` is a message for the user;
-    ``e.reason`` is "binary", "too_large", "too_many_entries", "encoding" or "format"."""
-
-    def __init__(self, message: str, reason: str):
-        super().__init__(message)
-        self.message = message
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -163,44 +147,6 @@ class _Collector:
         else:
             self.seen.add(key)
             self.result.entries.append(Entry(line, _clean(text), owner, name))
-
-
-# ----------------------------------------------------------------------------- decoding
-
-def _size_of(data: bytes | str) -> int:
-    if isinstance(data, str):
-        return len(data.encode("utf-8", "surrogatepass"))
-    return len(data)
-
-
-def _looks_like_bomless_utf16(data: bytes) -> bool:
-    sample = data[:4096]
-    half = len(sample) // 2
-    if half < 2:
-        return False
-    even, odd = sample[0::2].count(0), sample[1::2].count(0)
-    return max(even, odd) >= 0.7 * half and min(even, odd) <= 0.1 * half
-
-
-def _decode(data: bytes) -> str:
-    if data.startswith(_MAGIC):
-        raise ImportRefused(BINARY_MESSAGE, "binary")
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            return data[len(bom):].decode(encoding, "replace")
-    if b"\x00" in data:
-        if _looks_like_bomless_utf16(data):
-            raise ImportRefused("This file looks like UTF-16 without a byte-order mark; "
-                                "save it as UTF-8 and try again", "encoding")
-        raise ImportRefused(BINARY_MESSAGE, "binary")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    sample = data[:65536]
-    if (len(sample) - len(sample.translate(None, _CONTROL))) * 20 > len(sample):  # >5% controls
-        raise ImportRefused(BINARY_MESSAGE, "binary")
-    return data.decode("utf-8", "replace")
 
 
 # ----------------------------------------------------------------------------- detection
@@ -397,14 +343,14 @@ def parse(data: bytes | str, *, format: str | None = None, filename: str | None 
                                 f"{', '.join(FORMATS)}", "format")
     if isinstance(data, (bytearray, memoryview)):
         data = bytes(data)
-    size = _size_of(data)
+    size = size_of(data)
     if size > max_bytes:
         raise ImportRefused(f"The file is too large: {size / 1e6:.1f} MB ({size:,} bytes); "
                             f"the limit is {max_bytes / 1e6:g} MB.", "too_large")
     if isinstance(data, str):
         text = _SURROGATE.sub("\ufffd", data)  # lone surrogates cannot be stored or encoded
     else:
-        text = _decode(data)
+        text = decode(data)
     if text.startswith("\ufeff"):
         text = text[1:]
     if "\r" in text:

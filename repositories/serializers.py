@@ -23,7 +23,6 @@ class ImportRequestSerializer(serializers.Serializer):
     text = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False,
                                  help_text="the list itself, when not uploading a file")
     label = serializers.CharField(required=False, allow_blank=True, max_length=100)
-    scan = serializers.BooleanField(required=False, default=True)
     format = serializers.ChoiceField(choices=FORMATS, required=False, allow_null=True)
 
     def validate(self, attrs):
@@ -49,5 +48,3 @@ class ImportReportSerializer(serializers.Serializer):
     skipped = serializers.IntegerField()
     invalid = InvalidLineSerializer(many=True)
     repository_ids = serializers.ListField(child=serializers.IntegerField())
-    job_id = serializers.CharField(allow_null=True)
-    progress_url = serializers.CharField(allow_null=True, required=False)

@@ -1,4 +1,4 @@
-"""Repository services: import lists, accept new names, stop tracking."""
+"""Repository services: import lists, accept new names, stop tracking. Nothing here knows of scans."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from django.db.models.functions import Lower
 
 from repositories import importers
 from repositories.bulk import insert_ignoring_conflicts
+from repositories.health import health_from_metadata
 from repositories.importers import ImportRefused
 from repositories.models import Label, Repository
 
@@ -30,7 +31,6 @@ class ImportReport:
     skipped: int = 0
     invalid: list[dict] = field(default_factory=list)
     repository_ids: list[int] = field(default_factory=list)
-    job_id: str | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -64,9 +64,10 @@ def _ids_by_name(names: list[str], columns: tuple[str, ...] = ("full_name", "imp
     return found
 
 
-def repositories_import(*, source: bytes | str, label: str | None = None, requested_by=None, scan: bool = True,
-                        format: str | None = None, filename: str | None = None) -> ImportReport:
-    """Parse a list, add what is new to the catalog, label it, and start a scan of all of it.
+def repositories_import(*, source: bytes | str, label: str | None = None, format: str | None = None,
+                        filename: str | None = None) -> ImportReport:
+    """Parse a list, add what is new to the catalog and label it. (Importing then scanning is
+    `scans.services.import_and_scan`.)
 
     Raises ImportRefused (nothing saved) when the whole file is unusable. Bad lines never cost
     the good ones: they come back in `invalid` with their line number and reason.
@@ -91,11 +92,6 @@ def repositories_import(*, source: bytes | str, label: str | None = None, reques
         report.repository_ids = [ids[key] for key in keys if key in ids]
         if label:
             _attach_label(label, report.repository_ids)
-        if scan and report.repository_ids:
-            from scans.services import scan_start
-
-            job = scan_start(repositories=report.repository_ids, requested_by=requested_by)
-            report.job_id = str(job.id)
     return report
 
 
@@ -113,8 +109,6 @@ def _attach_label(name: str, repository_ids: Iterable[int]) -> None:
 
 def repository_accept_name(*, repository: Repository) -> Repository:
     """A person accepts the new name of a moved repository: it stops showing `moved`."""
-    from scans.health import health_from_metadata
-
     if not repository.has_moved:
         return repository
     repository.imported_name = repository.full_name

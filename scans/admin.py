@@ -1,3 +1,6 @@
+"""The admin: scans (inspect, cancel, resume) and, on the catalog's repository admin, a
+"Scan selected" action (a join of the two apps, so it is added here)."""
+
 import json
 
 from django.contrib import admin, messages
@@ -5,8 +8,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from repohealth.times import duration_text
+from repositories.admin import RepositoryAdmin
+from repositories.models import Repository
 from scans import services
 from scans.models import ScanJob, ScanResult
+from scans.presenter import counts_text
 from scans.progress import progress_payload
 
 
@@ -20,22 +27,17 @@ class ScanJobAdmin(admin.ModelAdmin):
     exclude = ["repository_ids"]
     actions = ["cancel_scans", "resume_scans"]
 
-    def changelist_view(self, request, extra_context=None):
-        services.scan_reap_stale()  # a scan whose worker died shows as failed here too
-        return super().changelist_view(request, extra_context)
-
     @admin.display(description="progress")
     def percent_done(self, obj):
         return f"{obj.percent}% ({obj.current}/{obj.total})"
 
     @admin.display(description="outcomes")
     def counts(self, obj):
-        return ", ".join(f"{k} {v}" for k, v in obj.counts().items() if v)
+        return counts_text(obj.counts())
 
     @admin.display(description="duration")
     def duration(self, obj):
-        seconds = obj.duration_seconds
-        return "" if seconds is None else f"{seconds:.1f} s"
+        return duration_text(obj.duration_seconds)
 
     @admin.display(description="heartbeat age")
     def heartbeat_age(self, obj):
@@ -85,3 +87,20 @@ class ScanResultAdmin(admin.ModelAdmin):
     list_select_related = ["scan"]
     raw_id_fields = ["scan", "repository"]
     show_full_result_count = False
+
+
+class RepositoryScanAdmin(RepositoryAdmin):
+    actions = [*RepositoryAdmin.actions, "scan_selected"]
+
+    @admin.action(description="Scan selected repositories")
+    def scan_selected(self, request, queryset):
+        try:
+            scan = services.scan_start(repositories=queryset, requested_by=request.user)
+        except services.ScanError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return
+        self.message_user(request, f"Started scan {scan.id} of {scan.total} repositories.", messages.SUCCESS)
+
+
+admin.site.unregister(Repository)
+admin.site.register(Repository, RepositoryScanAdmin)

@@ -1,13 +1,12 @@
-"""Health rules: what a fetch result means for a repository.
-
-Precedence when several hold: blocked, archived, moved, stale, healthy. A moved repository
-shows `moved` until a person accepts the new name, because its list still holds the old link.
+"""What a GitHub answer means for a repository: the fetch result becomes the catalog's facts,
+and the catalog's rule (`repositories.health.health_from_metadata`) gives the health.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
+from repositories.health import health_from_metadata, moved_detail
 from repositories.models import Repository
 from scans.fetchers import FetchResult, Kind
 
@@ -20,30 +19,6 @@ SCANNED_FIELDS = [
     "fork", "pushed_at", "created_at_github", "etag", "health", "health_detail", "previous_names",
     "last_checked_at",
 ]
-
-
-def moved_detail(old: str, new: str) -> str:
-    old_owner, _, old_name = old.partition("/")
-    new_owner, _, new_name = new.partition("/")
-    if old_owner.lower() == new_owner.lower():
-        return f"renamed to {new}"
-    if old_name.lower() == new_name.lower():
-        return f"transferred to {new}"
-    return f"moved to {new}"
-
-
-def health_from_metadata(repo: Repository, *, now: datetime, stale_days: int) -> tuple[str, str]:
-    """Health of a repository GitHub answered for (200 or 304), by the precedence rule."""
-    if repo.disabled:
-        return Health.BLOCKED, "disabled by GitHub"
-    if repo.archived:
-        return Health.ARCHIVED, "archived on GitHub"
-    if repo.has_moved:
-        return Health.MOVED, moved_detail(repo.imported_name, repo.full_name)
-    if repo.pushed_at and repo.pushed_at < now - timedelta(days=stale_days):
-        days = (now - repo.pushed_at).days
-        return Health.STALE, f"no push for {days} days"
-    return Health.HEALTHY, "active"
 
 
 def apply_result(repo: Repository, result: FetchResult, *, now: datetime, stale_days: int,

@@ -6,20 +6,10 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from repositories.health import COUNTERS, SCAN_OUTCOMES
 from repositories.models import Repository
 
 Outcome = Repository.Health
-
-# Outcome -> the ScanJob counter it increments. The contract names the error count `errors`.
-OUTCOME_COUNTERS: dict[str, str] = {
-    Outcome.HEALTHY: "healthy",
-    Outcome.STALE: "stale",
-    Outcome.ARCHIVED: "archived",
-    Outcome.MOVED: "moved",
-    Outcome.NOT_FOUND: "not_found",
-    Outcome.BLOCKED: "blocked",
-    Outcome.ERROR: "errors",
-}
 
 
 class ScanJob(models.Model):
@@ -40,13 +30,7 @@ class ScanJob(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED, db_index=True)
     total = models.PositiveIntegerField(default=0)
     current = models.PositiveIntegerField(default=0)
-    healthy = models.PositiveIntegerField(default=0)
-    stale = models.PositiveIntegerField(default=0)
-    archived = models.PositiveIntegerField(default=0)
-    moved = models.PositiveIntegerField(default=0)
-    not_found = models.PositiveIntegerField(default=0)
-    blocked = models.PositiveIntegerField(default=0)
-    errors = models.PositiveIntegerField(default=0)
+    # One counter per outcome (`healthy`, `stale`, ... `errors`), added below from the outcomes table.
     message = models.CharField(max_length=300, blank=True)
     error = models.TextField(blank=True)
     requested_by = models.ForeignKey(
@@ -86,7 +70,12 @@ class ScanJob(models.Model):
         return max(0.0, (end - self.started_at).total_seconds())
 
     def counts(self) -> dict[str, int]:
-        return {field: getattr(self, field) for field in OUTCOME_COUNTERS.values()}
+        return {field: getattr(self, field) for field in COUNTERS}
+
+
+for _outcome in SCAN_OUTCOMES:
+    ScanJob.add_to_class(_outcome.counter, models.PositiveIntegerField(default=0))
+del _outcome
 
 
 class ScanResult(models.Model):

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
+from datetime import timezone as dt_timezone
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
-from scans.models import OUTCOME_COUNTERS, ScanJob
+from repohealth.times import format_iso
+from repositories.health import COUNTERS
+from scans.models import ScanJob
+
 
 def progress_key(job_id) -> str:
     return f"health_check:{job_id}"
@@ -22,15 +26,6 @@ def progress_key(job_id) -> str:
 
 def cancel_key(job_id) -> str:
     return f"health_check:{job_id}:cancel"
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
-
-
-def parse_iso(value: str | None) -> datetime | None:
-    """A payload timestamp back into a datetime (the inverse of how the payload writes them)."""
-    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
 
 
 def eta_seconds(scan: ScanJob, now: datetime) -> int | None:
@@ -41,9 +36,16 @@ def eta_seconds(scan: ScanJob, now: datetime) -> int | None:
 
 
 def progress_payload(scan: ScanJob, *, rate_limit: dict[str, Any] | None = None,
-                     now: datetime | None = None) -> dict[str, Any]:
-    """The progress payload: the API contract keys plus RepoHealth's own."""
+                     waiting: tuple[str, float] | None = None, now: datetime | None = None) -> dict[str, Any]:
+    """The progress payload: the API contract keys plus RepoHealth's own (`ProgressSerializer`
+    lists every key). `waiting` is (reason, until as epoch seconds) while the scan waits for
+    something (a rate limit's reset); the payload carries it as `waiting_reason`/`waiting_until`
+    until then, and nulls otherwise."""
     now = now or timezone.now()
+    live = scan.status in (ScanJob.Status.QUEUED, ScanJob.Status.RUNNING)
+    waiting_until = None
+    if waiting and live and waiting[1] > now.timestamp():
+        waiting_until = datetime.fromtimestamp(waiting[1], tz=dt_timezone.utc)
     payload: dict[str, Any] = {
         "job_id": str(scan.id),
         "status": str(scan.status),
@@ -52,19 +54,20 @@ def progress_payload(scan: ScanJob, *, rate_limit: dict[str, Any] | None = None,
         **scan.counts(),
         "message": scan.message,
         "percent": scan.percent,
-        "started_at": _iso(scan.started_at),
-        "updated_at": _iso(now),
-        "finished_at": _iso(scan.finished_at),
-        "heartbeat_at": _iso(scan.heartbeat_at),
+        "started_at": format_iso(scan.started_at),
+        "updated_at": format_iso(now),
+        "finished_at": format_iso(scan.finished_at),
+        "heartbeat_at": format_iso(scan.heartbeat_at),
         "eta_seconds": eta_seconds(scan, now),
         "mode": str(scan.mode),
         "requested_by_id": scan.requested_by_id,
-        "cancel_requested": bool(scan.cancel_requested) and scan.status in (ScanJob.Status.QUEUED,
-                                                                            ScanJob.Status.RUNNING),
+        "cancel_requested": bool(scan.cancel_requested) and live,
+        "waiting_reason": waiting[0] if waiting_until else None,
+        "waiting_until": format_iso(waiting_until),
         "rate_limit": rate_limit
         or {
             "remaining": scan.rate_limit_remaining,
-            "reset_at": _iso(scan.rate_limit_reset_at),
+            "reset_at": format_iso(scan.rate_limit_reset_at),
         },
     }
     if scan.status == ScanJob.Status.FAILED:
@@ -95,6 +98,7 @@ class ProgressReporter:
         self.db_interval = db_interval
         self.enabled = enabled
         self.rate_limit: dict[str, Any] | None = None
+        self.waiting: tuple[str, float] | None = None  # (reason, until epoch) while the scan waits
         self._last_publish = 0.0
         self._last_db = time.monotonic()
         self._last_cancel_check = 0.0
@@ -109,14 +113,14 @@ class ProgressReporter:
 
     def save_row(self, *extra_fields: str) -> None:
         self.scan.heartbeat_at = timezone.now()
-        fields = ["current", *OUTCOME_COUNTERS.values(), "message", "heartbeat_at",
+        fields = ["current", *COUNTERS, "message", "heartbeat_at",
                   "rate_limit_remaining", "rate_limit_reset_at", *extra_fields]
         self.scan.save(update_fields=list(dict.fromkeys(fields)))
         self._last_db = time.monotonic()
 
     def publish(self) -> dict[str, Any]:
         self._read_cancel_flag()  # so the payload says "cancelling" from the moment it was asked
-        payload = progress_payload(self.scan, rate_limit=self.rate_limit)
+        payload = progress_payload(self.scan, rate_limit=self.rate_limit, waiting=self.waiting)
         publish(self.scan, payload, self.rq_job)
         self._last_publish = time.monotonic()
         return payload

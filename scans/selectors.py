@@ -11,8 +11,10 @@ from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from repohealth.times import parse_iso
+from repositories.models import Repository
 from scans.models import ScanJob
-from scans.progress import parse_iso, progress_key, progress_payload
+from scans.progress import progress_key, progress_payload
 
 
 def can_see(user, owner_id: int | None) -> bool:
@@ -57,10 +59,6 @@ def progress_for(user, job_id) -> dict[str, Any] | None:
     scan = scan_get_for(user, key)
     if scan is None:
         return None
-    if scan.status == ScanJob.Status.RUNNING:
-        from scans.services import scan_reap_stale
-
-        scan_reap_stale(scan=scan)
     return progress_payload(scan)
 
 
@@ -72,7 +70,5 @@ def running_scans_for(user) -> QuerySet[ScanJob]:
 
 def scan_failed_repository_ids(scan: ScanJob) -> list[int]:
     """The repositories a scan could not check (outcome `error`), for "Rescan failed"."""
-    from repositories.models import Repository
-
     return list(scan.results.filter(outcome=Repository.Health.ERROR).exclude(repository=None)
                 .values_list("repository_id", flat=True).distinct())

@@ -1,7 +1,21 @@
+"""The scans API's contract, as serializers: what the schema at /api/schema/ shows is what the
+views validate and answer."""
+
+from __future__ import annotations
+
 from rest_framework import serializers
 
-from repositories.models import Repository
+from repositories.health import COUNTERS
+from repositories.serializers import ImportReportSerializer, ImportRequestSerializer
 from scans.models import ScanJob, ScanResult
+from scans.selection import SelectionSerializer
+
+
+def with_outcome_counters(cls):
+    """Add an integer field per outcome counter (`healthy` ... `errors`) from the outcomes table."""
+    for counter in COUNTERS:
+        cls._declared_fields[counter] = serializers.IntegerField(read_only=True)
+    return cls
 
 
 class ScanJobSerializer(serializers.ModelSerializer):
@@ -12,9 +26,9 @@ class ScanJobSerializer(serializers.ModelSerializer):
     class Meta:
         model = ScanJob
         fields = [
-            "id", "status", "total", "current", "percent", "healthy", "stale", "archived", "moved", "not_found",
-            "blocked", "errors", "message", "error", "mode", "concurrency", "requested_by", "created_at",
-            "started_at", "finished_at", "heartbeat_at", "duration_seconds", "resumed_from",
+            "id", "status", "total", "current", "percent", *COUNTERS, "message", "error", "mode", "concurrency",
+            "requested_by", "created_at", "started_at", "finished_at", "heartbeat_at", "duration_seconds",
+            "resumed_from",
         ]
         read_only_fields = fields
 
@@ -26,14 +40,8 @@ class ScanResultSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class BulkHealthCheckRequestSerializer(serializers.Serializer):
-    """Exactly one of the three selections."""
-
-    repository_ids = serializers.ListField(child=serializers.IntegerField(), required=False,
-                                           help_text="ids of the repositories to check")
-    all = serializers.BooleanField(required=False, help_text="check every tracked repository")
-    health = serializers.ListField(child=serializers.ChoiceField(choices=Repository.Health.choices), required=False,
-                                   help_text="check every repository currently in these health states")
+class BulkHealthCheckRequestSerializer(SelectionSerializer):
+    """Exactly one of: `repository_ids`, `all`, or catalog filters (which combine)."""
 
 
 class BulkHealthCheckStartedSerializer(serializers.Serializer):
@@ -44,29 +52,40 @@ class BulkHealthCheckStartedSerializer(serializers.Serializer):
     total = serializers.IntegerField()
 
 
+class RateLimitSerializer(serializers.Serializer):
+    remaining = serializers.IntegerField(allow_null=True)
+    reset_at = serializers.DateTimeField(allow_null=True)
+
+
+@with_outcome_counters
 class ProgressSerializer(serializers.Serializer):
-    """The progress payload (documentation only: the view returns the payload as built)."""
+    """The progress payload, every key it has (`scans.progress.progress_payload` builds it; a
+    test checks a real payload against this). The counters come from the outcomes table."""
 
     job_id = serializers.UUIDField()
     status = serializers.ChoiceField(choices=ScanJob.Status.choices)
     current = serializers.IntegerField()
     total = serializers.IntegerField()
-    healthy = serializers.IntegerField()
-    stale = serializers.IntegerField()
-    archived = serializers.IntegerField()
-    moved = serializers.IntegerField()
-    not_found = serializers.IntegerField()
-    blocked = serializers.IntegerField()
-    errors = serializers.IntegerField()
-    message = serializers.CharField()
+    message = serializers.CharField(allow_blank=True)
     percent = serializers.IntegerField()
     started_at = serializers.DateTimeField(allow_null=True)
     updated_at = serializers.DateTimeField()
     finished_at = serializers.DateTimeField(allow_null=True)
+    heartbeat_at = serializers.DateTimeField(allow_null=True)
     eta_seconds = serializers.IntegerField(allow_null=True)
-    rate_limit = serializers.DictField()
-    error = serializers.CharField(required=False)
+    mode = serializers.ChoiceField(choices=ScanJob.Mode.choices)
+    requested_by_id = serializers.IntegerField(allow_null=True)
+    cancel_requested = serializers.BooleanField(help_text="a cancel was asked for and the scan has not stopped yet")
+    waiting_reason = serializers.CharField(allow_null=True, help_text="what the scan waits for, while it waits")
+    waiting_until = serializers.DateTimeField(allow_null=True, help_text="when the wait is expected to end")
+    rate_limit = RateLimitSerializer()
+    error = serializers.CharField(required=False, help_text="only when the scan failed: why")
 
 
-class DetailSerializer(serializers.Serializer):
-    detail = serializers.CharField()
+class ImportAndScanRequestSerializer(ImportRequestSerializer):
+    scan = serializers.BooleanField(required=False, default=True, help_text="start a scan of what was imported")
+
+
+class ImportStartedSerializer(ImportReportSerializer):
+    job_id = serializers.CharField(allow_null=True, help_text="the scan started, when `scan` was true")
+    progress_url = serializers.CharField(allow_null=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Callable
 
@@ -19,12 +20,15 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from repositories.bulk import update_fields
+from repositories.health import COUNTER_OF
 from repositories.models import Repository
+from repositories.services import ImportReport, repositories_import
 from scans.fetchers import Fetcher, FetchResult, Kind, RepoRef, RestFetcher
 from scans.github import BadCredentials, Cancelled, GitHubClient, parse_time
 from scans.health import SCANNED_FIELDS, apply_result
-from scans.models import OUTCOME_COUNTERS, ScanJob, ScanResult
+from scans.models import ScanJob, ScanResult
 from scans.progress import ProgressReporter, cancel_key, progress_payload, publish
+from scans.selection import select
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +79,31 @@ def scan_start(*, repositories: QuerySet | Iterable[int], requested_by=None, mod
     if enqueue:
         transaction.on_commit(lambda: enqueue_scan(scan))
     return scan
+
+
+@dataclass
+class ImportStarted:
+    """What `import_and_scan` did: the import's report and the scan it started (None when the
+    import held nothing or `scan` was off)."""
+
+    report: ImportReport
+    scan: ScanJob | None
+
+
+def import_and_scan(*, source: bytes | str, label: str | None = None, requested_by=None, scan: bool = True,
+                    format: str | None = None, filename: str | None = None, narrow: dict | None = None,
+                    **scan_options) -> ImportStarted:
+    """Import a list into the catalog and start a scan of what it holds (narrowed by catalog
+    filters when `narrow` is given, as `runscan --file --health ...` does), in one transaction: the
+    scan is enqueued once both are committed. Raises ImportRefused like the import, and
+    BadSelection when `narrow` leaves nothing or names a bad filter."""
+    with transaction.atomic():
+        report = repositories_import(source=source, label=label, format=format, filename=filename)
+        job = None
+        if scan and report.repository_ids:
+            ids = select({"repository_ids": report.repository_ids, **narrow}) if narrow else report.repository_ids
+            job = scan_start(repositories=ids, requested_by=requested_by, **scan_options)
+    return ImportStarted(report=report, scan=job)
 
 
 def enqueue_scan(scan: ScanJob) -> None:
@@ -140,6 +169,7 @@ class _ScanRun:
         says so until then, whatever else completes meanwhile."""
         self.wait_message, self.wait_until = message, until or 0.0
         self.scan.message = message
+        self.reporter.waiting = (message, self.wait_until)
         self.reporter.rate_limit = self.client_pool_snapshot()
         self.reporter.publish()
 
@@ -154,7 +184,7 @@ class _ScanRun:
             exists = Repository.objects.filter(full_name__iexact=new_name).exclude(id=repo.id).exists()
             taken = {new_name.lower()} if exists else set()
         outcome = apply_result(repo, result, now=timezone.now(), stale_days=self.stale_days, taken_names=taken)
-        counter = OUTCOME_COUNTERS[outcome]
+        counter = COUNTER_OF[outcome]
         setattr(self.scan, counter, getattr(self.scan, counter) + 1)
         self.scan.current += 1
         waiting = time.time() < self.wait_until

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -15,6 +13,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from fakegithub import FakeGitHub, generate_catalog
+from repohealth.processes import Child
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -114,34 +113,11 @@ def _test_database_url() -> str:
     return f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
 
 
-class Worker:
-    """A real `manage.py rqworker` process, in its own process group."""
-
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.log_path = log
-        self.log = open(log, "w")
-        self.process = subprocess.Popen(
-            [sys.executable, "manage.py", "rqworker", "default", "--worker-class", "rq.worker.SimpleWorker"],
-            cwd=BASE_DIR, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-
-    def kill(self) -> None:
-        """SIGKILL, as when a machine dies: no cleanup runs."""
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        self.log.close()
-
-    def output(self) -> str:
-        return self.log_path.read_text()
+def Worker(env: dict[str, str], log: Path) -> Child:
+    """A real `manage.py rqworker` process (the simple worker: no work horse), in its own
+    process group: `.kill()` is a SIGKILL as when a machine dies, `.stop()` a clean stop."""
+    return Child("worker", [sys.executable, "manage.py", "rqworker", "default", "--worker-class",
+                            "rq.worker.SimpleWorker"], env=env, log=log)
 
 
 @pytest.fixture
@@ -172,9 +148,9 @@ def app_env(fake_github, transactional_db):
 @pytest.fixture
 def start_worker(app_env, tmp_path):
     """Start real RQ worker processes pointed at the fake GitHub and the test database."""
-    workers: list[Worker] = []
+    workers: list[Child] = []
 
-    def start(**extra_env: str) -> Worker:
+    def start(**extra_env: str) -> Child:
         worker = Worker(app_env(**extra_env), tmp_path / f"worker-{len(workers)}.log")
         workers.append(worker)
         return worker
@@ -185,7 +161,7 @@ def start_worker(app_env, tmp_path):
 
 
 @pytest.fixture
-def worker(start_worker) -> Worker:
+def worker(start_worker) -> Child:
     return start_worker()
 
 

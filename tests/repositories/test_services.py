@@ -1,5 +1,5 @@
 """The import service: the catalog grows, labels stick, nothing good is lost, nothing is
-saved from a refused file, and a scan of what was imported starts by itself."""
+saved from a refused file. (Import then scan: tests/scans/test_import_and_scan.py.)"""
 
 from __future__ import annotations
 
@@ -10,47 +10,42 @@ import pytest
 from repositories.importers import ImportRefused
 from repositories.models import Label, Repository
 from repositories.services import repositories_import
-from scans.models import ScanJob
 
 pytestmark = pytest.mark.django_db
 DATA = Path(__file__).resolve().parent.parent / "data"
 
 
-def test_an_awesome_list_import_reports_every_count(owner):
+def test_an_awesome_list_import_reports_every_count():
     report = repositories_import(source=(DATA / "awesome-list.md").read_bytes(), label="awesome-python",
-                                 requested_by=owner, filename="awesome-list.md")
+                                 filename="awesome-list.md")
 
     assert report.format == "markdown"
     assert (report.created, report.existing, report.duplicates, report.skipped) == (37, 0, 6, 20)
     assert [i["line"] for i in report.invalid] == [39]
     assert Repository.objects.count() == 37 == len(report.repository_ids)
     assert Label.objects.get(name="awesome-python").repositories.count() == 37
-    scan = ScanJob.objects.get(id=report.job_id)
-    assert scan.total == 37 and scan.requested_by == owner and scan.status == "queued"
 
 
-def test_a_second_import_merges_with_the_catalog_case_insensitively(owner):
+def test_a_second_import_merges_with_the_catalog_case_insensitively():
     Repository.objects.create(imported_name="PSF/Requests", full_name="PSF/Requests")
     Repository.objects.create(imported_name="old/name", full_name="new/name")  # moved, not yet accepted
 
-    report = repositories_import(source="psf/requests\nold/name\nnew/name\nbrand/new\n", requested_by=owner,
-                                 scan=False)
+    report = repositories_import(source="psf/requests\nold/name\nnew/name\nbrand/new\n")
 
     assert (report.created, report.existing) == (1, 3)
     assert Repository.objects.count() == 3
-    assert report.job_id is None and not ScanJob.objects.exists()
 
 
 def test_labels_accumulate_on_a_repository():
-    repositories_import(source="a/one\nb/two\n", label="first", scan=False)
-    repositories_import(source="a/one\n", label="second", scan=False)
+    repositories_import(source="a/one\nb/two\n", label="first")
+    repositories_import(source="a/one\n", label="second")
 
     labels = set(Repository.objects.get(full_name="a/one").labels.values_list("name", flat=True))
     assert labels == {"first", "second"}
 
 
 def test_bad_lines_are_reported_and_the_good_ones_kept():
-    report = repositories_import(source="good/one\ngitlab.com/a/b\n???\ngood/two\n", scan=False)
+    report = repositories_import(source="good/one\ngitlab.com/a/b\n???\ngood/two\n")
 
     assert report.created == 2
     assert [(i["line"], i["text"]) for i in report.invalid] == [(2, "gitlab.com/a/b"), (3, "???")]
@@ -67,14 +62,14 @@ def test_a_refused_file_saves_nothing_and_says_which_limit(settings, setting, va
     with pytest.raises(ImportRefused) as refused:
         repositories_import(source=source, label="x")
     assert refused.value.reason == reason and words in str(refused.value)
-    assert not Repository.objects.exists() and not Label.objects.exists() and not ScanJob.objects.exists()
+    assert not Repository.objects.exists() and not Label.objects.exists()
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16"])
 @pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
 def test_every_supported_encoding_and_line_end_imports_the_same(encoding, newline):
     text = newline.join(["# list", "psf/requests", "https://github.com/django/django", "gitlab.com/x/y", ""])
-    report = repositories_import(source=text.encode(encoding), scan=False)
+    report = repositories_import(source=text.encode(encoding))
 
     assert report.created == 2 and [i["line"] for i in report.invalid] == [4]
 
@@ -88,5 +83,5 @@ def test_a_label_longer_than_100_characters_is_refused():
 def test_a_large_import_uses_bulk_queries(django_assert_max_num_queries):
     source = "\n".join(f"owner{i}/repo{i}" for i in range(5000))
     with django_assert_max_num_queries(40):
-        report = repositories_import(source=source, label="big", scan=True)
-    assert report.created == 5000 and ScanJob.objects.get(id=report.job_id).total == 5000
+        report = repositories_import(source=source, label="big")
+    assert report.created == 5000 and len(report.repository_ids) == 5000

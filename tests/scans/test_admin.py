@@ -29,15 +29,15 @@ def test_the_scan_list_shows_progress_counts_and_heartbeat(admin_client_with_sca
     ScanJob.objects.filter(id=scan.id).update(status=Status.RUNNING, current=1, not_found=1,
                                              heartbeat_at=timezone.now() - timedelta(seconds=5))
     page = client.get("/admin/scans/scanjob/").content.decode()
-    assert "33% (1/3)" in page and "not_found 1" in page and "5 s" in page
+    assert "33% (1/3)" in page and "1 not found" in page and "5 s" in page
     assert client.get("/admin/scans/scanjob/?status__exact=running").status_code == 200
 
 
-def test_the_scan_list_reaps_a_scan_whose_worker_died(admin_client_with_scan):
+def test_reading_the_scan_list_writes_nothing(admin_client_with_scan):
     client, scan, _ = admin_client_with_scan
     ScanJob.objects.filter(id=scan.id).update(status=Status.RUNNING, heartbeat_at=timezone.now() - timedelta(hours=1))
     client.get("/admin/scans/scanjob/")
-    assert ScanJob.objects.get(id=scan.id).status == Status.FAILED
+    assert ScanJob.objects.get(id=scan.id).status == Status.RUNNING  # reaping is the maintenance job's
 
 
 def test_a_scan_page_shows_its_payload_results_and_the_queue_dashboard(admin_client_with_scan):

@@ -119,14 +119,21 @@ def test_a_cancelled_panel_is_grey_and_says_what_was_done(logged_in, owner):
         "Scan cancelled: 2 of 4 checked (1 healthy, 1 stale)")
 
 
-def test_a_rate_limit_wait_is_shown_when_the_message_says_so(logged_in, owner):
+def test_a_wait_is_shown_from_the_payloads_waiting_fields(logged_in, owner):
     reset = timezone.now() + timedelta(minutes=5)
-    scan = scan_in(Status.RUNNING, owner, current=1, healthy=1,
-                   message=f"Rate limited by GitHub; resuming at {reset:%H:%M:%S}",
+    scan = scan_in(Status.RUNNING, owner, current=1, healthy=1, message="Checking acme/r1...",
                    rate_limit_remaining=0, rate_limit_reset_at=reset)
+    publish(scan, progress_payload(scan, waiting=("Rate limited by GitHub", reset.timestamp())))
     html = panel(logged_in, scan).content.decode()
-    assert re.search(r"Waiting for GitHub.s rate limit to reset in [45] minutes", html)
+    assert re.search(r"Waiting: Rate limited by GitHub \(in [45] minutes", html)
     assert "0 requests left" in html and 'data-waiting="true"' in html
+
+
+def test_a_message_that_speaks_of_a_rate_limit_is_not_a_wait(logged_in, owner):
+    scan = scan_in(Status.RUNNING, owner, current=1, healthy=1,
+                   message="Rate limited by GitHub; resuming at 12:00:00")
+    html = panel(logged_in, scan).content.decode()
+    assert "Waiting:" not in html and "data-waiting" not in html
 
 
 def test_the_panel_renders_the_payload_and_not_the_row(logged_in, owner):
@@ -164,7 +171,7 @@ def test_the_repositories_and_import_pages_bring_back_the_panels_of_running_scan
     second = scan_in(Status.QUEUED, owner, track("acme/x"))
     done = scan_in(Status.COMPLETED, owner, track("acme/y"))
     theirs = scan_in(Status.RUNNING, other_user, track("acme/z"))
-    for name in ("repositories:list", "repositories:import", "scans:list"):
+    for name in ("catalog:list", "catalog:import", "scans:list"):
         html = logged_in.get(reverse(name)).content.decode()
         assert f'id="scan-{mine.id}"' in html and f'id="scan-{second.id}"' in html, name
         assert f'id="scan-{done.id}"' not in html and f'id="scan-{theirs.id}"' not in html, name
@@ -205,7 +212,7 @@ def test_cancel_needs_the_csrf_token_that_the_body_sends(owner):
     client.force_login(owner)
     url = reverse("scans:cancel", args=[scan.id])
     assert client.post(url, headers={"HX-Request": "true"}).status_code == 403
-    page = client.get(reverse("repositories:list")).content.decode()
+    page = client.get(reverse("catalog:list")).content.decode()
     token = re.search(r"hx-headers='\{\"x-csrftoken\": \"([^\"]+)\"\}'", page).group(1)
     assert client.post(url, headers={"HX-Request": "true", "X-CSRFToken": token}).status_code == 200
     assert client.get(url).status_code == 405
@@ -246,7 +253,7 @@ def test_a_scan_refused_by_the_service_shows_its_message(logged_in, settings):
 def test_an_offsite_next_is_ignored(logged_in):
     track("acme/a")
     response = logged_in.post(reverse("scans:start"), {"scope": "all", "next": "https://evil.example/"})
-    assert response["Location"] == reverse("repositories:list")
+    assert response["Location"] == reverse("catalog:list")
 
 
 def test_the_scan_shows_up_on_the_page_the_browser_is_sent_back_to(logged_in):

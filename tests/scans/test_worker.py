@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from repositories.models import Repository
+from scans import services
 from scans.models import ScanJob, ScanResult
 from tests.conftest import BASE_DIR, wait_for
 
@@ -134,8 +135,11 @@ def test_a_worker_killed_mid_scan_is_reported_failed_and_the_scan_can_be_resumed
     worker.kill()
     settings.SCAN_HEARTBEAT_TIMEOUT = 3  # the 90 s default, shortened for the test
 
-    failed = wait_for(lambda: (p := progress(api, job_id))["status"] == Status.FAILED and p, timeout=30,
-                      message="the scan to be reported failed")
+    def reaped():  # what the periodic maintenance job does
+        services.scan_reap_stale()
+        return (p := progress(api, job_id))["status"] == Status.FAILED and p
+
+    failed = wait_for(reaped, timeout=30, message="the scan to be reported failed")
     assert "the worker stopped responding" in failed["error"]
     saved = ScanResult.objects.filter(scan_id=job_id).count()
     assert saved >= 10
@@ -201,7 +205,9 @@ def test_runscan_file_imports_then_scans(app_env, fake_github, tmp_path):
 
 
 def test_ctrl_c_cancels_runscan_cleanly_with_exit_130(app_env, fake_github):
-    fake_github.configure(latency_ms=50)
+    # 150 repositories at 2 in flight and 200 ms each: about 15 s, so the Ctrl-C that follows the
+    # first saved results (about 2 s in) always lands mid-scan, even on a loaded machine.
+    fake_github.configure(latency_ms=200)
     track(fake_github, 150)
     process = subprocess.Popen([sys.executable, "manage.py", "runscan", "--all", "--concurrency", "2"],
                                cwd=BASE_DIR, env=app_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

@@ -15,17 +15,20 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from repositories.selectors import repository_list
-from repositories.services import ImportRefused, repositories_import
+from repohealth.times import clock_text, duration_text
+from repositories.services import ImportRefused
 from scans import services
-from scans.models import OUTCOME_COUNTERS, ScanJob
-from scans.progress import parse_iso, progress_key, progress_payload
+from scans.models import ScanJob
+from scans.presenter import present
+from scans.progress import progress_key, progress_payload
+from scans.selection import BadSelection, select
 
+Status = ScanJob.Status
 FINISHED = {str(s) for s in ScanJob.FINISHED}
 
 
@@ -57,14 +60,13 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         self.console = Console(stderr=options["json"], highlight=False, width=None if sys.stdout.isatty() else 120)
         user = self._user(options.get("user"))
-        ids = self._select(options, user)
-        if ids is None:
-            return
+        scan_options = {"mode": options["mode"], "concurrency": options["concurrency"], "enqueue": options["enqueue"]}
         try:
-            scan = services.scan_start(repositories=ids, requested_by=user, mode=options["mode"],
-                                       concurrency=options["concurrency"], enqueue=options["enqueue"])
-        except services.ScanError as exc:
+            scan = self._start(options, user, scan_options)
+        except (BadSelection, services.ScanError) as exc:
             raise CommandError(str(exc)) from None
+        if scan is None:
+            return
         self.console.print(f"Scan [bold]{scan.id}[/] of {scan.total} repositories ({scan.mode})"
                            + (", on the queue" if options["enqueue"] else ""))
         runner = None
@@ -103,45 +105,43 @@ class Command(BaseCommand):
         except get_user_model().DoesNotExist:
             raise CommandError(f"--user: no user named {username!r}") from None
 
-    def _select(self, options, user) -> list[int] | None:
+    def _filters(self, options, *, with_label: bool) -> dict:
+        """The selection's catalog filters, from the options (comma lists as the catalog takes them)."""
+        filters = {"health": options["health"], "stale_hours": options["stale_hours"]}
+        if with_label:
+            filters["label"] = options["label"]
+        return {name: value for name, value in filters.items() if value is not None}
+
+    def _start(self, options, user, scan_options) -> ScanJob | None:
         if options["file"]:
-            path: Path = options["file"]
-            if not path.is_file():
-                raise CommandError(f"--file: {path} does not exist or is not a file")
-            try:
-                report = repositories_import(source=path.read_bytes(), label=options["label"], requested_by=user,
-                                             scan=False, filename=path.name)
-            except ImportRefused as exc:
-                raise CommandError(f"{path}: {exc}") from None
-            self.console.print(f"Imported {path.name}: {report.summary}")
-            for item in report.invalid[:20]:
-                self.console.print(f"  line {item['line']}: {item['reason']}: {item['text']!r}", markup=False)
-            if len(report.invalid) > 20:
-                self.console.print(f"  ... and {len(report.invalid) - 20} more invalid lines")
-            if options["import_only"]:
-                return None
-            return self._narrow(report.repository_ids, options)
-        if not any(options[k] is not None and options[k] is not False for k in
-                   ("all", "ids", "health", "label", "stale_hours")):
+            return self._import(options, user, scan_options)
+        selection = self._filters(options, with_label=True)
+        if options["ids"]:
+            selection["repository_ids"] = options["ids"]
+        if options["all"]:
+            selection["all"] = True
+        if not selection:
             raise CommandError("Say which repositories to scan: --all, --ids, --health, --label, --stale-hours "
                                "or --file")
-        qs = repository_list(health=options["health"], label=options["label"], stale_hours=options["stale_hours"],
-                             ids=options["ids"])
-        ids = list(qs.order_by("id").values_list("id", flat=True))
-        if options["ids"]:
-            unknown = sorted(set(options["ids"]) - set(ids))
-            if unknown and not any(options[k] for k in ("health", "label", "stale_hours")):
-                raise CommandError(f"Unknown repository ids: {', '.join(map(str, unknown[:20]))}")
-        if not ids:
-            raise CommandError("No repository matches that selection.")
-        return ids
+        return services.scan_start(repositories=select(selection), requested_by=user, **scan_options)
 
-    def _narrow(self, ids: list[int], options) -> list[int]:
-        if not (options["health"] or options["stale_hours"] is not None):
-            return ids
-        wanted = set(repository_list(health=options["health"], stale_hours=options["stale_hours"])
-                     .values_list("id", flat=True))
-        return [i for i in ids if i in wanted]
+    def _import(self, options, user, scan_options) -> ScanJob | None:
+        path: Path = options["file"]
+        if not path.is_file():
+            raise CommandError(f"--file: {path} does not exist or is not a file")
+        try:
+            started = services.import_and_scan(
+                source=path.read_bytes(), label=options["label"], requested_by=user, filename=path.name,
+                scan=not options["import_only"], narrow=self._filters(options, with_label=False), **scan_options)
+        except ImportRefused as exc:
+            raise CommandError(f"{path}: {exc}") from None
+        report = started.report
+        self.console.print(f"Imported {path.name}: {report.summary}")
+        for item in report.invalid[:20]:
+            self.console.print(f"  line {item['line']}: {item['reason']}: {item['text']!r}", markup=False)
+        if len(report.invalid) > 20:
+            self.console.print(f"  ... and {len(report.invalid) - 20} more invalid lines")
+        return started.scan
 
     # --- running and following ---------------------------------------------------------------
     def _run_here(self, scan_id) -> None:
@@ -175,48 +175,33 @@ class Command(BaseCommand):
             task = bar.add_task("Scanning", total=scan.total or 1, rate="", eta="-", counts="")
             while True:
                 payload = self._payload(scan)
-                elapsed = _elapsed(payload)
-                rate = payload["current"] / elapsed if elapsed else 0.0
-                counts = " ".join(f"{k}:{payload.get(k, 0)}" for k in OUTCOME_COUNTERS.values()
-                                  if payload.get(k))
-                message = payload.get("message", "")
-                if "Rate limited" in message or "rate limit" in message:
-                    counts = f"{counts}  [yellow]{message}[/]"
-                eta = payload.get("eta_seconds")
-                bar.update(task, completed=payload["current"], total=payload["total"] or 1, rate=f"{rate:.1f}/s",
-                           eta=_clock(eta) if eta is not None else "-", counts=counts)
-                if payload["status"] in FINISHED:
+                view = present(payload)
+                elapsed = view["elapsed_seconds"]
+                rate = view["current"] / elapsed if elapsed else 0.0
+                counts = " ".join(f"{c['key']}:{c['count']}" for c in view["counts"] if c["count"])
+                if view["waiting"]:
+                    counts = f"{counts}  [yellow]{escape(view['waiting_reason'])}[/]"
+                eta = view["eta_seconds"]
+                bar.update(task, completed=view["current"], total=view["total"] or 1, rate=f"{rate:.1f}/s",
+                           eta=clock_text(eta) if eta is not None else "-", counts=counts)
+                if not view["live"]:
                     return payload
                 time.sleep(0.2)
 
     def _summary(self, payload: dict) -> None:
-        status = payload["status"]
-        style = {"completed": "green", "failed": "red", "cancelled": "yellow"}.get(status, "white")
-        self.console.print(f"Scan {payload['job_id']}: [bold {style}]{status}[/]")
+        view = present(payload)
+        style = {Status.COMPLETED: "green", Status.FAILED: "red", Status.CANCELLED: "yellow"}.get(view["status"], "white")
+        self.console.print(f"Scan {view['job_id']}: [bold {style}]{view['status']}[/]")
         table = Table(show_header=True)
         table.add_column("outcome")
         table.add_column("repositories", justify="right")
-        for key in OUTCOME_COUNTERS.values():
-            table.add_row(key.replace("_", " "), str(payload.get(key, 0)))
-        table.add_row("[bold]checked[/]", f"[bold]{payload['current']} of {payload['total']}[/]")
-        elapsed = _elapsed(payload)
+        for count in view["counts"]:
+            table.add_row(count["label"].lower(), str(count["count"]))
+        table.add_row("[bold]checked[/]", f"[bold]{view['current']} of {view['total']}[/]")
+        elapsed = view["elapsed_seconds"]
         if elapsed:
-            table.add_row("duration", f"{elapsed:.1f} s")
-            table.add_row("rate", f"{payload['current'] / elapsed:.1f} repositories/s")
+            table.add_row("duration", duration_text(elapsed))
+            table.add_row("rate", f"{view['current'] / elapsed:.1f} repositories/s")
         self.console.print(table)
-        if payload.get("error"):
-            self.console.print(f"[red]{payload['error']}[/]")
-
-
-def _elapsed(payload: dict) -> float:
-    started = parse_iso(payload.get("started_at"))
-    if started is None:
-        return 0.0
-    end = parse_iso(payload.get("finished_at")) or timezone.now()
-    return max(0.0, (end - started).total_seconds())
-
-
-def _clock(seconds: int) -> str:
-    minutes, secs = divmod(int(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+        if view["error"]:
+            self.console.print(f"[red]{escape(view['error'])}[/]")

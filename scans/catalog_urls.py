@@ -1,8 +1,10 @@
+"""The catalog's pages (`scans.catalog_views`), under the `catalog:` names."""
+
 from django.urls import path
 
-from repositories import views
+from scans import catalog_views as views
 
-app_name = "repositories"
+app_name = "catalog"
 urlpatterns = [
     path("", views.repository_list, name="list"),
     path("import/", views.repository_import, name="import"),

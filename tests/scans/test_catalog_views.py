@@ -37,7 +37,7 @@ def htmx_get(client, url, **extra):
 
 
 # --- login ---------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("name", ["repositories:list", "repositories:import", "scans:list"])
+@pytest.mark.parametrize("name", ["catalog:list", "catalog:import", "scans:list"])
 def test_every_page_sends_an_anonymous_visitor_to_the_login_page(client, name):
     url = reverse(name)
     response = client.get(url)
@@ -47,7 +47,7 @@ def test_every_page_sends_an_anonymous_visitor_to_the_login_page(client, name):
 
 def test_the_repository_page_needs_a_login_too(client):
     r = repo("acme/tool")
-    response = client.get(reverse("repositories:detail", args=[r.pk]))
+    response = client.get(reverse("catalog:detail", args=[r.pk]))
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
 
 
@@ -58,7 +58,7 @@ def test_the_login_page_is_styled_like_the_rest_and_logs_in(client, owner):
     assert "css/app.css" in html and 'name="username"' in html and "csrfmiddlewaretoken" in html
 
     response = client.post(reverse("login"), {"username": "owner", "password": "owner-password-1"})
-    assert response.status_code == 302 and response["Location"] == reverse("repositories:list")
+    assert response.status_code == 302 and response["Location"] == reverse("catalog:list")
 
 
 def test_a_wrong_password_says_so_on_the_login_page(client, owner):
@@ -75,7 +75,7 @@ def test_the_catalog_shows_cards_chart_and_a_table_with_badges_and_tooltips(logg
     repo("acme/new-name", imported_name="acme/old-name", health=Health.MOVED, health_detail="renamed to acme/new-name")
     repo("acme/dmca", health=Health.BLOCKED, health_detail="DMCA takedown")
 
-    response = logged_in.get(reverse("repositories:list"))
+    response = logged_in.get(reverse("catalog:list"))
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -96,7 +96,7 @@ def test_the_catalog_filters_by_health_language_label_archived_and_search(logged
     labelled.labels.add(Label.objects.create(name="awesome-rust"))
 
     def names(**params):
-        response = logged_in.get(reverse("repositories:list"), params)
+        response = logged_in.get(reverse("catalog:list"), params)
         return {r.full_name for r in response.context["page_obj"].object_list}
 
     assert names(health="healthy") == {python.full_name}
@@ -105,12 +105,13 @@ def test_the_catalog_filters_by_health_language_label_archived_and_search(logged
     assert names(archived="yes") == {frozen.full_name}
     assert names(archived="no") == {"acme/snake", "acme/crab", "acme/listed"}
     assert names(search="parser") == {python.full_name}
-    assert names(health="not-a-state") == {"acme/snake", "acme/crab", "acme/ice", "acme/listed"}
+    refused = logged_in.get(reverse("catalog:list"), {"health": "not-a-state"})
+    assert refused.status_code == 400 and "health: Select a valid choice" in refused.content.decode()
 
 
 def test_the_scan_filtered_button_carries_the_filters(logged_in):
     repo("acme/crab", language="Rust", health=Health.STALE)
-    html = logged_in.get(reverse("repositories:list"), {"language": "Rust", "archived": "no"}).content.decode()
+    html = logged_in.get(reverse("catalog:list"), {"language": "Rust", "archived": "no"}).content.decode()
     assert 'value="filtered"' in html
     assert '<input type="hidden" name="language" value="Rust">' in html
     assert '<input type="hidden" name="archived" value="no">' in html
@@ -122,19 +123,19 @@ def test_columns_sort_both_ways(logged_in):
     repo("acme/some", stars=20)
 
     def order(ordering):
-        response = logged_in.get(reverse("repositories:list"), {"ordering": ordering})
+        response = logged_in.get(reverse("catalog:list"), {"ordering": ordering})
         return [r.full_name for r in response.context["page_obj"].object_list]
 
     assert order("-stars") == ["acme/many", "acme/some", "acme/few"]
     assert order("stars") == ["acme/few", "acme/some", "acme/many"]
-    html = logged_in.get(reverse("repositories:list"), {"ordering": "-stars"}).content.decode()
+    html = logged_in.get(reverse("catalog:list"), {"ordering": "-stars"}).content.decode()
     assert 'aria-sort="descending"' in html and "?ordering=stars" in html
 
 
 def test_pages_of_fifty_keep_the_filters(logged_in):
     Repository.objects.bulk_create(
         [Repository(full_name=f"bulk/r{i:03}", imported_name=f"bulk/r{i:03}", language="C") for i in range(120)])
-    response = logged_in.get(reverse("repositories:list"), {"language": "C", "page": 3})
+    response = logged_in.get(reverse("catalog:list"), {"language": "C", "page": 3})
     page = response.context["page_obj"]
     assert page.number == 3 and len(page.object_list) == 20 and page.paginator.count == 120
     assert "language=C&amp;page=2" in response.content.decode()
@@ -146,11 +147,11 @@ def test_the_catalog_takes_the_row_count_from_the_health_counts_and_queries_per_
         repo(f"many/r{i:02}", health=Health.HEALTHY if i % 2 else Health.STALE).labels.add(label)
 
     with CaptureQueriesContext(connection) as few:
-        logged_in.get(reverse("repositories:list"), {"health": "stale"})
+        logged_in.get(reverse("catalog:list"), {"health": "stale"})
     for i in range(60, 120):
         repo(f"many/r{i:03}").labels.add(label)
     with CaptureQueriesContext(connection) as more:
-        response = logged_in.get(reverse("repositories:list"), {"health": "stale"})
+        response = logged_in.get(reverse("catalog:list"), {"health": "stale"})
 
     assert response.context["page_obj"].paginator.count == 30
     sql = [q["sql"].upper() for q in more.captured_queries]
@@ -160,15 +161,15 @@ def test_the_catalog_takes_the_row_count_from_the_health_counts_and_queries_per_
 
 def test_an_htmx_request_renders_just_the_catalog_partial(logged_in):
     repo("acme/tool", health=Health.HEALTHY)
-    response = htmx_get(logged_in, reverse("repositories:list") + "?health=healthy")
+    response = htmx_get(logged_in, reverse("catalog:list") + "?health=healthy")
     html = response.content.decode()
     assert html.lstrip().startswith("<div id=\"catalog\"") and "<html" not in html
     assert "acme/tool" in html
 
 
 def test_an_empty_catalog_points_to_the_import_page(logged_in):
-    html = logged_in.get(reverse("repositories:list")).content.decode()
-    assert "No repositories yet" in html and reverse("repositories:import") in html
+    html = logged_in.get(reverse("catalog:list")).content.decode()
+    assert "No repositories yet" in html and reverse("catalog:import") in html
 
 
 # --- safety ----------------------------------------------------------------------------------------------
@@ -176,11 +177,11 @@ def test_text_from_github_is_escaped_on_every_page(logged_in):
     r = repo("acme/xss", description=SCRIPT, topics=["<b>bold</b>"], homepage="javascript:alert(1)",
              health=Health.MOVED, health_detail='renamed to "x/<i>y</i>"', previous_names=["<img src=x>"])
 
-    for url in (reverse("repositories:list"), reverse("repositories:detail", args=[r.pk])):
+    for url in (reverse("catalog:list"), reverse("catalog:detail", args=[r.pk])):
         html = logged_in.get(url).content.decode()
         assert SCRIPT not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
         assert "<i>y</i>" not in html
-    detail = logged_in.get(reverse("repositories:detail", args=[r.pk])).content.decode()
+    detail = logged_in.get(reverse("catalog:detail", args=[r.pk])).content.decode()
     assert "<b>bold</b>" not in detail and "&lt;b&gt;bold&lt;/b&gt;" in detail
     assert 'href="javascript:' not in detail and "<img src=x>" not in detail
 
@@ -188,8 +189,8 @@ def test_text_from_github_is_escaped_on_every_page(logged_in):
 def test_the_github_token_never_appears_in_a_page(logged_in, settings):
     settings.GITHUB_TOKENS = ["ghp_TOPSECRETTOKEN123"]
     r = repo("acme/tool")
-    for url in (reverse("repositories:list"), reverse("repositories:detail", args=[r.pk]),
-                reverse("repositories:import"), reverse("scans:list")):
+    for url in (reverse("catalog:list"), reverse("catalog:detail", args=[r.pk]),
+                reverse("catalog:import"), reverse("scans:list")):
         html = logged_in.get(url).content.decode()
         assert "ghp_TOPSECRETTOKEN123" not in html
         assert "No GitHub token" not in html
@@ -197,12 +198,12 @@ def test_the_github_token_never_appears_in_a_page(logged_in, settings):
 
 def test_without_a_token_every_page_says_how_slow_github_will_be(logged_in, settings):
     settings.GITHUB_TOKENS = []
-    html = logged_in.get(reverse("repositories:list")).content.decode()
+    html = logged_in.get(reverse("catalog:list")).content.decode()
     assert "No GitHub token: GitHub allows 60 requests an hour" in html
 
 
 def test_csrf_is_sent_once_on_the_body_for_htmx(logged_in):
-    html = logged_in.get(reverse("repositories:list")).content.decode()
+    html = logged_in.get(reverse("catalog:list")).content.decode()
     assert "<body hx-headers='{\"x-csrftoken\": \"" in html
     assert "django_htmx/htmx-2.min.js" in html and "unpkg" not in html and "cdn" not in html.lower()
 
@@ -216,7 +217,7 @@ def test_the_repository_page_shows_metadata_previous_names_and_recent_results(lo
     scan.results.create(repository=r, full_name="old-owner/tool", outcome=Health.MOVED, http_status=301,
                         detail="transferred to new-owner/tool", duration_ms=12)
 
-    html = logged_in.get(reverse("repositories:detail", args=[r.pk])).content.decode()
+    html = logged_in.get(reverse("catalog:detail", args=[r.pk])).content.decode()
 
     assert "Accept new name" in html and "old-owner/tool" in html
     assert 'href="https://tool.example"' in html and ">cli<" in html
@@ -227,35 +228,35 @@ def test_another_users_scan_is_not_linked_from_a_repository_page(logged_in, othe
     r = repo("acme/tool")
     scan = ScanJob.objects.create(total=1, requested_by=other_user, status=ScanJob.Status.COMPLETED)
     scan.results.create(repository=r, full_name="acme/tool", outcome=Health.HEALTHY)
-    html = logged_in.get(reverse("repositories:detail", args=[r.pk])).content.decode()
+    html = logged_in.get(reverse("catalog:detail", args=[r.pk])).content.decode()
     assert reverse("scans:detail", args=[scan.id]) not in html and "badge--healthy" in html
 
 
 def test_accepting_a_new_name_stops_the_repository_showing_moved(logged_in):
     r = repo("new-owner/tool", imported_name="old-owner/tool", health=Health.MOVED,
              pushed_at=timezone.now() - timedelta(days=1), last_checked_at=timezone.now())
-    response = logged_in.post(reverse("repositories:accept_name", args=[r.pk]))
+    response = logged_in.post(reverse("catalog:accept_name", args=[r.pk]))
     assert response.status_code == 302
     r.refresh_from_db()
     assert r.imported_name == "new-owner/tool" and r.health != Health.MOVED
-    assert "Accept new name" not in logged_in.get(reverse("repositories:detail", args=[r.pk])).content.decode()
+    assert "Accept new name" not in logged_in.get(reverse("catalog:detail", args=[r.pk])).content.decode()
 
 
 def test_checking_one_repository_starts_a_scan_of_it(logged_in, owner):
     r = repo("acme/tool")
-    response = logged_in.post(reverse("repositories:scan", args=[r.pk]))
+    response = logged_in.post(reverse("catalog:scan", args=[r.pk]))
     assert response.status_code == 302
     scan = ScanJob.objects.get()
     assert scan.repository_ids == [r.pk] and scan.requested_by == owner
 
 
 def test_an_unknown_repository_is_404(logged_in):
-    assert logged_in.get(reverse("repositories:detail", args=[999999])).status_code == 404
+    assert logged_in.get(reverse("catalog:detail", args=[999999])).status_code == 404
 
 
 def test_accept_name_needs_post(logged_in):
     r = repo("acme/tool")
-    assert logged_in.get(reverse("repositories:accept_name", args=[r.pk])).status_code == 405
+    assert logged_in.get(reverse("catalog:accept_name", args=[r.pk])).status_code == 405
 
 
 # --- import --------------------------------------------------------------------------------------------------
@@ -263,10 +264,10 @@ def test_importing_a_pasted_list_redirects_to_the_report_and_the_scan_panel(logg
     repo("acme/known")
     text = "acme/new-one\nhttps://github.com/acme/new-two\nacme/known\nacme/new-one\nnot a repo at all!\n"
 
-    response = logged_in.post(reverse("repositories:import"), {"text": text, "label": "my-list"})
+    response = logged_in.post(reverse("catalog:import"), {"text": text, "label": "my-list"})
 
-    assert response.status_code == 302 and response["Location"] == reverse("repositories:import")
-    page = logged_in.get(reverse("repositories:import"))
+    assert response.status_code == 302 and response["Location"] == reverse("catalog:import")
+    page = logged_in.get(reverse("catalog:import"))
     html = page.content.decode()
     report = page.context["report"]
     assert (report["created"], report["existing"], report["duplicates"]) == (2, 1, 1)
@@ -277,20 +278,20 @@ def test_importing_a_pasted_list_redirects_to_the_report_and_the_scan_panel(logg
     assert set(Label.objects.get(name="my-list").repositories.values_list("full_name", flat=True)) == {
         "acme/new-one", "acme/new-two", "acme/known"}
     # The report shows once; a reload still shows the panel of the running scan.
-    again = logged_in.get(reverse("repositories:import")).content.decode()
+    again = logged_in.get(reverse("catalog:import")).content.decode()
     assert "Invalid lines" not in again and f'id="scan-{scan.id}"' in again
 
 
 def test_an_uploaded_file_is_imported(logged_in):
     upload = SimpleUploadedFile("list.txt", b"acme/one\nacme/two\n", content_type="text/plain")
-    response = logged_in.post(reverse("repositories:import"), {"file": upload, "label": ""})
+    response = logged_in.post(reverse("catalog:import"), {"file": upload, "label": ""})
     assert response.status_code == 302
     assert set(Repository.objects.values_list("full_name", flat=True)) == {"acme/one", "acme/two"}
 
 
 def test_invalid_lines_from_an_upload_are_escaped(logged_in):
-    logged_in.post(reverse("repositories:import"), {"text": f"acme/ok\n{SCRIPT}\n<img src=x onerror=alert(1)>\n"})
-    html = logged_in.get(reverse("repositories:import")).content.decode()
+    logged_in.post(reverse("catalog:import"), {"text": f"acme/ok\n{SCRIPT}\n<img src=x onerror=alert(1)>\n"})
+    html = logged_in.get(reverse("catalog:import")).content.decode()
     assert SCRIPT not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
@@ -298,7 +299,7 @@ def test_invalid_lines_from_an_upload_are_escaped(logged_in):
 def test_a_refused_import_says_why_on_the_form_and_saves_nothing(logged_in):
     upload = SimpleUploadedFile("blob.bin", b"\x00\x01\x02\x89PNG\x00\x00" * 100,
                                 content_type="application/octet-stream")
-    response = logged_in.post(reverse("repositories:import"), {"file": upload, "label": "x"})
+    response = logged_in.post(reverse("catalog:import"), {"file": upload, "label": "x"})
     assert response.status_code == 400
     html = response.content.decode()
     assert "alert--error" in html and "Nothing was imported" in html
@@ -306,10 +307,10 @@ def test_a_refused_import_says_why_on_the_form_and_saves_nothing(logged_in):
 
 
 def test_an_import_needs_a_file_or_a_list_but_not_both(logged_in):
-    neither = logged_in.post(reverse("repositories:import"), {"text": "  "})
+    neither = logged_in.post(reverse("catalog:import"), {"text": "  "})
     assert "Choose a file or paste a list" in neither.content.decode()
     upload = SimpleUploadedFile("list.txt", b"acme/one\n")
-    both = logged_in.post(reverse("repositories:import"), {"file": upload, "text": "acme/two"})
+    both = logged_in.post(reverse("catalog:import"), {"file": upload, "text": "acme/two"})
     assert both.status_code == 400 and "not both" in both.content.decode()
     assert not Repository.objects.exists()
 
@@ -317,6 +318,6 @@ def test_an_import_needs_a_file_or_a_list_but_not_both(logged_in):
 def test_an_oversized_upload_is_refused_before_it_is_read(logged_in, settings):
     settings.IMPORT_MAX_BYTES = 100
     upload = SimpleUploadedFile("list.txt", b"acme/one\n" * 50)
-    response = logged_in.post(reverse("repositories:import"), {"file": upload})
+    response = logged_in.post(reverse("catalog:import"), {"file": upload})
     assert response.status_code == 400 and "too large" in response.content.decode()
     assert not Repository.objects.exists()

@@ -1,0 +1,97 @@
+"""The catalog's filters, defined once for the catalog page, the API's list and export, and the
+scan selection: `?search=&health=&language=&label=&archived=&stale_hours=&ordering=`.
+
+A value the filters cannot use is an error that names its parameter (an unknown `health`,
+`archived=maybe`, an unknown `ordering`), never silently ignored.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import django_filters as filters
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from repositories.models import Repository
+
+Health = Repository.Health
+
+# Sortable columns; each also sorts descending with a leading "-".
+ORDERING_FIELDS = ("full_name", "health", "stars", "forks", "open_issues", "language", "pushed_at",
+                   "last_checked_at")
+ORDERINGS = tuple(field for name in ORDERING_FIELDS for field in (name, f"-{name}"))
+DEFAULT_ORDERING = "full_name"
+FILTER_FIELDS = ("search", "health", "language", "label", "archived", "stale_hours")
+_TRUE, _FALSE = ("true", "yes", "1"), ("false", "no", "0")
+
+
+class InvalidFilter(ValueError):
+    """A filter value that cannot be used; `errors` by parameter, str() names the first."""
+
+    def __init__(self, errors: dict) -> None:
+        self.errors = {name: [str(m) for m in messages] for name, messages in errors.items()}
+        name, messages = next(iter(self.errors.items()))
+        super().__init__(f"{name}: {messages[0]}")
+
+
+class HealthInFilter(filters.BaseInFilter, filters.ChoiceFilter):
+    """Comma-separated health states, each one of Repository.Health."""
+
+
+class CharInFilter(filters.BaseInFilter, filters.CharFilter):
+    """Comma-separated values."""
+
+
+class RepositoryFilter(filters.FilterSet):
+    search = filters.CharFilter(method="filter_search", max_length=200,
+                                help_text="in the name and the description")
+    health = HealthInFilter(field_name="health", choices=Health.choices, help_text="comma-separated health states")
+    language = CharInFilter(field_name="language", help_text="comma-separated languages")
+    label = CharInFilter(method="filter_label", help_text="comma-separated labels")
+    archived = filters.ChoiceFilter(method="filter_archived", choices=[(v, v) for v in (*_TRUE, *_FALSE)],
+                                    help_text="true or false (yes/no, 1/0)")
+    stale_hours = filters.NumberFilter(method="filter_stale_hours", min_value=0, max_value=24 * 365 * 100,
+                                       help_text="only repositories not checked in this many hours")
+    ordering = filters.ChoiceFilter(method="filter_ordering", choices=[(o, o) for o in ORDERINGS],
+                                    help_text=f"a column, '-' first for descending; default {DEFAULT_ORDERING}")
+
+    class Meta:
+        model = Repository
+        fields: list[str] = []
+
+    def filter_search(self, queryset, name, value):
+        return queryset.filter(Q(full_name__icontains=value) | Q(description__icontains=value))
+
+    def filter_label(self, queryset, name, value):
+        # A subquery, not a join: no DISTINCT over the whole catalog for a labelled page.
+        labelled = Repository.labels.through.objects.filter(label__name__in=value).values("repository_id")
+        return queryset.filter(id__in=labelled)
+
+    def filter_archived(self, queryset, name, value):
+        return queryset.filter(archived=value in _TRUE)
+
+    def filter_stale_hours(self, queryset, name, value):
+        cutoff = timezone.now() - timedelta(hours=float(value))
+        return queryset.filter(Q(last_checked_at__isnull=True) | Q(last_checked_at__lt=cutoff))
+
+    def filter_ordering(self, queryset, name, value):
+        return queryset  # applied in `qs`, after every filter, with the default when absent
+
+    @property
+    def qs(self) -> QuerySet[Repository]:
+        ordering = (self.form.cleaned_data.get("ordering") if self.is_bound and self.is_valid() else None)
+        return super().qs.order_by(ordering or DEFAULT_ORDERING, "id")
+
+
+def filter_repositories(params, queryset: QuerySet[Repository] | None = None) -> QuerySet[Repository]:
+    """The repositories these query parameters select, ordered; InvalidFilter when one is wrong."""
+    filterset = RepositoryFilter(data=params, queryset=queryset if queryset is not None else Repository.objects.all())
+    if not filterset.is_valid():
+        raise InvalidFilter(filterset.errors)
+    return filterset.qs
+
+
+def active_filters(params) -> dict[str, str]:
+    """The filter parameters that are set (not ordering or paging), as given."""
+    return {name: params[name] for name in FILTER_FIELDS if params.get(name) not in (None, "")}
