@@ -237,6 +237,8 @@ SPECTACULAR_SETTINGS = {
     # The schema names the two ways to log in; AnonymousRateLimit authenticates nobody.
     "AUTHENTICATION_WHITELIST": ["repohealth.throttling.TokenAuthentication",
                                  "rest_framework.authentication.SessionAuthentication"],
+    # A repository's health and a result's outcome are one set of states: one name in the schema.
+    "ENUM_NAME_OVERRIDES": {"HealthEnum": "repositories.models.Repository.Health"},
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -84,7 +84,11 @@ def outcome_bar(counts: dict, total: int | None = None) -> str:
     if not parts:
         return format_html('<span class="outcome-bar outcome-bar--empty" aria-hidden="true"></span>')
     label = ", ".join(title for _, _, title in parts)
-    inner = format_html_join("", '<span class="outcome-bar__part {}" style="flex-grow: {}" title="{}"></span>', parts)
+    # Each part's width as a whole percentage in data-percent (app.css): the Content-Security-Policy
+    # refuses style attributes.
+    whole = sum(n for _, n, _ in parts)
+    parts = [(css, round(n * 100 / whole), title) for css, n, title in parts]
+    inner = format_html_join("", '<span class="outcome-bar__part {}" data-percent="{}" title="{}"></span>', parts)
     return format_html('<span class="outcome-bar" role="img" aria-label="{}">{}</span>', label, inner)
 
 
