@@ -19,9 +19,9 @@ from scans.progress import progress_payload
 
 @admin.register(ScanJob)
 class ScanJobAdmin(admin.ModelAdmin):
-    list_display = ["id", "status", "percent_done", "counts", "requested_by", "created_at", "duration",
-                    "heartbeat_age"]
-    list_filter = ["status", "mode"]
+    list_display = ["id", "status", "percent_done", "counts", "mode", "points_spent", "requested_by", "created_at",
+                    "duration", "heartbeat_age"]
+    list_filter = ["status", "mode", "full_metadata"]
     search_fields = ["id", "requested_by__username", "message"]
     readonly_fields = ["progress", "results_link", "rq_dashboard"]
     exclude = ["repository_ids"]

@@ -54,7 +54,8 @@ class BulkHealthCheckViewSet(viewsets.ViewSet):
         if not form.is_valid():
             return bad_request(form.errors)
         try:
-            scan = services.scan_start(repositories=form.validated_data["ids"], requested_by=request.user)
+            scan = services.scan_start(repositories=form.validated_data["ids"], requested_by=request.user,
+                                       full=form.validated_data["full"])
         except services.ScanError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
         return Response(started_response(request, scan), status=status.HTTP_202_ACCEPTED)

@@ -17,8 +17,11 @@ SCANNED_FIELDS = [
     "full_name", "github_id", "node_id", "html_url", "description", "homepage", "language", "topics",
     "license", "stars", "forks", "open_issues", "watchers", "default_branch", "archived", "disabled",
     "fork", "pushed_at", "created_at_github", "etag", "health", "health_detail", "previous_names",
-    "last_checked_at",
+    "last_checked_at", "metadata_fetched_at",
 ]
+# Answers to a full-metadata request that settle a repository's full metadata until it is due
+# again (a missing or blocked repository has none to fetch); an error settles nothing.
+SETTLED = (Kind.FOUND, Kind.NOT_MODIFIED, Kind.NOT_FOUND, Kind.BLOCKED)
 
 
 def apply_result(repo: Repository, result: FetchResult, *, now: datetime, stale_days: int,
@@ -29,6 +32,8 @@ def apply_result(repo: Repository, result: FetchResult, *, now: datetime, stale_
     onto one of those keeps our row's name (the unique constraint) and says so in the detail.
     """
     repo.last_checked_at = now
+    if result.full_metadata and result.kind in SETTLED:
+        repo.metadata_fetched_at = now
     if result.kind == Kind.FOUND:
         metadata = dict(result.metadata or {})
         new_name = metadata.pop("full_name") or repo.full_name

@@ -47,6 +47,10 @@ class ScanJob(models.Model):
     resumed_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="resumes")
     rate_limit_remaining = models.IntegerField(null=True, blank=True)
     rate_limit_reset_at = models.DateTimeField(null=True, blank=True)
+    full_metadata = models.BooleanField(
+        default=False, help_text="GraphQL: the full query for every repository, however recent its full metadata")
+    points_spent = models.PositiveIntegerField(
+        default=0, help_text="rate-limit points GitHub charged: GraphQL's reported cost, REST's counted requests")
 
     class Meta:
         ordering = ["-created_at"]

@@ -70,6 +70,8 @@ def present(payload: dict, *, cancelling: bool = False, notice: str = "") -> dic
         "waiting_reason": payload.get("waiting_reason") or "",
         "waiting_until": waiting_until,
         "rate_limit_remaining": rate_limit.get("remaining"),
+        "mode": payload.get("mode") or "",
+        "points_spent": int(payload.get("points_spent") or 0),
         "rate_limit_reset_at": parse_iso(rate_limit.get("reset_at")),
         "error": payload.get("error") or "",
         "is_cancelled": status == Status.CANCELLED,

@@ -60,6 +60,7 @@ def progress_payload(scan: ScanJob, *, rate_limit: dict[str, Any] | None = None,
         "heartbeat_at": format_iso(scan.heartbeat_at),
         "eta_seconds": eta_seconds(scan, now),
         "mode": str(scan.mode),
+        "points_spent": scan.points_spent,
         "requested_by_id": scan.requested_by_id,
         "cancel_requested": bool(scan.cancel_requested) and live,
         "waiting_reason": waiting[0] if waiting_until else None,
@@ -114,7 +115,7 @@ class ProgressReporter:
     def save_row(self, *extra_fields: str) -> None:
         self.scan.heartbeat_at = timezone.now()
         fields = ["current", *COUNTERS, "message", "heartbeat_at",
-                  "rate_limit_remaining", "rate_limit_reset_at", *extra_fields]
+                  "rate_limit_remaining", "rate_limit_reset_at", "points_spent", *extra_fields]
         self.scan.save(update_fields=list(dict.fromkeys(fields)))
         self._last_db = time.monotonic()
 

@@ -27,8 +27,8 @@ class ScanJobSerializer(serializers.ModelSerializer):
         model = ScanJob
         fields = [
             "id", "status", "total", "current", "percent", *COUNTERS, "message", "error", "mode", "concurrency",
-            "requested_by", "created_at", "started_at", "finished_at", "heartbeat_at", "duration_seconds",
-            "resumed_from",
+            "full_metadata", "points_spent", "requested_by", "created_at", "started_at", "finished_at",
+            "heartbeat_at", "duration_seconds", "resumed_from",
         ]
         read_only_fields = fields
 
@@ -41,7 +41,20 @@ class ScanResultSerializer(serializers.ModelSerializer):
 
 
 class BulkHealthCheckRequestSerializer(SelectionSerializer):
-    """Exactly one of: `repository_ids`, `all`, or catalog filters (which combine)."""
+    """Exactly one of: `repository_ids`, `all`, or catalog filters (which combine); and `full`."""
+
+    full = serializers.BooleanField(
+        required=False, default=False,
+        help_text="GraphQL: ask every repository's full metadata (topics, watchers, open issues: 4 points per "
+                  "100 repositories instead of 1), however recently it was fetched")
+
+    def to_internal_value(self, data):
+        full = data.get("full", False) if isinstance(data, dict) else False
+        try:
+            full = self.fields["full"].to_internal_value(full)
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError({"full": exc.detail}) from None
+        return {**super().to_internal_value(data), "full": full}
 
 
 class BulkHealthCheckStartedSerializer(serializers.Serializer):
@@ -74,6 +87,9 @@ class ProgressSerializer(serializers.Serializer):
     heartbeat_at = serializers.DateTimeField(allow_null=True)
     eta_seconds = serializers.IntegerField(allow_null=True)
     mode = serializers.ChoiceField(choices=ScanJob.Mode.choices)
+    points_spent = serializers.IntegerField(
+        help_text="rate-limit points GitHub charged so far: GraphQL's reported cost per query, REST's counted "
+                  "requests (a 304 costs none)")
     requested_by_id = serializers.IntegerField(allow_null=True)
     cancel_requested = serializers.BooleanField(help_text="a cancel was asked for and the scan has not stopped yet")
     waiting_reason = serializers.CharField(allow_null=True, help_text="what the scan waits for, while it waits")

@@ -23,8 +23,8 @@ from repositories.bulk import update_fields
 from repositories.health import COUNTER_OF
 from repositories.models import Repository
 from repositories.services import ImportReport, repositories_import
-from scans.fetchers import Fetcher, FetchResult, Kind, RepoRef, RestFetcher
-from scans.github import BadCredentials, Cancelled, GitHubClient, parse_time
+from scans.fetchers import Fetcher, FetchResult, Kind, RepoRef, RestFetcher, wants_full_metadata
+from scans.github import BadCredentials, Cancelled, GitHubApp, GitHubClient, parse_time
 from scans.health import SCANNED_FIELDS, apply_result
 from scans.models import ScanJob, ScanResult
 from scans.progress import ProgressReporter, cancel_key, progress_payload, publish
@@ -47,18 +47,22 @@ class ScanAlreadyFinished(ScanError):
 
 # --- starting ---------------------------------------------------------------------------------
 def resolve_mode(mode: str | None = None) -> str:
-    """`auto` means GraphQL when a token is set (GraphQL requires one), else REST."""
+    """`auto` means GraphQL when a token or a GitHub App is set (GraphQL requires one), else REST."""
     mode = (mode or settings.SCAN_MODE or "auto").lower()
+    authenticated = bool(settings.GITHUB_TOKENS) or settings.GITHUB_APP_CONFIGURED
     if mode == "auto":
-        return ScanJob.Mode.GRAPHQL if settings.GITHUB_TOKENS else ScanJob.Mode.REST
-    if mode == ScanJob.Mode.GRAPHQL and not settings.GITHUB_TOKENS:
-        raise ScanError("GraphQL scans need a GitHub token (set GITHUB_TOKEN) or SCAN_MODE=rest")
+        return ScanJob.Mode.GRAPHQL if authenticated else ScanJob.Mode.REST
+    if mode == ScanJob.Mode.GRAPHQL and not authenticated:
+        raise ScanError("GraphQL scans need a GitHub token (set GITHUB_TOKEN, or the GITHUB_APP_* settings) "
+                        "or SCAN_MODE=rest")
     return ScanJob.Mode(mode)
 
 
 def scan_start(*, repositories: QuerySet | Iterable[int], requested_by=None, mode: str | None = None,
-               concurrency: int | None = None, enqueue: bool = True, resumed_from: ScanJob | None = None) -> ScanJob:
-    """Create a queued ScanJob for these repositories and enqueue its job once committed."""
+               concurrency: int | None = None, enqueue: bool = True, resumed_from: ScanJob | None = None,
+               full: bool = False) -> ScanJob:
+    """Create a queued ScanJob for these repositories and enqueue its job once committed. `full`:
+    GraphQL asks every repository's full metadata, however recently it was fetched."""
     if isinstance(repositories, QuerySet):
         ids = list(repositories.order_by("id").values_list("id", flat=True))
     else:
@@ -74,6 +78,7 @@ def scan_start(*, repositories: QuerySet | Iterable[int], requested_by=None, mod
         concurrency=concurrency or settings.SCAN_CONCURRENCY,
         message=f"Queued: {len(ids)} repositories",
         resumed_from=resumed_from,
+        full_metadata=full,
     )
     publish(scan, progress_payload(scan))
     if enqueue:
@@ -122,12 +127,20 @@ def enqueue_scan(scan: ScanJob) -> None:
 
 
 # --- running ----------------------------------------------------------------------------------
+def github_app() -> GitHubApp | None:
+    """The GitHub App the settings name (GITHUB_APP_*), if any: its installation token joins the pool."""
+    if not settings.GITHUB_APP_CONFIGURED:
+        return None
+    return GitHubApp(settings.GITHUB_APP_ID, settings.GITHUB_APP_PRIVATE_KEY, settings.GITHUB_APP_INSTALLATION_ID)
+
+
 def github_client(*, concurrency: int, should_stop: Callable[[], bool] = lambda: False,
                   on_wait=lambda message, until: None) -> GitHubClient:
     return GitHubClient(
         api_url=settings.GITHUB_API_URL,
         graphql_url=settings.GITHUB_GRAPHQL_URL,
         tokens=settings.GITHUB_TOKENS,
+        app=github_app(),
         timeout=settings.GITHUB_TIMEOUT_SECONDS,
         pool_size=concurrency,
         max_retries=settings.GITHUB_MAX_RETRIES,
@@ -187,6 +200,7 @@ class _ScanRun:
         counter = COUNTER_OF[outcome]
         setattr(self.scan, counter, getattr(self.scan, counter) + 1)
         self.scan.current += 1
+        self.scan.points_spent = self.client.points_spent  # what GitHub charged so far, all threads
         waiting = time.time() < self.wait_until
         self.scan.message = self.wait_message if waiting else f"Checking {repo.full_name}..."
         self.dirty[repo.id] = repo
@@ -220,6 +234,7 @@ class _ScanRun:
             self.rows.clear()
         self.reporter.rate_limit = self.client_pool_snapshot()
         self._store_rate_limit()
+        self.scan.points_spent = self.client.points_spent
         self.reporter.save_row()
         self.last_flush = time.monotonic()
 
@@ -237,7 +252,13 @@ class _ScanRun:
             if missing:  # deleted since the scan started: no longer part of it
                 self.scan.total -= missing
                 self.scan.save(update_fields=["total"])
-            refs = [RepoRef(r.id, r.full_name, r.etag, r.github_id) for i in chunk if (r := repos.get(i))]
+            # GraphQL's full query where a repository's full metadata is due (or the scan asks it
+            # of all), the lean one elsewhere; REST always gets everything.
+            now, max_age = timezone.now(), timedelta(hours=settings.SCAN_FULL_METADATA_HOURS)
+            refs = [RepoRef(r.id, r.full_name, r.etag, r.github_id,
+                            full=self.scan.full_metadata or wants_full_metadata(r.metadata_fetched_at, now=now,
+                                                                                max_age=max_age))
+                    for i in chunk if (r := repos.get(i))]
             for result in fetcher.fetch(refs):
                 if result is not None:
                     self.record(repos[result.ref.id], result)
@@ -343,7 +364,7 @@ def scan_resume(*, scan: ScanJob, requested_by=None, enqueue: bool = True) -> Sc
         raise ScanError("Every repository of this scan was already checked; there is nothing to resume.")
     # Repositories deleted since are dropped by the run itself.
     return scan_start(repositories=remaining, requested_by=requested_by, mode=scan.mode, concurrency=scan.concurrency,
-                      enqueue=enqueue, resumed_from=scan)
+                      enqueue=enqueue, resumed_from=scan, full=scan.full_metadata)
 
 
 def scan_reap_stale(*, scan: ScanJob | None = None) -> int:

@@ -53,6 +53,9 @@ class Command(BaseCommand):
         parser.add_argument("--import-only", action="store_true", help="with --file: import, do not scan")
         parser.add_argument("--concurrency", type=int, help="requests in flight (default SCAN_CONCURRENCY)")
         parser.add_argument("--mode", choices=["auto", "rest", "graphql"], help="default SCAN_MODE")
+        parser.add_argument("--full", action="store_true",
+                            help="GraphQL: ask every repository's full metadata (topics, watchers, open issues; "
+                                 "4 points per 100 repositories instead of 1), however recently it was fetched")
         parser.add_argument("--enqueue", action="store_true", help="run on the RQ queue and follow its progress")
         parser.add_argument("--json", action="store_true", help="print the final progress payload as JSON")
         parser.add_argument("--user", help="record the scan as started by this username")
@@ -60,7 +63,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         self.console = Console(stderr=options["json"], highlight=False, width=None if sys.stdout.isatty() else 120)
         user = self._user(options.get("user"))
-        scan_options = {"mode": options["mode"], "concurrency": options["concurrency"], "enqueue": options["enqueue"]}
+        scan_options = {"mode": options["mode"], "concurrency": options["concurrency"], "enqueue": options["enqueue"],
+                        "full": options["full"]}
         try:
             scan = self._start(options, user, scan_options)
         except (BadSelection, services.ScanError) as exc:
@@ -198,6 +202,7 @@ class Command(BaseCommand):
         for count in view["counts"]:
             table.add_row(count["label"].lower(), str(count["count"]))
         table.add_row("[bold]checked[/]", f"[bold]{view['current']} of {view['total']}[/]")
+        table.add_row("rate-limit points", f"{view['points_spent']} ({view['mode']})")
         elapsed = view["elapsed_seconds"]
         if elapsed:
             table.add_row("duration", duration_text(elapsed))
