@@ -65,7 +65,7 @@ def reset() -> None:
         ScanResult.objects.all().delete()
         Repository.objects.filter(last_checked_at__isnull=False).update(
             full_name=F("imported_name"), etag="", previous_names=[], health=Repository.Health.UNKNOWN,
-            health_detail="", last_checked_at=None, github_id=None,
+            health_detail="", last_checked_at=None, github_id=None, metadata_fetched_at=None,
         )
 
 

@@ -1,4 +1,5 @@
-"""The seven rows of issue 8. Each takes the `Bench` and returns a `Row`; README.md explains them."""
+"""The seven rows of issue 8 and row 8, `graphql_cost` (bench/cost.py, issue 17). Each takes the `Bench` and
+returns a `Row`; README.md explains them."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 import requests
 
 from bench import catalog, load, scanning
+from bench.cost import graphql_cost
 from bench.harness import WEB_THREADS, WEB_WORKERS, Bench
 from bench.memory import MB, RssSampler, sample
 from repohealth.processes import Child
@@ -260,6 +262,7 @@ ROWS: dict[str, Callable[[Bench], Row]] = {
     "import": import_file,
     "worker_rss": worker_rss,
     "progress_overhead": progress_overhead,
+    "graphql_cost": graphql_cost,
 }
-RUN_ORDER = ("import", "scan_throughput", "rescan_cost", "progress_overhead", "worker_rss", "start_latency",
-             "progress_load")
+RUN_ORDER = ("import", "scan_throughput", "rescan_cost", "graphql_cost", "progress_overhead", "worker_rss",
+             "start_latency", "progress_load")

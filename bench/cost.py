@@ -1,0 +1,68 @@
+"""Row `graphql_cost`: what GraphQL scans cost by GitHub's formula, first scan and rescan.
+
+The fake GitHub scores every query with GitHub's documented formula (fakegithub/cost.py) and
+charges it. A first scan of the catalog has no full metadata yet, so it asks the full query
+(topics, watchers, open issues and pull requests: 4 connections a repository); a rescan within
+SCAN_FULL_METADATA_HOURS asks the lean one (no connections). Points per repository come from the
+fake's counters; the scan's own record (`ScanJob.points_spent`, what GitHub reported in
+`rateLimit.cost`) is shown beside them and must agree.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench import catalog, scanning
+from bench.harness import Bench
+from bench.report import Line, Row
+from bench.scanning import Ours, ScanMeasure
+from bench.sizes import BULK_LATENCY_MS
+
+GOALS = {"full": 0.05, "lean": 0.011}  # points per repository, issue 17
+
+
+def _scan(bench: Bench, runner: Ours, ids: list[int], worker) -> tuple[ScanMeasure, dict[str, Any]]:
+    """One scan on the worker; the fake's measure, and what the scan itself recorded."""
+    from scans.models import ScanJob
+
+    started: list[str] = []
+
+    def run() -> tuple[str, dict[str, int]]:
+        started.append(runner.start(ids))
+        scanning.wait_for_job(started[-1], worker)
+        return runner.result(started[-1])
+
+    measure = scanning.measure(bench.fake, latency_ms=BULK_LATENCY_MS, repositories=len(ids), run=run)
+    recorded = ScanJob.objects.get(id=started[-1]).points_spent
+    return measure, {"recorded_points": recorded,
+                     "queries_by_cost": bench.fake.stats().get("graphql_queries_by_cost", {})}
+
+
+def graphql_cost(bench: Bench) -> Row:
+    ids = bench.ids(bench.sizes.throughput_repos)
+    runner = Ours("graphql", bench.user)
+    catalog.reset()  # nothing fetched yet: the first scan asks the full query
+    measures: dict[str, tuple[ScanMeasure, dict[str, Any]]] = {}
+    with bench.worker() as worker:
+        for variant in ("full", "lean"):
+            bench.say(f"  {'first scan' if variant == 'full' else 'rescan within the day'}: "
+                      f"{len(ids):,} repositories, GraphQL")
+            measures[variant] = _scan(bench, runner, ids, worker)
+    data: dict[str, Any] = {"repositories": len(ids), "latency_ms": BULK_LATENCY_MS,
+                            "formula": "GitHub's: connection requests / 100, rounded, at least 1"}
+    lines = []
+    for variant, (measure, extra) in measures.items():
+        figures = {**measure.figures(), **extra, "goal_points_per_repo": GOALS[variant]}
+        figures["within_goal"] = figures["points_per_repo"] <= GOALS[variant]
+        data[variant] = figures
+        verdict = "[green]within[/]" if figures["within_goal"] else "[red]over[/]"
+        note = f"{verdict} the goal of {GOALS[variant]:g}; queries by cost {extra['queries_by_cost']}"
+        if figures["status"] != "completed":
+            note += f" [red]{figures['status']}[/]"
+        if extra["recorded_points"] != measure.points:
+            note += f" [red]the scan recorded {extra['recorded_points']} points[/]"
+        lines.append(Line("full (first scan)" if variant == "full" else "lean (rescan)",
+                          {"points": measure.points, "points_per_repo": figures["points_per_repo"],
+                           "scan_recorded": extra["recorded_points"], "seconds": figures["seconds"]},
+                          note=note))
+    return Row("graphql_cost", "8. GraphQL cost (GitHub's formula)", data, lines)
