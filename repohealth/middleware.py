@@ -5,9 +5,9 @@ wrong instead of a 500 (or a silently cut answer) further in.
   400 naming the parameter. PostgreSQL refuses NUL in text, so `?search=%00` used to be a 500
   (and the CSV export a 200 whose body stopped after the header).
 - A body larger than API_MAX_BODY_BYTES (2 MB): 413, from Content-Length, before anything
-  reads it. The import routes (API and page) take up to twice IMPORT_MAX_BYTES instead: the file
-  plus its JSON or multipart envelope; the import itself then checks the file against
-  IMPORT_MAX_BYTES. Django reads at most Content-Length bytes of a body (LimitedStream), and
+  reads it. The import routes (API and page) take up to twice IMPORT_MAX_BYTES and 64 KiB
+  instead: the file plus its JSON or multipart envelope; the import itself then checks the file
+  against IMPORT_MAX_BYTES. Django reads at most Content-Length bytes of a body (LimitedStream), and
   none without it, so Content-Length is the streamed length too; a chunked body without
   Content-Length would be silently ignored and is answered 411 instead.
 - A page (not /api/) sent a body that is not a form: 415. Page forms post
@@ -27,6 +27,7 @@ from django.utils.html import format_html
 
 API_PREFIX = "/api/"
 IMPORT_VIEWS = {"api:repository-import", "catalog:import"}
+ENVELOPE_BYTES = 65_536
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
@@ -82,7 +83,7 @@ class RequestLimitsMiddleware:
             return None
         limit, what = self.body_limit(request)
         if length > limit:
-            return 413, f"The request body is {length:,} bytes; the limit is {limit:,} bytes ({what}).", {
+            return 413, f"The request body is too large: {length:,} bytes; the limit is {limit:,} bytes ({what}).", {
                 "limit": limit}
         content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
         if not request.path_info.startswith(API_PREFIX) and content_type not in FORM_TYPES:
@@ -96,8 +97,14 @@ class RequestLimitsMiddleware:
         except Resolver404:
             view_name = ""
         if view_name in IMPORT_VIEWS:
-            return 2 * settings.IMPORT_MAX_BYTES, "twice IMPORT_MAX_BYTES, for an import"
+            return import_body_limit(), "twice IMPORT_MAX_BYTES and 64 KiB, for an import"
         return settings.API_MAX_BODY_BYTES, "API_MAX_BODY_BYTES"
+
+
+def import_body_limit() -> int:
+    """The largest body of an import: the file, and room for its JSON escaping or multipart
+    envelope. The import itself then holds the file to IMPORT_MAX_BYTES, saying so."""
+    return 2 * settings.IMPORT_MAX_BYTES + ENVELOPE_BYTES
 
 
 _REASONS = {400: "Bad Request", 411: "Length Required", 413: "Content Too Large", 415: "Unsupported Media Type"}

@@ -277,7 +277,7 @@ SECURE_PROXY_SSL_HEADER = env_proxy_ssl_header(
     "DJANGO_SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto" if DJANGO_SECURE else "")
 
 # Largest request body outside the imports (413 before it is read); the import routes take up to
-# twice IMPORT_MAX_BYTES (the file plus its JSON or multipart envelope) and check the file itself.
+# twice IMPORT_MAX_BYTES and 64 KiB (the file and its JSON or multipart envelope) and check the file.
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 2_000_000, minimum=1024)
 
 # django-axes: 10 failed logins for one username from one address lock that pair out for 15

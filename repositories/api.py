@@ -12,12 +12,14 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from repohealth.api import BadParameter, DetailSerializer
 from repositories import services
 from repositories.filters import InvalidFilter, RepositoryFilter, filter_repositories
 from repositories.models import Repository
+from repositories.permissions import RepositoryPermission
 from repositories.serializers import RepositorySerializer
 
 EXPORT_FIELDS = [
@@ -57,6 +59,7 @@ class IgnoreFormatParameter(BaseContentNegotiation):
 class RepositoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin,
                         viewsets.GenericViewSet):
     serializer_class = RepositorySerializer
+    permission_classes = [IsAuthenticated, RepositoryPermission]
     filterset_class = RepositoryFilter
     filter_backends = [RepositoryFilterBackend]
 

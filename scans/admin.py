@@ -27,6 +27,20 @@ class ScanJobAdmin(admin.ModelAdmin):
     exclude = ["repository_ids"]
     actions = ["cancel_scans", "resume_scans"]
 
+    # Read-only: a scan is written by the scan engine alone. Its page shows every field with no
+    # save buttons; the list's only actions are cancel and resume (no add, no delete).
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
     @admin.display(description="progress")
     def percent_done(self, obj):
         return f"{obj.percent}% ({obj.current}/{obj.total})"

@@ -9,6 +9,7 @@ view renders just its named partial (the part that refreshes when a scan finishe
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -20,6 +21,7 @@ from repositories.filters import DEFAULT_ORDERING, FILTER_FIELDS, InvalidFilter,
 from repositories.forms import ImportForm
 from repositories.health import OUTCOMES
 from repositories.models import Repository
+from repositories.permissions import CHANGE, may
 from repositories.presentation import PER_PAGE, CatalogPaginator, health_cards, known_count, sort_columns
 from scans import selectors as scan_selectors
 from scans import services
@@ -87,6 +89,8 @@ def repository_detail(request, pk: int):
 @require_POST
 @login_required_page
 def repository_accept_name(request, pk: int):
+    if not may(request.user, CHANGE):
+        raise PermissionDenied(f"You need the {CHANGE} permission to accept a new name (staff have it).")
     repository = catalog.repository_accept_name(repository=_repository_or_404(pk))
     messages.success(request, f"Accepted the new name {repository.full_name}.")
     return redirect("catalog:detail", pk=repository.pk)

@@ -34,7 +34,7 @@ def registered_worker():
     worker.register_death()
 
 
-def test_it_answers_200_without_a_login_when_database_redis_and_a_worker_are_up(registered_worker):
+def test_it_answers_200_without_a_login_when_database_redis_and_a_worker_are_up(registered_worker, settings):
     response, body = healthz()
 
     assert response.status_code == 200
@@ -42,7 +42,7 @@ def test_it_answers_200_without_a_login_when_database_redis_and_a_worker_are_up(
     assert body["database"] == {"ok": True}
     assert body["redis"] == {"ok": True}
     assert body["workers"] == {"ok": True, "alive": 1}
-    assert body["queues"] == {"ok": True, "lengths": {"default": 0}}
+    assert body["queues"] == {"ok": True, "lengths": dict.fromkeys(settings.RQ_QUEUES, 0)}
 
 
 def test_it_reports_the_queue_length(registered_worker):

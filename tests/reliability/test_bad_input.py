@@ -9,7 +9,7 @@ Kinds of bad input, and what must come back:
 - a control character (NUL, ESC) in a query parameter the route reads, in an unread one, in a
   parameter's name, or in the path: 400 exactly, naming the parameter (RequestLimitsMiddleware);
 - JSON nested 5,000 deep: 400 on an API route that takes a body, 415 on a page form;
-- a body over the limit: 413 (API_MAX_BODY_BYTES; the imports: twice IMPORT_MAX_BYTES);
+- a body over the limit: 413 (API_MAX_BODY_BYTES; the imports: twice IMPORT_MAX_BYTES and 64 KiB);
 - wrong types, out-of-range integers (2**70, -5) and NUL in JSON bodies: 4xx;
 - out-of-range and malformed ids in the path: 4xx;
 - wrong types and out-of-range integers in query parameters and form fields: anything but a
@@ -35,6 +35,7 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from repohealth.middleware import import_body_limit
 from tests.routes import Route, Samples, routes
 
 pytestmark = pytest.mark.django_db
@@ -299,7 +300,7 @@ def _api_body_kinds(trial: Trial, method: str, url: str, operation: dict | None,
     body_rule = REJECTED if takes_body else NOT_5XX
     trial.check("deep JSON (5,000 levels)", method, url, data=DEEP_JSON, content_type="application/json",
                 allowed=body_rule, status=400 if takes_body else None)
-    limit = 2 * IMPORT_LIMIT if trial.route.name == "api:repository-import" else API_LIMIT
+    limit = import_body_limit() if trial.route.name == "api:repository-import" else API_LIMIT
     trial.check("body over the limit", method, url, data=json.dumps({"text": "x" * limit}),
                 content_type="application/json", allowed=REJECTED, status=413)
     for body in ("[]", '"text"', "42", "null"):
@@ -323,7 +324,7 @@ def _api_body_kinds(trial: Trial, method: str, url: str, operation: dict | None,
 def _page_body_kinds(trial: Trial, url: str, fields: set[str]) -> None:
     trial.check("deep JSON (5,000 levels)", "POST", url, data=DEEP_JSON, content_type="application/json",
                 allowed=REJECTED, status=415)
-    limit = 2 * IMPORT_LIMIT if trial.route.name == "catalog:import" else API_LIMIT
+    limit = import_body_limit() if trial.route.name == "catalog:import" else API_LIMIT
     trial.check("body over the limit", "POST", url, data="text=" + "x" * limit,
                 content_type="application/x-www-form-urlencoded", allowed=REJECTED, status=413)
     if trial.route.name in LOGIN_ROUTES:
