@@ -33,7 +33,7 @@ def refusal(data, **kwargs) -> ImportRefused:
     return info.value
 
 
-OWNERS = st.from_regex(r"[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}", fullmatch=True).filter(
+OWNERS = st.from_regex(r"[A-Za-z0-9](?:-?[A-Za-z0-9]){0,37}-?", fullmatch=True).filter(
     lambda s: len(s) <= 39)
 NAMES = st.from_regex(r"[A-Za-z0-9._-]{1,100}", fullmatch=True).filter(
     lambda s: s not in (".", "..") and not s.lower().endswith(".git"))
