@@ -8,6 +8,7 @@ Pure Python (standard library only, no Django): the service layer calls `parse` 
     result.entries     # [Entry(line, text, owner, name)], unique case-insensitively, file order
     result.duplicates  # entries merged because they repeated inside the file
     result.skipped     # markdown links to GitHub pages that are not repositories (/topics, gists...)
+    result.skipped_entries  # [Invalid(line, text, reason)]: each of those links and why it was skipped
     result.invalid     # [Invalid(line, text, reason)]
 
 `parse` raises only `ImportRefused` (whole file refused; nothing may be saved; ``.reason`` is
@@ -93,9 +94,12 @@ class ParseResult:
     format: str
     entries: list[Entry] = field(default_factory=list)
     duplicates: int = 0
-    skipped: int = 0
+    skipped_entries: list[Invalid] = field(default_factory=list)
     invalid: list[Invalid] = field(default_factory=list)
 
+    @property
+    def skipped(self) -> int:
+        return len(self.skipped_entries)
 
 
 
@@ -137,7 +141,7 @@ class _Collector:
             if self.markdown and isinstance(e, NotGitHub):
                 self.count -= 1  # other hosts are not repositories and not errors in markdown
             elif self.markdown and isinstance(e, NotARepository):
-                self.result.skipped += 1
+                self.result.skipped_entries.append(Invalid(line, _clip(text), _clean(e.reason)))
             else:
                 self.result.invalid.append(Invalid(line, _clip(text), _clean(e.reason)))
             return

@@ -45,6 +45,7 @@ class ImportReportSerializer(serializers.Serializer):
     created = serializers.IntegerField()
     existing = serializers.IntegerField()
     duplicates = serializers.IntegerField()
-    skipped = serializers.IntegerField()
+    skipped = serializers.IntegerField(help_text="links to GitHub pages that are not repositories (markdown)")
+    skipped_entries = InvalidLineSerializer(many=True, help_text="each skipped link: its line, text and why")
     invalid = InvalidLineSerializer(many=True)
     repository_ids = serializers.ListField(child=serializers.IntegerField())

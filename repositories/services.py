@@ -29,6 +29,7 @@ class ImportReport:
     existing: int = 0
     duplicates: int = 0
     skipped: int = 0
+    skipped_entries: list[dict] = field(default_factory=list)  # {line, text, reason}, like `invalid`
     invalid: list[dict] = field(default_factory=list)
     repository_ids: list[int] = field(default_factory=list)
 
@@ -37,13 +38,13 @@ class ImportReport:
 
     @property
     def summary(self) -> str:
-        parts = [f"{self.created} new", f"{self.existing} already tracked"]
+        parts = [f"{self.created:,} new", f"{self.existing:,} already tracked"]
         if self.duplicates:
-            parts.append(f"{self.duplicates} duplicates merged")
+            parts.append(f"{self.duplicates:,} duplicates merged")
         if self.skipped:
-            parts.append(f"{self.skipped} non-repository links skipped")
+            parts.append(f"{self.skipped:,} non-repository links skipped")
         if self.invalid:
-            parts.append(f"{len(self.invalid)} invalid")
+            parts.append(f"{len(self.invalid):,} invalid")
         return ", ".join(parts)
 
 
@@ -78,6 +79,7 @@ def repositories_import(*, source: bytes | str, label: str | None = None, format
     parsed = importers.parse(source, format=format, filename=filename, max_bytes=settings.IMPORT_MAX_BYTES,
                              max_entries=settings.IMPORT_MAX_ENTRIES)
     report = ImportReport(format=parsed.format, label=label, duplicates=parsed.duplicates, skipped=parsed.skipped,
+                          skipped_entries=[item.as_dict() for item in parsed.skipped_entries],
                           invalid=[item.as_dict() for item in parsed.invalid])
     by_key = {entry.full_name.lower(): entry for entry in parsed.entries}
     keys = list(by_key)

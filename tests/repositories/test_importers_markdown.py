@@ -45,6 +45,14 @@ class TestAwesomeList:
         # trending, gist, raw.githubusercontent, 2 github.io sites, 4 bare user/org profiles
         assert result.skipped == 20
 
+    def test_it_lists_every_skipped_link_with_its_line_text_and_reason(self, result):
+        assert len(result.skipped_entries) == result.skipped
+        first = result.skipped_entries[0].as_dict()
+        assert set(first) == {"line", "text", "reason"} and first["line"] > 0
+        topics = [s for s in result.skipped_entries if "/topics/" in s.text]
+        assert len(topics) == 2 and {s.reason for s in topics} == {"a GitHub page, not a repository (topics)"}
+        assert any(s.reason == "a gist, not a repository" for s in result.skipped_entries)
+
     def test_it_reports_a_repository_link_with_an_impossible_owner_as_invalid(self, result):
         assert [i.as_dict() for i in result.invalid] == [{
             "line": 39, "text": "https://github.com/mindflayer--/python-mocket",

@@ -30,6 +30,7 @@ from scans.selection import BadSelection, select
 
 Status = ScanJob.Status
 FINISHED = {str(s) for s in ScanJob.FINISHED}
+LISTED = 20  # invalid and skipped lines an import prints; the summary counts them all
 
 
 def _ids(value: str) -> list[int]:
@@ -61,7 +62,11 @@ class Command(BaseCommand):
         parser.add_argument("--user", help="record the scan as started by this username")
 
     def handle(self, *args, **options):
-        self.console = Console(stderr=options["json"], highlight=False, width=None if sys.stdout.isatty() else 120)
+        # With --json, stdout holds the payload alone: everything else (and the bar, when stderr is
+        # a terminal) goes to stderr.
+        terminal = sys.stderr if options["json"] else sys.stdout
+        self.console = Console(stderr=options["json"], highlight=False, width=None if terminal.isatty() else 120)
+        show_bar = not options["json"] or terminal.isatty()
         user = self._user(options.get("user"))
         scan_options = {"mode": options["mode"], "concurrency": options["concurrency"], "enqueue": options["enqueue"],
                         "full": options["full"]}
@@ -79,7 +84,7 @@ class Command(BaseCommand):
             runner.start()
         interrupted = False
         try:
-            payload = self._follow(scan, quiet=options["json"])
+            payload = self._follow(scan, quiet=not show_bar)
         except KeyboardInterrupt:
             interrupted = True
             self.console.print("\nCancelling the scan (results so far are kept)...")
@@ -141,10 +146,11 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: {exc}") from None
         report = started.report
         self.console.print(f"Imported {path.name}: {report.summary}")
-        for item in report.invalid[:20]:
-            self.console.print(f"  line {item['line']}: {item['reason']}: {item['text']!r}", markup=False)
-        if len(report.invalid) > 20:
-            self.console.print(f"  ... and {len(report.invalid) - 20} more invalid lines")
+        for kind, items in (("invalid", report.invalid), ("skipped", report.skipped_entries)):
+            for item in items[:LISTED]:
+                self.console.print(f"  {kind}, line {item['line']}: {item['reason']}: {item['text']!r}", markup=False)
+            if len(items) > LISTED:
+                self.console.print(f"  ... and {len(items) - LISTED:,} more {kind} lines")
         return started.scan
 
     # --- running and following ---------------------------------------------------------------

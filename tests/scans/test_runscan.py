@@ -1,0 +1,78 @@
+"""`manage.py runscan` as a person runs it: with `--json` the payload alone goes to stdout, and the
+progress bar goes to stderr when stderr is a terminal (a pseudo-terminal here) and not otherwise;
+an import lists its invalid and skipped lines."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import subprocess
+import sys
+
+import pytest
+
+from repositories.models import Repository
+from scans.models import ScanJob
+from tests.conftest import BASE_DIR
+
+pytestmark = pytest.mark.integration
+
+
+def track(fake_github, count: int) -> list[Repository]:
+    names = [r["full_name"] for r in fake_github.repositories() if not r.get("flaky")][:count]
+    return [Repository.objects.create(full_name=n, imported_name=n) for n in names]
+
+
+def run_with_terminal_stderr(args: list[str], env: dict[str, str]) -> tuple[int, str, str]:
+    """Run runscan with stdout a pipe and stderr a pseudo-terminal; (exit code, stdout, terminal)."""
+    leader, follower = pty.openpty()
+    process = subprocess.Popen([sys.executable, "manage.py", "runscan", *args], cwd=BASE_DIR, env=env,
+                               stdout=subprocess.PIPE, stderr=follower, text=True)
+    os.close(follower)
+    seen = bytearray()
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal's other end closed: the command has exited
+            break
+        if not chunk:
+            break
+        seen += chunk
+    stdout = process.stdout.read()
+    code = process.wait(timeout=120)
+    os.close(leader)
+    return code, stdout, seen.decode(errors="replace")
+
+
+def test_json_on_a_terminal_shows_the_bar_on_stderr_and_only_the_payload_on_stdout(app_env, fake_github):
+    repos = track(fake_github, 20)
+
+    code, stdout, terminal = run_with_terminal_stderr(["--all", "--json"], app_env(TERM="xterm"))
+
+    assert code == 0, terminal
+    assert json.loads(stdout)["current"] == len(repos)
+    assert "Scanning" in terminal and f"{len(repos)}/{len(repos)}" in terminal
+
+
+def test_json_with_stderr_not_a_terminal_shows_no_bar(app_env, fake_github):
+    track(fake_github, 5)
+
+    done = subprocess.run([sys.executable, "manage.py", "runscan", "--all", "--json"], cwd=BASE_DIR,
+                          env=app_env(), capture_output=True, text=True, timeout=120)
+
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["status"] == ScanJob.Status.COMPLETED
+    assert "Scanning" not in done.stderr
+
+
+def test_an_import_lists_its_skipped_links_with_line_and_reason(app_env, fake_github, tmp_path):
+    listing = tmp_path / "awesome.md"
+    listing.write_text("# Awesome\n\n- [a](https://github.com/acme/tool)\n- [topic](https://github.com/topics/go)\n")
+
+    done = subprocess.run([sys.executable, "manage.py", "runscan", "--file", str(listing), "--import-only"],
+                          cwd=BASE_DIR, env=app_env(), capture_output=True, text=True, timeout=120)
+
+    assert done.returncode == 0, done.stderr
+    assert "1 new" in done.stdout and "1 non-repository links skipped" in done.stdout
+    assert "skipped, line 4: a GitHub page, not a repository (topics): 'https://github.com/topics/go'" in done.stdout
