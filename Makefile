@@ -25,6 +25,7 @@ demo: $(STAMP)
 	$(PY) -m repohealth.runner --demo
 
 test: $(STAMP)
+	@$(PY) -m tests.browser.chromium
 	$(PY) -m tests.schemas.fetch
 	$(PY) -m pytest $(PYTEST_ARGS)
 

@@ -167,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
         supervisor.start("worker", [sys.executable, "manage.py", "rqworker", "default", "--with-scheduler"], env)
         supervisor.start("web", [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}"], env)
         say("setup", f"RepoHealth on http://127.0.0.1:{port}/  (Ctrl-C stops everything)")
+        if options.demo:
+            say_demo_export(env)
         if not settings.GITHUB_TOKENS and not options.demo:
             say("setup", "no GITHUB_TOKEN: GitHub allows 60 unauthenticated requests an hour")
         code = supervisor.wait()
@@ -175,8 +177,12 @@ def main(argv: list[str] | None = None) -> int:
     return code
 
 
+DEMO_TOKEN = "demo-token"
+
+
 def start_demo_github(supervisor: Supervisor, settings, size: int) -> dict[str, str]:
-    """Start fakegithub with a generated catalog; returns the environment that points at it."""
+    """Start fakegithub with a generated catalog; returns the environment that points at it, which
+    is also written to var/demo/env as the `export` line a terminal needs for `runscan`."""
     from fakegithub import generate_catalog
 
     demo_dir = Path(settings.VAR_DIR) / "demo"
@@ -187,13 +193,32 @@ def start_demo_github(supervisor: Supervisor, settings, size: int) -> dict[str, 
     child = supervisor.start(
         "github",
         [sys.executable, "-u", "-m", "fakegithub", "--port", "0", "--catalog", str(demo_dir / "catalog.json"),
-         "--latency-ms", "40", "--tokens", "demo-token"],
+         "--latency-ms", "40", "--tokens", DEMO_TOKEN],
         pump=False,
     )
     url = _read_listening_url(child.process)
     supervisor.pump(child)
-    say("setup", f"demo: fake GitHub at {url} with {len(catalog['repositories'])} repositories")
-    return {"GITHUB_API_URL": url, "GITHUB_TOKEN": "demo-token"}
+    listed, known = len(catalog["import_names"]), len(catalog["repositories"])
+    # The demo list also names repositories that were deleted: they exist only in the list, and
+    # scan as `not found`. Moved ones are on the fake under their new name.
+    say("setup", f"demo: fake GitHub at {url} with {known:,} repositories; the demo list names {listed:,}: "
+                 f"the other {listed - known:,} were deleted on purpose and scan as not found")
+    env = {"GITHUB_API_URL": url, "GITHUB_TOKEN": DEMO_TOKEN}
+    (demo_dir / "env").write_text(demo_export_line(env) + "\n")
+    return env
+
+
+def demo_export_line(env: dict[str, str]) -> str:
+    """What a terminal needs to point `manage.py runscan` at the running demo's fake GitHub."""
+    return f"export GITHUB_API_URL={env['GITHUB_API_URL']} GITHUB_TOKEN={env['GITHUB_TOKEN']}"
+
+
+def say_demo_export(env: dict[str, str]) -> None:
+    """The export line on a line of its own, without a prefix, so it can be pasted as it is."""
+    say("setup", "to scan the demo from another terminal (without it, runscan asks the real GitHub), run:")
+    with _print_lock:
+        sys.stdout.write(f"\n    {demo_export_line(env)}\n    .venv/bin/python manage.py runscan --label demo\n\n")
+        sys.stdout.flush()
 
 
 def _read_listening_url(process: subprocess.Popen, timeout: float = 15.0) -> str:
@@ -210,7 +235,9 @@ def _read_listening_url(process: subprocess.Popen, timeout: float = 15.0) -> str
 
 
 def load_demo_catalog(env: dict[str, str]) -> None:
-    demo_file = BASE_DIR / "var" / "demo" / "import.txt"
+    from django.conf import settings
+
+    demo_file = Path(settings.VAR_DIR) / "demo" / "import.txt"
     result = manage("runscan", "--import-only", "--file", str(demo_file), "--label", "demo", env=env)
     say("setup", (result.stdout or result.stderr).strip().splitlines()[-1] if (result.stdout or result.stderr) else "")
 

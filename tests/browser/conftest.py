@@ -1,16 +1,18 @@
 """Chromium for the browser tests, driven by Playwright.
 
-Without Chromium (at /usr/bin/chromium, or CHROMIUM_PATH) the browser tests are skipped with
-the reason; when CI=true a missing browser fails them instead: CI must run them.
+The browser is `tests.browser.chromium.find()`'s: CHROMIUM_PATH, Debian's /usr/bin/chromium or
+Playwright's download (`make test` sets one up first where it can). Without one the browser
+tests are skipped with the reason; when CI=true a missing browser fails them instead.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
+
+from tests.browser import chromium
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 SCREENSHOTS = BASE_DIR / "test-artifacts" / "screenshots"
@@ -32,15 +34,14 @@ def _unavailable(reason: str):
 
 @pytest.fixture(scope="session")
 def chromium_executable() -> str:
-    path = os.environ.get("CHROMIUM_PATH") or DEFAULT_CHROMIUM
-    resolved = shutil.which(path) if not os.path.isabs(path) else path
-    if not resolved or not os.path.isfile(resolved) or not os.access(resolved, os.X_OK):
-        _unavailable(f"Chromium was not found at {path}")
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
         _unavailable("The playwright package is not installed")
-    return resolved
+    found = chromium.find()
+    if not found.path:
+        _unavailable(f"Chromium was not found ({'; '.join(found.tried)})")
+    return found.path
 
 
 @pytest.fixture
