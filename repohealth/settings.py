@@ -164,6 +164,9 @@ SCAN_GRAPHQL_BATCH = env_int("SCAN_GRAPHQL_BATCH", 100, minimum=1, maximum=100)
 SCAN_STALE_DAYS = env_int("SCAN_STALE_DAYS", 365, minimum=1)
 SCAN_PROGRESS_TTL = env_int("SCAN_PROGRESS_TTL", 3600, minimum=60)
 SCAN_MAX_REPOSITORIES = env_int("SCAN_MAX_REPOSITORIES", 100_000, minimum=1)
+# A scan started from a page over this many repositories asks to be confirmed first (how many,
+# about how long, what it costs); the API and runscan never ask.
+SCAN_CONFIRM_OVER = env_int("SCAN_CONFIRM_OVER", 1000, minimum=0)
 SCAN_POLL_INTERVAL_MS = env_int("SCAN_POLL_INTERVAL_MS", 500, minimum=100)
 SCAN_HEARTBEAT_TIMEOUT = env_int("SCAN_HEARTBEAT_TIMEOUT", 90, minimum=5)
 

@@ -3,10 +3,6 @@
 
 from __future__ import annotations
 
-import csv
-import json
-
-from django.http import StreamingHttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
@@ -17,23 +13,11 @@ from rest_framework.response import Response
 
 from repohealth.api import BadParameter, DetailSerializer
 from repositories import services
+from repositories.export import FORMATS, export_response
 from repositories.filters import InvalidFilter, RepositoryFilter, filter_repositories
 from repositories.models import Repository
 from repositories.permissions import RepositoryPermission
 from repositories.serializers import RepositorySerializer
-
-EXPORT_FIELDS = [
-    "id", "full_name", "html_url", "health", "health_detail", "description", "stars", "forks", "open_issues",
-    "watchers", "language", "topics", "license", "default_branch", "archived", "fork", "pushed_at",
-    "previous_names", "last_checked_at",
-]
-
-
-def neutralise(value) -> str:
-    """A CSV cell a spreadsheet would run as a formula (=, +, -, @, tab, CR) is quoted with '."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
 
 class RepositoryFilterBackend(DjangoFilterBackend):
     """django-filter's backend, answering a bad filter value with our `{"detail": ...}` 400."""
@@ -84,46 +68,10 @@ class RepositoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
     @action(detail=False, methods=["get"], content_negotiation_class=IgnoreFormatParameter)
     def export(self, request):
         fmt = request.query_params.get("format", "csv")
-        if fmt not in ("csv", "json"):
+        if fmt not in FORMATS:
             return Response({"detail": "format must be csv or json"}, status=400)
         try:  # validated before the first byte is streamed: a bad filter is a 400, never a cut body
             selected = filter_repositories(request.query_params)
         except InvalidFilter as exc:
             return Response({"detail": str(exc), "errors": exc.errors}, status=400)
-        rows = selected.values_list(*EXPORT_FIELDS).iterator(chunk_size=2000)
-        if fmt == "csv":
-            response = StreamingHttpResponse(_csv_lines(rows), content_type="text/csv; charset=utf-8")
-        else:
-            response = StreamingHttpResponse(_json_chunks(rows), content_type="application/json")
-        response["Content-Disposition"] = f'attachment; filename="repositories.{fmt}"'
-        return response
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def _csv_lines(rows):
-    writer = csv.writer(_Echo())
-    yield writer.writerow(EXPORT_FIELDS)
-    for row in rows:
-        yield writer.writerow([neutralise(_cell(v)) for v in row])
-
-
-def _cell(value):
-    if isinstance(value, list):
-        return " ".join(str(v) for v in value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
-
-
-def _json_chunks(rows):
-    yield "["
-    first = True
-    for row in rows:
-        item = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in zip(EXPORT_FIELDS, row)}
-        yield ("" if first else ",") + json.dumps(item)
-        first = False
-    yield "]"
+        return export_response(selected, fmt)

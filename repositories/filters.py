@@ -24,6 +24,7 @@ ORDERINGS = tuple(field for name in ORDERING_FIELDS for field in (name, f"-{name
 DEFAULT_ORDERING = "full_name"
 FILTER_FIELDS = ("search", "health", "language", "label", "archived", "stale_hours")
 _TRUE, _FALSE = ("true", "yes", "1"), ("false", "no", "0")
+TRUE_WORDS = _TRUE  # what `archived=` takes for true
 
 
 class InvalidFilter(ValueError):

@@ -30,8 +30,8 @@ class Outcome:
     def count_text(self, n: int) -> str:
         """'3 archived', '1 error', '2 errors'."""
         if self.health == Health.ERROR:
-            return f"{n} error{'' if n == 1 else 's'}"
-        return f"{n} {self.label.lower()}"
+            return f"{n:,} error{'' if n == 1 else 's'}"
+        return f"{n:,} {self.label.lower()}"
 
 
 def _outcome(health: Health, counter: str | None) -> Outcome:
@@ -61,13 +61,16 @@ def outcome_of(value) -> Outcome:
 
 
 def moved_detail(old: str, new: str) -> str:
+    """'renamed: acme/old → acme/new' (or transferred, or moved: both changed)."""
     old_owner, _, old_name = old.partition("/")
     new_owner, _, new_name = new.partition("/")
     if old_owner.lower() == new_owner.lower():
-        return f"renamed to {new}"
-    if old_name.lower() == new_name.lower():
-        return f"transferred to {new}"
-    return f"moved to {new}"
+        how = "renamed"
+    elif old_name.lower() == new_name.lower():
+        how = "transferred"
+    else:
+        how = "moved"
+    return f"{how}: {old} \u2192 {new}"
 
 
 def health_from_metadata(repo: Repository, *, now: datetime, stale_days: int) -> tuple[str, str]:

@@ -87,6 +87,12 @@ class Repository(models.Model):
         return self.html_url or f"https://github.com/{self.full_name}"
 
     @property
+    def metadata_known(self) -> bool:
+        """Whether the stars, forks, archived flag... are GitHub's: it has answered for this
+        repository and the repository is still there. Otherwise the pages show "—", not 0 or "no"."""
+        return self.github_id is not None and self.health != self.Health.NOT_FOUND
+
+    @property
     def has_moved(self) -> bool:
         """The list it came from still holds the old link until a person accepts the new name."""
         return self.imported_name.lower() != self.full_name.lower()

@@ -16,12 +16,12 @@ COLUMNS = [
     ("full_name", "Repository", "", ""),
     ("health", "Health", "", ""),
     ("stars", "Stars", "-", "num"),
-    ("forks", "Forks", "-", "num col-optional"),
-    ("open_issues", "Issues", "-", "num col-optional"),
-    ("language", "Language", "", "col-optional"),
-    (None, "License", "", "col-optional"),
+    ("forks", "Forks", "-", "num"),
+    ("open_issues", "Issues", "-", "num"),
+    ("language", "Language", "", ""),
+    (None, "License", "", ""),
     ("pushed_at", "Last push", "-", ""),
-    ("last_checked_at", "Checked", "-", "col-optional"),
+    ("last_checked_at", "Checked", "-", ""),
 ]
 
 

@@ -3,9 +3,13 @@ string means is `repositories.filters`."""
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.db.models import Count
 
 from repositories.models import Label, Repository
+
+HEALTH_COUNTS_KEY = "catalog:health_counts"
+HEALTH_COUNTS_TTL = 2
 
 
 def health_counts() -> dict[str, int]:
@@ -13,6 +17,12 @@ def health_counts() -> dict[str, int]:
     for row in Repository.objects.values("health").annotate(n=Count("id")).order_by():
         counts[row["health"]] = row["n"]
     return counts
+
+
+def cached_health_counts(ttl: int = HEALTH_COUNTS_TTL) -> dict[str, int]:
+    """`health_counts()` at most `ttl` seconds old, shared by every poller (the live refresh of the
+    catalog page while a scan runs): one aggregate query per `ttl`, however many pages poll."""
+    return cache.get_or_set(HEALTH_COUNTS_KEY, health_counts, ttl)
 
 
 def language_choices() -> list[str]:

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.db.models import F
 from django.db.models.functions import Lower
 
 from repositories import importers
@@ -18,7 +19,8 @@ from repositories.models import Label, Repository
 
 LOOKUP_CHUNK = 5000
 
-__all__ = ["ImportRefused", "ImportReport", "repositories_import", "repository_accept_name", "repository_delete"]
+__all__ = ["ImportPreview", "ImportRefused", "ImportReport", "repositories_accept_names", "repositories_delete", "repositories_import",
+           "repositories_import_preview", "repositories_label", "repository_accept_name", "repository_delete"]
 
 
 @dataclass
@@ -65,14 +67,10 @@ def _ids_by_name(names: list[str], columns: tuple[str, ...] = ("full_name", "imp
     return found
 
 
-def repositories_import(*, source: bytes | str, label: str | None = None, format: str | None = None,
-                        filename: str | None = None) -> ImportReport:
-    """Parse a list, add what is new to the catalog and label it. (Importing then scanning is
-    `scans.services.import_and_scan`.)
-
-    Raises ImportRefused (nothing saved) when the whole file is unusable. Bad lines never cost
-    the good ones: they come back in `invalid` with their line number and reason.
-    """
+def _parse(source: bytes | str, *, label: str | None, format: str | None, filename: str | None,
+           ) -> tuple[ImportReport, dict[str, importers.Entry]]:
+    """The report of what the list holds (nothing counted against the catalog yet) and its
+    entries by lower-cased name, in file order."""
     label = (label or "").strip() or None
     if label and len(label) > 100:
         raise ImportRefused("The label is longer than 100 characters.", reason="label")
@@ -81,7 +79,41 @@ def repositories_import(*, source: bytes | str, label: str | None = None, format
     report = ImportReport(format=parsed.format, label=label, duplicates=parsed.duplicates, skipped=parsed.skipped,
                           skipped_entries=[item.as_dict() for item in parsed.skipped_entries],
                           invalid=[item.as_dict() for item in parsed.invalid])
-    by_key = {entry.full_name.lower(): entry for entry in parsed.entries}
+    return report, {entry.full_name.lower(): entry for entry in parsed.entries}
+
+
+@dataclass
+class ImportPreview:
+    """What an import would do, before it does it: `report` counts what would be created and what
+    is already tracked (its `repository_ids` are the tracked ones); the first names of each."""
+
+    report: ImportReport
+    new_names: list[str]
+    tracked_names: list[str]
+
+
+def repositories_import_preview(*, source: bytes | str, label: str | None = None, format: str | None = None,
+                                filename: str | None = None, listed: int = 50) -> ImportPreview:
+    """What `repositories_import` would do with this list; nothing is saved. Raises ImportRefused
+    as the import would."""
+    report, by_key = _parse(source, label=label, format=format, filename=filename)
+    known = _ids_by_name(list(by_key))
+    new = [entry.full_name for key, entry in by_key.items() if key not in known]
+    report.created, report.existing = len(new), len(known)
+    report.repository_ids = [known[key] for key in by_key if key in known]
+    tracked = [entry.full_name for key, entry in by_key.items() if key in known]
+    return ImportPreview(report=report, new_names=new[:listed], tracked_names=tracked[:listed])
+
+
+def repositories_import(*, source: bytes | str, label: str | None = None, format: str | None = None,
+                        filename: str | None = None) -> ImportReport:
+    """Parse a list, add what is new to the catalog and label it. (Importing then scanning is
+    `scans.services.import_and_scan`.)
+
+    Raises ImportRefused (nothing saved) when the whole file is unusable. Bad lines never cost
+    the good ones: they come back in `invalid` with their line number and reason.
+    """
+    report, by_key = _parse(source, label=label, format=format, filename=filename)
     keys = list(by_key)
     with transaction.atomic():
         known = _ids_by_name(keys)
@@ -124,3 +156,37 @@ def repository_accept_name(*, repository: Repository) -> Repository:
 def repository_delete(*, repository: Repository) -> None:
     """Stop tracking a repository; scan results keep the name they checked."""
     repository.delete()
+
+
+# --- the same, for a selection of the catalog page ---------------------------------------------
+def repositories_accept_names(*, ids: Iterable[int]) -> int:
+    """Accept the new name of every moved repository among these; how many were accepted."""
+    accepted = 0
+    with transaction.atomic():
+        for repository in Repository.objects.filter(id__in=list(ids)).exclude(imported_name=F("full_name")):
+            if repository.has_moved:  # the names may differ in case only: that is no move
+                repository_accept_name(repository=repository)
+                accepted += 1
+    return accepted
+
+
+def repositories_label(*, ids: Iterable[int], label: str, add: bool) -> int:
+    """Put a label on these repositories (made if new), or take it off; how many changed."""
+    label = (label or "").strip()
+    if not label or len(label) > 100:
+        raise ValueError("A label is 1 to 100 characters.")
+    ids = list(Repository.objects.filter(id__in=list(ids)).values_list("id", flat=True))
+    through = Repository.labels.through
+    with transaction.atomic():
+        if add:
+            found, _ = Label.objects.get_or_create(name=label)
+            before = through.objects.filter(label=found, repository_id__in=ids).count()
+            _attach_label(label, ids)
+            return len(ids) - before
+        return through.objects.filter(label__name=label, repository_id__in=ids).delete()[0]
+
+
+def repositories_delete(*, ids: Iterable[int]) -> int:
+    """Stop tracking these repositories; how many were removed."""
+    deleted = Repository.objects.filter(id__in=list(ids)).delete()[1]
+    return deleted.get(Repository._meta.label, 0)

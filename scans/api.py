@@ -17,6 +17,7 @@ from repositories.models import Repository
 from repositories.services import ImportRefused
 from scans import selectors, services
 from scans.models import ScanJob
+from scans.selection import describe
 from scans.serializers import (
     BulkHealthCheckRequestSerializer,
     BulkHealthCheckStartedSerializer,
@@ -55,7 +56,8 @@ class BulkHealthCheckViewSet(viewsets.ViewSet):
             return bad_request(form.errors)
         try:
             scan = services.scan_start(repositories=form.validated_data["ids"], requested_by=request.user,
-                                       full=form.validated_data["full"])
+                                       full=form.validated_data["full"], trigger=ScanJob.Trigger.API,
+                                       scope=describe({k: v for k, v in data.items() if k != "full"}))
         except services.ScanError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
         return Response(started_response(request, scan), status=status.HTTP_202_ACCEPTED)
@@ -117,7 +119,7 @@ class ScanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def resume(self, request, pk=None):
         scan = self.get_object()
         try:
-            new = services.scan_resume(scan=scan, requested_by=request.user)
+            new = services.scan_resume(scan=scan, requested_by=request.user, trigger=ScanJob.Trigger.API)
         except services.ScanError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
         return Response(started_response(request, new), status=status.HTTP_202_ACCEPTED)
@@ -143,7 +145,7 @@ class ImportViewSet(viewsets.ViewSet):
             started = services.import_and_scan(
                 source=upload.read() if upload is not None else data["text"], label=data.get("label"),
                 requested_by=request.user, scan=data.get("scan", True), format=data.get("format"),
-                filename=getattr(upload, "name", None),
+                filename=getattr(upload, "name", None), trigger=ScanJob.Trigger.API,
             )
         except ImportRefused as exc:
             return Response({"detail": str(exc), "reason": getattr(exc, "reason", None)}, status=400)

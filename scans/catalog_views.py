@@ -21,15 +21,16 @@ from repositories.filters import DEFAULT_ORDERING, FILTER_FIELDS, InvalidFilter,
 from repositories.forms import ImportForm
 from repositories.health import OUTCOMES
 from repositories.models import Repository
-from repositories.permissions import CHANGE, may
+from repositories.permissions import CHANGE, DELETE, may
 from repositories.presentation import PER_PAGE, CatalogPaginator, health_cards, known_count, sort_columns
+from scans import import_views
 from scans import selectors as scan_selectors
 from scans import services
+from scans.models import ScanJob
 from scans.views import panels_for
 
 RECENT_RESULTS = 20
-REPORT_SESSION_KEY = "import_report"
-REPORT_MAX_INVALID = 500  # invalid lines kept for the page; the count says how many there were
+REPORT_SESSION_KEY = import_views.REPORT_SESSION_KEY
 
 
 @require_GET
@@ -58,6 +59,7 @@ def repository_list(request):
         "columns": sort_columns(ordering),
         "page_obj": paginator.get_page(request.GET.get("page")),
         "chart": health_cards(counts, filters.get("health", "")),
+        "can_delete": may(request.user, DELETE),
     }
     if request.htmx:
         return render(request, "scans/_catalog.html", context, status=status)
@@ -101,7 +103,8 @@ def repository_accept_name(request, pk: int):
 def repository_scan(request, pk: int):
     repository = _repository_or_404(pk)
     try:
-        services.scan_start(repositories=[repository.pk], requested_by=request.user)
+        services.scan_start(repositories=[repository.pk], requested_by=request.user, trigger=ScanJob.Trigger.PAGE,
+                            scope=repository.full_name)
     except services.ScanError as exc:
         messages.error(request, str(exc))
     else:
@@ -109,35 +112,15 @@ def repository_scan(request, pk: int):
     return redirect("catalog:detail", pk=repository.pk)
 
 
-def _report_for_session(started: services.ImportStarted) -> dict:
-    report = started.report
-    data = report.as_dict()
-    data.pop("repository_ids")
-    data["job_id"] = str(started.scan.id) if started.scan else None
-    data["invalid_total"] = len(report.invalid)
-    data["invalid"] = report.invalid[:REPORT_MAX_INVALID]
-    data["summary"] = report.summary
-    return data
-
-
 @require_http_methods(["GET", "POST"])
 @login_required_page
 def repository_import(request):
-    """Upload or paste a list. After a successful import the browser is redirected back here
-    (so a reload never imports twice) and the page shows the report and the scan's panel."""
+    """Upload or paste a list: a valid one is previewed (scans.import_views), nothing saved yet.
+    After the import the page shows the report (once) and the scan's panel."""
     if request.method == "POST":
-        form = ImportForm(request.POST, request.FILES)
-        if form.is_valid():
-            source, filename = form.source()
-            try:
-                started = services.import_and_scan(
-                    source=source, label=form.cleaned_data["label"], requested_by=request.user, filename=filename)
-            except catalog.ImportRefused as exc:
-                form.add_error(None, str(exc))
-            else:
-                request.session[REPORT_SESSION_KEY] = _report_for_session(started)
-                return redirect("catalog:import")
-        status = 400
+        form, status = ImportForm(request.POST, request.FILES), 400
+        if form.is_valid() and (preview := import_views.preview_page(request, form)) is not None:
+            return preview
         report = None
     else:
         form, status = ImportForm(), 200
@@ -147,5 +130,6 @@ def repository_import(request):
         "report": report,
         "labels": selectors.label_choices()[:200],
         "panels": panels_for(request.user, extra_ids=[report.get("job_id")] if report else ()),
+        "formats": import_views.formats(),
     }
     return render(request, "scans/import.html", context, status=status)

@@ -26,6 +26,14 @@ class ScanJob(models.Model):
         REST = "rest", "REST"
         GRAPHQL = "graphql", "GraphQL"
 
+    class Trigger(models.TextChoices):
+        """Where a person (or a program) started it."""
+
+        PAGE = "page", "a page"
+        API = "api", "the API"
+        RUNSCAN = "runscan", "runscan"
+        ADMIN = "admin", "the admin"
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED, db_index=True)
     total = models.PositiveIntegerField(default=0)
@@ -51,6 +59,10 @@ class ScanJob(models.Model):
         default=False, help_text="GraphQL: the full query for every repository, however recent its full metadata")
     points_spent = models.PositiveIntegerField(
         default=0, help_text="rate-limit points GitHub charged: GraphQL's reported cost, REST's counted requests")
+    trigger = models.CharField(max_length=10, choices=Trigger.choices, blank=True,
+                               help_text="where it was started; blank: not recorded (older scans)")
+    scope = models.CharField(max_length=200, blank=True,
+                             help_text="what it covers, in words: 'label demo', '12 selected', 'import of list.md'")
 
     class Meta:
         ordering = ["-created_at"]

@@ -14,7 +14,8 @@ from __future__ import annotations
 from django.conf import settings
 from rest_framework import serializers
 
-from repositories.filters import FILTER_FIELDS, InvalidFilter, filter_repositories
+from repositories.filters import FILTER_FIELDS, TRUE_WORDS, InvalidFilter, filter_repositories
+from repositories.health import outcome_of
 from repositories.models import Repository
 from repositories.selectors import existing_ids
 
@@ -131,15 +132,46 @@ def _check_limit(count: int) -> None:
                            "per scan (SCAN_MAX_REPOSITORIES).")
 
 
+def describe(data: dict) -> str:
+    """What a (valid) selection covers, in a few words, for the scans list: 'all repositories',
+    '12 selected', 'label demo · health moved, error'."""
+    if data.get("all") is True:
+        return "all repositories"
+    parts = []
+    if "repository_ids" in data:
+        parts.append(f"{len(dict.fromkeys(data['repository_ids'])):,} selected")
+    for name, value in _as_query({n: data[n] for n in FILTER_FIELDS if n in data}).items():
+        if name == "health":
+            value = ", ".join(outcome_of(h).label.lower() for h in value.split(","))
+        parts.append({"search": f'matching "{value}"', "stale_hours": f"not checked in {value} h",
+                      "archived": "archived" if value.lower() in TRUE_WORDS else "not archived",
+                      }.get(name, f"{name} {value}"))
+    return " · ".join(parts)
+
+
+def describe_import(*, label: str | None, filename: str | None) -> str:
+    return f"import of {filename or 'a pasted list'}" + (f" as {label}" if label else "")
+
+
+def describe_resume(scan) -> str:
+    return f"the rest of scan {str(scan.id)[:8]}" + (f" ({scan.scope})" if scan.scope else "")
+
+
+def selected_in_form(post, *, doing: str) -> dict:
+    """The selection of a page's `ids` checkboxes (scanned, or acted on by the catalog's bulk
+    actions): {"repository_ids": [...]}, for `select` to check."""
+    values = [v.strip() for v in post.getlist("ids") if v.strip()]
+    if not values:
+        raise BadSelection(f"Select at least one repository {doing}.")
+    return {"repository_ids": [int(v) if v.lstrip("-").isdigit() else v for v in values]}
+
+
 def from_form(post) -> dict:
     """The selection a page's scan form means: `scope` selected (the `ids` checkboxes), filtered
     (the catalog filters it carries) or all."""
     scope = post.get("scope")
     if scope == "selected":
-        values = [v.strip() for v in post.getlist("ids") if v.strip()]
-        if not values:
-            raise BadSelection("Select at least one repository to scan.")
-        return {"repository_ids": [int(v) if v.lstrip("-").isdigit() else v for v in values]}
+        return selected_in_form(post, doing="to scan")
     if scope == "all":
         return {"all": True}
     if scope == "filtered":

@@ -28,7 +28,7 @@ from scans.github import BadCredentials, Cancelled, GitHubApp, GitHubClient, par
 from scans.health import SCANNED_FIELDS, apply_result
 from scans.models import ScanJob, ScanResult
 from scans.progress import ProgressReporter, cancel_key, progress_payload, publish
-from scans.selection import select
+from scans.selection import describe_import, describe_resume, select
 
 logger = logging.getLogger(__name__)
 
@@ -60,9 +60,11 @@ def resolve_mode(mode: str | None = None) -> str:
 
 def scan_start(*, repositories: QuerySet | Iterable[int], requested_by=None, mode: str | None = None,
                concurrency: int | None = None, enqueue: bool = True, resumed_from: ScanJob | None = None,
-               full: bool = False) -> ScanJob:
+               full: bool = False, trigger: str = "", scope: str = "") -> ScanJob:
     """Create a queued ScanJob for these repositories and enqueue its job once committed. `full`:
-    GraphQL asks every repository's full metadata, however recently it was fetched."""
+    GraphQL asks every repository's full metadata, however recently it was fetched. `trigger`
+    (a ScanJob.Trigger) and `scope` (what it covers, in words: `selection.describe`) are shown
+    in the scans list."""
     if isinstance(repositories, QuerySet):
         ids = list(repositories.order_by("id").values_list("id", flat=True))
     else:
@@ -79,6 +81,8 @@ def scan_start(*, repositories: QuerySet | Iterable[int], requested_by=None, mod
         message=f"Queued: {len(ids)} repositories",
         resumed_from=resumed_from,
         full_metadata=full,
+        trigger=trigger,
+        scope=scope[:200],
     )
     publish(scan, progress_payload(scan))
     if enqueue:
@@ -107,6 +111,7 @@ def import_and_scan(*, source: bytes | str, label: str | None = None, requested_
         job = None
         if scan and report.repository_ids:
             ids = select({"repository_ids": report.repository_ids, **narrow}) if narrow else report.repository_ids
+            scan_options.setdefault("scope", describe_import(label=report.label, filename=filename))
             job = scan_start(repositories=ids, requested_by=requested_by, **scan_options)
     return ImportStarted(report=report, scan=job)
 
@@ -354,7 +359,7 @@ def scan_remaining_ids(scan: ScanJob) -> list[int]:
     return [i for i in scan.repository_ids if i not in checked]
 
 
-def scan_resume(*, scan: ScanJob, requested_by=None, enqueue: bool = True) -> ScanJob:
+def scan_resume(*, scan: ScanJob, requested_by=None, enqueue: bool = True, trigger: str = "") -> ScanJob:
     """A new scan of just the repositories that a failed or cancelled scan did not reach."""
     scan_reap_stale(scan=scan)
     if scan.status not in (ScanJob.Status.FAILED, ScanJob.Status.CANCELLED):
@@ -364,7 +369,8 @@ def scan_resume(*, scan: ScanJob, requested_by=None, enqueue: bool = True) -> Sc
         raise ScanError("Every repository of this scan was already checked; there is nothing to resume.")
     # Repositories deleted since are dropped by the run itself.
     return scan_start(repositories=remaining, requested_by=requested_by, mode=scan.mode, concurrency=scan.concurrency,
-                      enqueue=enqueue, resumed_from=scan, full=scan.full_metadata)
+                      enqueue=enqueue, resumed_from=scan, full=scan.full_metadata, trigger=trigger,
+                      scope=describe_resume(scan))
 
 
 def scan_reap_stale(*, scan: ScanJob | None = None) -> int:

@@ -16,13 +16,15 @@ from django_htmx.http import trigger_client_event
 
 from repohealth.web import login_required_page, safe_next
 from repositories.health import BY_HEALTH
-from scans import selectors, services
+from scans import live, selectors, services
+from scans.confirm import confirmation_page, needs_confirmation
 from scans.models import ScanJob
 from scans.presenter import present
 from scans.progress import progress_payload
-from scans.selection import BadSelection, from_form, select
+from scans.selection import BadSelection, describe, describe_resume, from_form, select
 
 Status = ScanJob.Status
+PAGE = ScanJob.Trigger.PAGE
 
 FINISHED_EVENT = "scanFinished"
 RESULTS_PER_PAGE = 50
@@ -42,11 +44,16 @@ def panels_for(user, extra_ids=()) -> list[dict]:
     return panels
 
 
-def render_panel(request, payload: dict, **extra) -> HttpResponse:
-    """The panel partial. An htmx request that finds the scan finished gets the completion event:
-    a finished panel has no polling trigger, so that happens once per panel on the page."""
+def render_panel(request, payload: dict, *, on_scan_page: bool = False, **extra) -> HttpResponse:
+    """The panel partial, with the out-of-band refreshes of the rest of the page when the poll
+    asks for them (scans.live). An htmx request that finds the scan finished gets the completion
+    event: a finished panel has no polling trigger, so that happens once per panel on the page."""
     panel = present(payload, **extra)
-    response = HttpResponse(render_to_string("scans/_panel.html", {"panel": panel}, request=request))
+    panel["on_scan_page"] = on_scan_page  # no "Scan details" link to the page it is on
+    html = render_to_string("scans/_panel.html", {"panel": panel}, request=request)
+    if live.wanted(request.GET):
+        html += live.live_parts(request)
+    response = HttpResponse(html)
     if request.htmx and not panel["live"]:
         trigger_client_event(response, FINISHED_EVENT, {
             "job_id": panel["job_id"], "status": panel["status"], "summary": panel["summary"],
@@ -69,7 +76,7 @@ def _scan_or_404(user, job_id) -> ScanJob:
 
 
 def _started(request, scan: ScanJob) -> None:
-    messages.success(request, f"Scan started: {scan.total} repositor{'y' if scan.total == 1 else 'ies'}.")
+    messages.success(request, f"Scan started: {scan.total:,} repositor{'y' if scan.total == 1 else 'ies'}.")
 
 
 # --- views ------------------------------------------------------------------------------------------
@@ -77,7 +84,7 @@ def _started(request, scan: ScanJob) -> None:
 @login_required_page
 def scan_panel(request, job_id):
     """The progress panel alone: what htmx polls every SCAN_POLL_INTERVAL_MS."""
-    return render_panel(request, _payload_or_404(request.user, job_id))
+    return render_panel(request, _payload_or_404(request.user, job_id), on_scan_page=request.GET.get("here") == "1")
 
 
 @require_POST
@@ -102,11 +109,14 @@ def scan_cancel(request, job_id):
 @login_required_page
 def scan_start(request):
     """"Scan selected", "Scan all" and "Scan filtered" from the catalog: the same selection, and
-    the same messages, as the API's."""
+    the same messages, as the API's. Over SCAN_CONFIRM_OVER repositories it asks first."""
     back = safe_next(request, "catalog:list")
     try:
-        ids = select(from_form(request.POST))
-        scan = services.scan_start(repositories=ids, requested_by=request.user)
+        selection = from_form(request.POST)
+        ids = select(selection)
+        if needs_confirmation(len(ids), request.POST):
+            return confirmation_page(request, ids=ids, scope=describe(selection), action=request.path, back=back)
+        scan = services.scan_start(repositories=ids, requested_by=request.user, trigger=PAGE, scope=describe(selection))
     except (BadSelection, services.ScanError) as exc:
         messages.error(request, str(exc))
         return redirect(back)
@@ -120,7 +130,11 @@ def scan_list(request):
     """Scan history: the user's own scans (every scan for staff)."""
     page = Paginator(selectors.scans_visible_to(request.user).defer("repository_ids"), SCANS_PER_PAGE
                      ).get_page(request.GET.get("page"))
-    context = {"page_obj": page}
+    # A running scan the user's own panels do not poll (another user's, seen by staff): the
+    # history polls itself while the page shows one.
+    live_here = {scan.id for scan in page.object_list if not scan.is_finished}
+    polled = set(selectors.running_scans_for(request.user).values_list("id", flat=True)) if live_here else set()
+    context = {"page_obj": page, "poll_history": bool(live_here - polled)}
     if request.htmx:
         return render(request, "scans/_history.html", context)
     context["panels"] = panels_for(request.user)
@@ -138,6 +152,7 @@ def scan_detail(request, job_id):
     if outcome:
         results = results.filter(outcome=outcome)
     panel = present(selectors.progress_for(request.user, job_id) or progress_payload(scan))
+    panel["on_scan_page"] = True
     context = {
         "scan": scan,
         "panel": panel,
@@ -157,7 +172,12 @@ def scan_detail(request, job_id):
 @login_required_page
 def scan_resume(request, job_id):
     scan = _scan_or_404(request.user, job_id)
-    return _follow_up(request, scan, lambda: services.scan_resume(scan=scan, requested_by=request.user))
+    if scan.status in (Status.FAILED, Status.CANCELLED) and not scan.resumes.exists():
+        remaining = services.scan_remaining_ids(scan)
+        if needs_confirmation(len(remaining), request.POST):
+            return confirmation_page(request, ids=remaining, scope=describe_resume(scan), action=request.path,
+                                     back=scan_url(scan))
+    return _follow_up(request, scan, lambda: services.scan_resume(scan=scan, requested_by=request.user, trigger=PAGE))
 
 
 @require_POST
@@ -169,7 +189,11 @@ def scan_rescan_failed(request, job_id):
     if not ids:
         messages.error(request, "No repository of this scan ended in an error: there is nothing to rescan.")
         return redirect(scan_url(scan))
-    return _follow_up(request, scan, lambda: services.scan_start(repositories=ids, requested_by=request.user))
+    scope = f"what scan {str(scan.id)[:8]} could not check"
+    if needs_confirmation(len(ids), request.POST):
+        return confirmation_page(request, ids=ids, scope=scope, action=request.path, back=scan_url(scan))
+    return _follow_up(request, scan, lambda: services.scan_start(repositories=ids, requested_by=request.user,
+                                                                 trigger=PAGE, scope=scope))
 
 
 def _follow_up(request, scan: ScanJob, start) -> HttpResponse:

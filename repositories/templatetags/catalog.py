@@ -58,6 +58,31 @@ def duration(seconds) -> str:
 
 
 @register.filter
+def number(value) -> str:
+    """Every count on every page one way: 2,794; "—" when there is none."""
+    if value is None or value == "":
+        return "—"
+    try:
+        return f"{int(value):,}"
+    except (TypeError, ValueError):
+        return str(value)
+
+
+@register.filter
+def known(repository, field: str) -> str:
+    """A repository's metadata field as a page shows it: numbers as `number`, true/false as yes/no,
+    and "—" while GitHub has not answered for it (never checked, not found), never 0 or "no"."""
+    if not repository.metadata_known:
+        return "—"
+    value = getattr(repository, field)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return number(value)
+    return value or "—"
+
+
+@register.filter
 def web_url(value) -> str:
     """The URL when it is http(s); '' otherwise (a `javascript:` homepage is never a link)."""
     text = str(value or "").strip()
@@ -66,7 +91,7 @@ def web_url(value) -> str:
 
 @register.simple_tag
 def health_badge(value, detail: str = "") -> str:
-    """A coloured pill; its tooltip (title) gives the detail, e.g. 'renamed to x/y'."""
+    """A coloured pill; its tooltip (title) gives the detail, e.g. 'renamed: x/a → x/b'."""
     outcome = outcome_of(value)
     return format_html('<span class="badge {}" title="{}">{}</span>', outcome.css, detail or outcome.label,
                        outcome.label)

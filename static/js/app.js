@@ -1,5 +1,6 @@
-/* RepoHealth: the toast, the "reconnecting..." state and the stall stop of progress panels.
-   htmx does the rest. Untrusted text only ever goes in with textContent. */
+/* RepoHealth: the toast, the "reconnecting..." state and the stall stop of progress panels, the
+   live refresh of the page while a scan runs, and the selection's bulk actions. htmx does the
+   rest. Untrusted text only ever goes in with textContent. */
 (function () {
   "use strict";
   var RepoHealth = (window.RepoHealth = window.RepoHealth || {});
@@ -104,5 +105,55 @@
     document.querySelectorAll('input[type=checkbox][name="' + box.dataset.selectAll + '"]').forEach(function (item) {
       item.checked = box.checked;
     });
+  });
+
+  // The bulk actions say how many repositories are selected.
+  function countSelected() {
+    var count = document.querySelectorAll('input[type=checkbox][name="ids"]:checked').length;
+    document.querySelectorAll("[data-selected-count]").forEach(function (label) {
+      label.textContent = count ? count.toLocaleString("en-US") + " repositor" + (count === 1 ? "y" : "ies") : "No repository";
+      var bar = label.closest(".bulk");
+      if (bar) bar.classList.toggle("has-selection", count > 0);
+    });
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.matches && event.target.matches('input[type=checkbox][name="ids"], [data-select-all]')) countSelected();
+  });
+  document.addEventListener("htmx:load", countSelected);
+
+  // Enter in the bulk label field adds the label (the form's first button would start a scan).
+  document.addEventListener("keydown", function (event) {
+    var field = event.target;
+    if (event.key !== "Enter" || !field.matches || !field.matches("[data-enter-clicks]")) return;
+    event.preventDefault();
+    var button = document.getElementById(field.dataset.enterClicks);
+    if (button) button.click();
+  });
+
+  // Live refresh while a scan runs: at most every liveEveryMs, one panel poll also asks for what
+  // else on the page follows the scan (the health cards and donut, the catalog rows, the scans
+  // list's rows); the server answers them as out-of-band swaps (scans/live.py). A row's checkbox
+  // is hx-preserve'd, so a selection survives its row's refresh.
+  RepoHealth.liveEveryMs = RepoHealth.liveEveryMs || 2000;
+  var lastLive = 0;
+
+  function ids(selector, key) {
+    return Array.prototype.map.call(document.querySelectorAll(selector), function (elt) { return elt.dataset[key]; })
+      .join(",");
+  }
+
+  document.addEventListener("htmx:configRequest", function (event) {
+    var elt = event.detail.elt;
+    if (!elt || !elt.matches || !elt.matches(".scan-panel[hx-trigger]")) return;
+    if (Date.now() - lastLive < RepoHealth.liveEveryMs) return;
+    var wanted = {};
+    if (document.getElementById("donut")) wanted.health = "1";
+    var rows = ids("[data-live-row]", "liveRow"), scans = ids("[data-live-scan]", "liveScan");
+    if (rows) wanted.rows = rows;
+    if (scans) wanted.scans = scans;
+    if (!Object.keys(wanted).length) return;
+    lastLive = Date.now();
+    event.detail.parameters.live = "1";
+    Object.keys(wanted).forEach(function (name) { event.detail.parameters[name] = wanted[name]; });
   });
 })();

@@ -36,6 +36,6 @@ def test_the_precedence_is_blocked_archived_moved_stale_healthy():
 
 
 def test_a_move_says_whether_it_was_a_rename_or_a_transfer():
-    assert moved_detail("a/x", "a/y") == "renamed to a/y"
-    assert moved_detail("a/x", "b/x") == "transferred to b/x"
-    assert moved_detail("a/x", "b/y") == "moved to b/y"
+    assert moved_detail("a/x", "a/y") == "renamed: a/x \u2192 a/y"
+    assert moved_detail("a/x", "b/x") == "transferred: a/x \u2192 b/x"
+    assert moved_detail("a/x", "b/y") == "moved: a/x \u2192 b/y"

@@ -71,7 +71,7 @@ def test_a_wrong_password_says_so_on_the_login_page(client, owner):
 def test_the_catalog_shows_cards_chart_and_a_table_with_badges_and_tooltips(logged_in):
     repo("acme/alive", health=Health.HEALTHY, health_detail="active", stars=1234, forks=5, open_issues=7,
          language="Python", license="MIT", pushed_at=timezone.now() - timedelta(days=3),
-         last_checked_at=timezone.now())
+         last_checked_at=timezone.now(), github_id=11)
     repo("acme/new-name", imported_name="acme/old-name", health=Health.MOVED, health_detail="renamed to acme/new-name")
     repo("acme/dmca", health=Health.BLOCKED, health_detail="DMCA takedown")
 
@@ -79,7 +79,7 @@ def test_the_catalog_shows_cards_chart_and_a_table_with_badges_and_tooltips(logg
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert '<svg viewBox="0 0 42 42"' in html and "stroke--healthy" in html
+    assert '<svg id="donut" viewBox="0 0 42 42"' in html and "stroke--healthy" in html
     assert 'class="badge badge--moved" title="renamed to acme/new-name"' in html
     assert 'title="DMCA takedown"' in html
     assert 'href="https://github.com/acme/alive"' in html
@@ -260,11 +260,18 @@ def test_accept_name_needs_post(logged_in):
 
 
 # --- import --------------------------------------------------------------------------------------------------
+def import_through_the_preview(client, data: dict, then: str = "scan"):
+    """Post the form (the preview answers, nothing saved), then confirm it."""
+    preview = client.post(reverse("catalog:import"), data)
+    assert preview.status_code == 200 and "nothing is saved yet" in preview.content.decode()
+    return client.post(reverse("catalog:import_confirm"), {"token": preview.context["token"], "then": then})
+
+
 def test_importing_a_pasted_list_redirects_to_the_report_and_the_scan_panel(logged_in, owner):
     repo("acme/known")
     text = "acme/new-one\nhttps://github.com/acme/new-two\nacme/known\nacme/new-one\nnot a repo at all!\n"
 
-    response = logged_in.post(reverse("catalog:import"), {"text": text, "label": "my-list"})
+    response = import_through_the_preview(logged_in, {"text": text, "label": "my-list"})
 
     assert response.status_code == 302 and response["Location"] == reverse("catalog:import")
     page = logged_in.get(reverse("catalog:import"))
@@ -284,13 +291,13 @@ def test_importing_a_pasted_list_redirects_to_the_report_and_the_scan_panel(logg
 
 def test_an_uploaded_file_is_imported(logged_in):
     upload = SimpleUploadedFile("list.txt", b"acme/one\nacme/two\n", content_type="text/plain")
-    response = logged_in.post(reverse("catalog:import"), {"file": upload, "label": ""})
+    response = import_through_the_preview(logged_in, {"file": upload, "label": ""})
     assert response.status_code == 302
     assert set(Repository.objects.values_list("full_name", flat=True)) == {"acme/one", "acme/two"}
 
 
 def test_invalid_lines_from_an_upload_are_escaped(logged_in):
-    logged_in.post(reverse("catalog:import"), {"text": f"acme/ok\n{SCRIPT}\n<img src=x onerror=alert(1)>\n"})
+    import_through_the_preview(logged_in, {"text": f"acme/ok\n{SCRIPT}\n<img src=x onerror=alert(1)>\n"})
     html = logged_in.get(reverse("catalog:import")).content.decode()
     assert SCRIPT not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html

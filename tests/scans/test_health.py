@@ -22,7 +22,7 @@ TABLE = [
     ("acme/off", {"id": 9004, "full_name": "acme/off", "pushed_at": RECENT, "disabled": True},
      Health.BLOCKED, "disabled by GitHub"),
     ("acme/old-name", {"id": 9005, "full_name": "acme/new-name", "pushed_at": RECENT,
-                       "previous_names": ["acme/old-name"]}, Health.MOVED, "renamed to acme/new-name"),
+                       "previous_names": ["acme/old-name"]}, Health.MOVED, "renamed: acme/old-name \u2192 acme/new-name"),
     ("gone/away", None, Health.NOT_FOUND, "not found on GitHub"),
     ("acme/dmca", {"id": 9007, "full_name": "acme/dmca", "block": "dmca"}, Health.BLOCKED, "DMCA takedown"),
     ("acme/tos", {"id": 9008, "full_name": "acme/tos", "block": "tos"}, Health.BLOCKED, "terms of service"),
@@ -59,7 +59,7 @@ def test_it_marks_a_renamed_repository_as_moved_until_the_new_name_is_accepted(f
 
     run([repo])
     repo.refresh_from_db()
-    assert repo.health == Health.MOVED and repo.health_detail == "transferred to new-owner/tool"
+    assert repo.health == Health.MOVED and repo.health_detail == "transferred: old-owner/tool \u2192 new-owner/tool"
     assert repo.full_name == "new-owner/tool" and repo.previous_names == ["old-owner/tool"]
     assert repo.imported_name == "old-owner/tool"
 

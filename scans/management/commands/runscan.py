@@ -26,7 +26,7 @@ from scans import services
 from scans.models import ScanJob
 from scans.presenter import present
 from scans.progress import progress_key, progress_payload
-from scans.selection import BadSelection, select
+from scans.selection import BadSelection, describe, select
 
 Status = ScanJob.Status
 FINISHED = {str(s) for s in ScanJob.FINISHED}
@@ -69,7 +69,7 @@ class Command(BaseCommand):
         show_bar = not options["json"] or terminal.isatty()
         user = self._user(options.get("user"))
         scan_options = {"mode": options["mode"], "concurrency": options["concurrency"], "enqueue": options["enqueue"],
-                        "full": options["full"]}
+                        "full": options["full"], "trigger": ScanJob.Trigger.RUNSCAN}
         try:
             scan = self._start(options, user, scan_options)
         except (BadSelection, services.ScanError) as exc:
@@ -132,7 +132,8 @@ class Command(BaseCommand):
         if not selection:
             raise CommandError("Say which repositories to scan: --all, --ids, --health, --label, --stale-hours "
                                "or --file")
-        return services.scan_start(repositories=select(selection), requested_by=user, **scan_options)
+        return services.scan_start(repositories=select(selection), requested_by=user, scope=describe(selection),
+                                   **scan_options)
 
     def _import(self, options, user, scan_options) -> ScanJob | None:
         path: Path = options["file"]
