@@ -97,3 +97,43 @@ def env_proxy_ssl_header(name: str, default: str) -> tuple[str, str] | None:
         raise ImproperlyConfigured(f"{name}={value!r} is not a header name (optionally =value), "
                                    "e.g. X-Forwarded-Proto or X-Forwarded-Proto=https")
     return "HTTP_" + header.upper().replace("-", "_"), expected
+
+
+_EMAIL_BACKENDS = {
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "locmem": "django.core.mail.backends.locmem.EmailBackend",
+    "dummy": "django.core.mail.backends.dummy.EmailBackend",
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "smtp+tls": "django.core.mail.backends.smtp.EmailBackend",
+    "smtps": "django.core.mail.backends.smtp.EmailBackend",
+}
+
+
+def env_email_url(name: str, default: str = "console://") -> dict:
+    """Django's e-mail settings from one URL: `console://` (print), `smtp://user:password@host:25`,
+    `smtp+tls://...:587` (STARTTLS), `smtps://...:465` (TLS from the start); `locmem://`, `dummy://`.
+    User name and password may be percent-encoded."""
+    from urllib.parse import unquote
+
+    value = env_str(name, default) or default
+    parsed = urlparse(value)
+    if parsed.scheme not in _EMAIL_BACKENDS:
+        raise ImproperlyConfigured(f"{name}={value!r}: use one of {', '.join(s + '://' for s in _EMAIL_BACKENDS)}")
+    config = {"EMAIL_BACKEND": _EMAIL_BACKENDS[parsed.scheme]}
+    if parsed.scheme.startswith("smtp"):
+        try:
+            port = parsed.port
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: the port is not a number") from None
+        if not parsed.hostname:
+            raise ImproperlyConfigured(f"{name}={value!r} names no host")
+        config.update({
+            "EMAIL_HOST": parsed.hostname,
+            "EMAIL_PORT": port or {"smtps": 465, "smtp+tls": 587}.get(parsed.scheme, 25),
+            "EMAIL_HOST_USER": unquote(parsed.username or ""),
+            "EMAIL_HOST_PASSWORD": unquote(parsed.password or ""),
+            "EMAIL_USE_TLS": parsed.scheme == "smtp+tls",
+            "EMAIL_USE_SSL": parsed.scheme == "smtps",
+            "EMAIL_TIMEOUT": 10,
+        })
+    return config

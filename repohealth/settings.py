@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "csp",
     "repositories",
     "scans",
+    "watch",
 ]
 
 MIDDLEWARE = [
@@ -98,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "repohealth.context_processors.github",
                 "repohealth.staff_status.staff_banner",
+                "watch.context_processors.alerts",
             ],
         },
     },
@@ -357,3 +359,7 @@ GITHUB_APP_CONFIGURED = all(_github_app.values())
 # 100 repositories) for repositories whose full metadata is this old or was never fetched, and the
 # lean one (1 point per 100) for the others.
 SCAN_FULL_METADATA_HOURS = env_int("SCAN_FULL_METADATA_HOURS", 24, minimum=0)
+
+# --- watch/: schedules, history, alerts (issues 14, 18); in the work tree this import sits before
+# MAINTENANCE_TASKS, which adds WATCH_MAINTENANCE_TASKS (that block is not committed yet) ------------
+from repohealth.settings_watch import *  # noqa: E402,F403

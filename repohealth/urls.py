@@ -8,8 +8,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("api/", include("scans.api_urls")),
+    path("api/", include("watch.api_urls")),
     path("healthz", healthz, name="healthz"),
     path("", include("scans.urls")),
     path("", include("scans.catalog_urls")),
+    path("", include("watch.urls")),
 ]

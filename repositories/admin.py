@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.db import models
 from django.utils.html import format_html
 
-from repositories.models import Label, Repository
+from repositories.models import Label, MetricSnapshot, Repository, RepositoryChange
 from repositories.services import repository_accept_name
 
 
@@ -36,3 +36,32 @@ class RepositoryAdmin(admin.ModelAdmin):
                 repository_accept_name(repository=repository)
                 accepted += 1
         self.message_user(request, f"Accepted the new name of {accepted} repositories.", messages.SUCCESS)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """History is written by scans alone: the admin shows it, never edits it."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RepositoryChange)
+class RepositoryChangeAdmin(ReadOnlyAdmin):
+    list_display = ["at", "full_name", "field", "old", "new", "event", "scan_id"]
+    list_filter = ["event", "field"]
+    search_fields = ["full_name", "scan_id"]
+    raw_id_fields = ["repository"]
+    show_full_result_count = False
+
+
+@admin.register(MetricSnapshot)
+class MetricSnapshotAdmin(ReadOnlyAdmin):
+    list_display = ["repository", "day", "stars", "forks", "open_issues", "watchers"]
+    raw_id_fields = ["repository"]
+    show_full_result_count = False

@@ -58,6 +58,13 @@ class Repository(models.Model):
                                          "GraphQL query) for it; lean GraphQL rescans leave it")
     added_at = models.DateTimeField(auto_now_add=True)
     labels = models.ManyToManyField(Label, related_name="repositories", blank=True)
+    # A dead outcome (not found, blocked) is only suspected until it repeats (repositories/history.py).
+    suspected = models.BooleanField(
+        default=False, db_index=True, help_text="dead on its last checks, not yet confirmed (HEALTH_CONFIRM_*)")
+    suspected_since = models.DateTimeField(null=True, blank=True, help_text="the first check that saw it dead")
+    suspect_checks = models.PositiveSmallIntegerField(default=0, help_text="consecutive checks that saw it dead")
+    health_before_suspicion = models.CharField(max_length=20, blank=True,
+                                               help_text="its confirmed health while the suspicion lasts")
 
     class Meta:
         verbose_name_plural = "repositories"
@@ -96,3 +103,52 @@ class Repository(models.Model):
     def has_moved(self) -> bool:
         """The list it came from still holds the old link until a person accepts the new name."""
         return self.imported_name.lower() != self.full_name.lower()
+
+
+class RepositoryChange(models.Model):
+    """One changed field of interest of one repository, as a scan found it (repositories/history.py).
+    `scan_id` is the scan's id as a plain value: the catalog does not depend on scans."""
+
+    class Event(models.TextChoices):
+        """What a change means for people who watch (subscriptions choose among these)."""
+
+        DEAD = "dead", "dead"
+        ARCHIVED = "archived", "archived"
+        MOVED = "moved", "moved"
+        STALE = "stale", "stale"
+        RECOVERED = "recovered", "back to healthy"
+        NAME_REUSED = "name_reused", "name reused"
+
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="changes")
+    full_name = models.CharField(max_length=140, help_text="the repository's name after the change")
+    scan_id = models.UUIDField(null=True, blank=True, db_index=True)
+    field = models.CharField(max_length=30)
+    old = models.JSONField(null=True, blank=True)
+    new = models.JSONField(null=True, blank=True)
+    event = models.CharField(max_length=20, choices=Event.choices, blank=True, db_index=True)
+    at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["repository", "at"], name="change_repository_at")]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} {self.field}: {self.old!r} -> {self.new!r}"
+
+
+class MetricSnapshot(models.Model):
+    """A repository's counts on one day: written only when one changed, at most one row a day."""
+
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="snapshots")
+    day = models.DateField()
+    stars = models.PositiveIntegerField(default=0)
+    forks = models.PositiveIntegerField(default=0)
+    open_issues = models.PositiveIntegerField(default=0)
+    watchers = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["repository", "day"]
+        constraints = [models.UniqueConstraint(fields=["repository", "day"], name="snapshot_one_a_day")]
+
+    def __str__(self) -> str:
+        return f"{self.repository_id} on {self.day}: {self.stars} stars"

@@ -33,6 +33,8 @@ class ScanJob(models.Model):
         API = "api", "the API"
         RUNSCAN = "runscan", "runscan"
         ADMIN = "admin", "the admin"
+        SCHEDULE = "schedule", "a schedule"
+        CONFIRM = "confirm", "a confirmation recheck"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED, db_index=True)
@@ -63,6 +65,8 @@ class ScanJob(models.Model):
                                help_text="where it was started; blank: not recorded (older scans)")
     scope = models.CharField(max_length=200, blank=True,
                              help_text="what it covers, in words: 'label demo', '12 selected', 'import of list.md'")
+    budget_share = models.PositiveSmallIntegerField(
+        default=100, help_text="percent of each token's primary rate limit this scan may spend (a schedule's share)")
 
     class Meta:
         ordering = ["-created_at"]

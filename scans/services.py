@@ -60,7 +60,7 @@ def resolve_mode(mode: str | None = None) -> str:
 
 def scan_start(*, repositories: QuerySet | Iterable[int], requested_by=None, mode: str | None = None,
                concurrency: int | None = None, enqueue: bool = True, resumed_from: ScanJob | None = None,
-               full: bool = False, trigger: str = "", scope: str = "") -> ScanJob:
+               full: bool = False, trigger: str = "", scope: str = "", budget_share: int = 100) -> ScanJob:
     """Create a queued ScanJob for these repositories and enqueue its job once committed. `full`:
     GraphQL asks every repository's full metadata, however recently it was fetched. `trigger`
     (a ScanJob.Trigger) and `scope` (what it covers, in words: `selection.describe`) are shown
@@ -83,6 +83,7 @@ def scan_start(*, repositories: QuerySet | Iterable[int], requested_by=None, mod
         full_metadata=full,
         trigger=trigger,
         scope=scope[:200],
+        budget_share=budget_share,  # percent of each token's rate limit it may spend (a schedule's share)
     )
     publish(scan, progress_payload(scan))
     if enqueue:

@@ -1,0 +1,167 @@
+"""The watch API: schedules (`/api/schedules/`, `POST .../{id}/run`), subscriptions
+(`/api/subscriptions/`), the history of a repository (`/api/repositories/{id}/history`) and the
+changes of the catalog (`/api/changes/`). A user sees and changes their own schedules and
+subscriptions; the history is the shared catalog's, naming a scan only to users who may see it."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+
+from repohealth.api import BadParameter, DetailSerializer
+from repohealth.times import parse_iso
+from repositories.filters import FILTER_FIELDS, InvalidFilter, filter_repositories
+from repositories.history import FIELDS, changes, metric_series, transition
+from repositories.models import Repository
+from scans import selectors as scan_selectors
+from scans import services as scan_services
+from scans.api import scan_error_response, started_response
+from scans.serializers import BulkHealthCheckStartedSerializer
+from watch import schedules, services
+from watch.models import EVENTS, Delivery, Schedule, Subscription
+from watch.serializers import (
+    DeliverySerializer,
+    HistorySerializer,
+    RotatedSecretSerializer,
+    ScheduleSerializer,
+    SubscriptionSerializer,
+    TransitionSerializer,
+)
+
+
+class ScheduleViewSet(viewsets.ModelViewSet):
+    serializer_class = ScheduleSerializer
+
+    def get_queryset(self):
+        return Schedule.objects.filter(owner=self.request.user).select_related("label", "last_scan")
+
+    def perform_create(self, serializer):
+        serializer.save(owner=self.request.user)
+
+    @extend_schema(request=None, responses={202: BulkHealthCheckStartedSerializer, 400: DetailSerializer,
+                                            404: DetailSerializer, 409: DetailSerializer, 503: DetailSerializer})
+    @action(detail=True, methods=["post"])
+    def run(self, request, pk=None):
+        """Run now: a scan of what the schedule covers, stalest first (409 while its last run goes on)."""
+        try:
+            scan = schedules.schedule_run(schedule=self.get_object())
+        except schedules.ScheduleBusy as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        except scan_services.ScanError as exc:
+            return scan_error_response(exc)
+        return Response(started_response(request, scan), status=status.HTTP_202_ACCEPTED)
+
+
+class SubscriptionViewSet(viewsets.ModelViewSet):
+    serializer_class = SubscriptionSerializer
+
+    def get_queryset(self):
+        return Subscription.objects.filter(owner=self.request.user).select_related("label")
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        subscription = services.subscription_save(subscription=Subscription(owner=request.user,
+                                                                            **serializer.validated_data))
+        body = SubscriptionSerializer(subscription, context={"reveal_secret": True}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    def perform_update(self, serializer):
+        for name, value in serializer.validated_data.items():
+            setattr(serializer.instance, name, value)
+        services.subscription_save(subscription=serializer.instance)
+
+    @extend_schema(request=None, responses={200: RotatedSecretSerializer})
+    @action(detail=True, methods=["post"], url_path="rotate-secret")
+    def rotate_secret(self, request, pk=None):
+        """A new secret, answered in full once: webhooks are signed with it, the feed's URL changes."""
+        return Response({"secret": services.subscription_rotate_secret(subscription=self.get_object())})
+
+    @extend_schema(request=None, responses={202: DeliverySerializer, 400: DetailSerializer})
+    @action(detail=True, methods=["post"])
+    def test(self, request, pk=None):
+        """Send a test: one made-up transition, signed like a digest; its outcome is in the deliveries."""
+        try:
+            delivery = services.subscription_send_test(subscription=self.get_object())
+        except ValueError as exc:
+            return Response({"detail": str(exc)}, status=400)
+        return Response(DeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses=DeliverySerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def deliveries(self, request, pk=None):
+        """The delivery log, newest first: status, HTTP status code, response time, error."""
+        page = self.paginate_queryset(Delivery.objects.filter(subscription=self.get_object()).order_by("-id"))
+        return self.get_paginated_response(DeliverySerializer(page, many=True).data)
+
+
+def visible_transitions(user, rows) -> list[dict]:
+    """Change rows as the API shows them: a scan is named only to users who may see it."""
+    rows = list(rows)
+    visible = scan_selectors.visible_scan_ids(user, {row.scan_id for row in rows})
+    return [{"id": row.id, **transition(row), "scan_id": str(row.scan_id) if row.scan_id in visible else None}
+            for row in rows]
+
+
+def _list_param(request, name: str, choices) -> list[str]:
+    wanted = [v for v in request.query_params.get(name, "").split(",") if v]
+    if bad := [v for v in wanted if v not in choices]:
+        raise BadParameter({name: [f"{bad[0]!r} is not one of {', '.join(choices)}."]})
+    return wanted
+
+
+class ChangeViewSet(viewsets.GenericViewSet):
+    """`/api/changes/`: every recorded change of the catalog, newest first."""
+
+    serializer_class = TransitionSerializer
+
+    @extend_schema(parameters=[
+        OpenApiParameter("since", str, description="ISO 8601 time: changes at or after it"),
+        OpenApiParameter("field", str, description=f"comma-separated fields: {', '.join(FIELDS)}"),
+        OpenApiParameter("event", str, description=f"comma-separated events: {', '.join(EVENTS)}"),
+        *[OpenApiParameter(name, str, description="a catalog filter (as /api/repositories/)") for name in FILTER_FIELDS],
+    ], responses={200: TransitionSerializer(many=True), 400: DetailSerializer})
+    def list(self, request):
+        params = request.query_params
+        since = None
+        if params.get("since"):
+            since = parse_iso(params["since"])
+            if since is None:
+                raise BadParameter({"since": ["not an ISO 8601 time, e.g. 2026-11-29T17:00:00Z"]})
+        repositories = None
+        if any(params.get(name) for name in FILTER_FIELDS):
+            try:
+                repositories = filter_repositories({n: params[n] for n in FILTER_FIELDS if params.get(n)})
+            except InvalidFilter as exc:
+                raise BadParameter(exc.errors) from None
+        rows = changes(repositories=repositories, since=since, fields=_list_param(request, "field", FIELDS),
+                       events=_list_param(request, "event", EVENTS))
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(visible_transitions(request.user, page))
+
+
+class RepositoryHistoryViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """`/api/repositories/{id}/history`: its changes (newest first) and daily counts."""
+
+    serializer_class = HistorySerializer
+    queryset = Repository.objects.all()
+
+    @extend_schema(parameters=[OpenApiParameter("days", int, description="counts of the last N days (365)")],
+                   responses={200: HistorySerializer, 404: DetailSerializer})
+    def retrieve(self, request, pk=None):
+        repository = Repository.objects.filter(pk=pk).first() if str(pk).isdigit() else None
+        if repository is None:
+            raise NotFound("No such repository")
+        try:
+            days = max(1, min(int(request.query_params.get("days", 365)), 36_500))
+        except ValueError:
+            raise BadParameter({"days": ["a whole number of days"]}) from None
+        return Response({
+            "repository_id": repository.id, "full_name": repository.full_name, "suspected": repository.suspected,
+            "changes": visible_transitions(request.user, changes(repositories=Repository.objects.filter(id=repository.id))),
+            "metrics": [{"day": s.day.isoformat(), "stars": s.stars, "forks": s.forks, "open_issues": s.open_issues,
+                         "watchers": s.watchers} for s in metric_series(repository, days=days)],
+        })

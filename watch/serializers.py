@@ -1,0 +1,128 @@
+"""The watch API's contract, also the validation of the pages' forms (one set of rules)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from repohealth import outbound
+from repositories.history import FIELDS
+from repositories.models import Label
+from watch.models import EVENTS, Delivery, Schedule, Subscription
+
+Channel = Subscription.Channel
+
+
+class ScheduleSerializer(serializers.ModelSerializer):
+    label = serializers.SlugRelatedField(slug_field="name", queryset=Label.objects.all(), allow_null=True,
+                                         required=False, help_text="a label's name; null: the whole catalog")
+    interval_minutes = serializers.IntegerField(min_value=1, max_value=525_600)
+    max_repositories = serializers.IntegerField(min_value=1, max_value=10_000_000, allow_null=True, required=False,
+                                                help_text="the stalest this many per run; null: all")
+    budget_share = serializers.IntegerField(min_value=1, max_value=100, required=False, default=100,
+                                            help_text="percent of each token's rate limit a run may spend")
+    last_scan_id = serializers.UUIDField(read_only=True, allow_null=True)
+    running = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Schedule
+        fields = ["id", "name", "label", "interval_minutes", "max_repositories", "budget_share", "active",
+                  "next_run_at", "last_run_at", "last_scan_id", "running", "last_error"]
+        read_only_fields = ["next_run_at", "last_run_at", "last_error"]
+
+
+class SubscriptionSerializer(serializers.ModelSerializer):
+    """`secret` is optional on create (generated when absent) and returned in full only in the
+    create answer (and by rotate-secret); elsewhere only its last four characters."""
+
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    target_url = serializers.CharField(max_length=2000, required=False, allow_blank=True, allow_null=True,
+                                       help_text="webhook only: https:// and a public address")
+    label = serializers.SlugRelatedField(slug_field="name", queryset=Label.objects.all(), allow_null=True,
+                                         required=False, help_text="a label's name; null: everything")
+    events = serializers.ListField(child=serializers.ChoiceField(choices=EVENTS), required=False, allow_empty=False,
+                                   help_text=f"any of {', '.join(EVENTS)}; default all")
+    format = serializers.ChoiceField(choices=Subscription.Format.choices, required=False,
+                                     help_text="webhook only: json, or slack ({\"text\": ...}, also Discord)")
+    secret = serializers.CharField(min_length=16, max_length=100, required=False,
+                                   help_text="optional on create (generated when absent); shown in full only then")
+    active = serializers.BooleanField(required=False, default=True)
+
+    class Meta:
+        model = Subscription
+        fields = ["id", "channel", "target_url", "label", "events", "format", "secret", "active"]
+
+    def validate(self, attrs):
+        current = self.instance
+        channel = attrs.get("channel", current.channel if current else None)
+        target = attrs.get("target_url", current.target_url if current else "") or ""
+        fmt = attrs.get("format", current.format if current else Subscription.Format.JSON)
+        if channel == Channel.WEBHOOK:
+            if not target:
+                raise serializers.ValidationError({"target_url": "a webhook needs a target_url"})
+            if "target_url" in attrs or current is None:
+                try:
+                    outbound.check_url(target)
+                except outbound.UnsafeTarget as exc:
+                    raise serializers.ValidationError({"target_url": str(exc)}) from None
+        elif target:
+            raise serializers.ValidationError({"target_url": f"only a webhook has a target_url, not {channel}"})
+        if fmt != Subscription.Format.JSON and channel != Channel.WEBHOOK:
+            raise serializers.ValidationError({"format": "only a webhook has a format"})
+        attrs["target_url"] = target
+        if "events" in attrs:
+            attrs["events"] = [e for e in EVENTS if e in attrs["events"]]
+        elif current is None:
+            attrs["events"] = list(EVENTS)
+        return attrs
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["target_url"] = instance.target_url or None
+        if not self.context.get("reveal_secret"):
+            data["secret"] = instance.masked_secret
+        return data
+
+
+class RotatedSecretSerializer(serializers.Serializer):
+    secret = serializers.CharField(help_text="the new secret, in full (only here)")
+
+
+class DeliverySerializer(serializers.ModelSerializer):
+    scan_id = serializers.UUIDField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Delivery
+        fields = ["id", "kind", "status", "scan_id", "transitions", "attempts", "status_code", "response_ms", "error",
+                  "created_at", "delivered_at", "next_attempt_at"]
+        read_only_fields = fields
+
+
+class TransitionSerializer(serializers.Serializer):
+    """A change row: the keys of a digest's transitions, plus its id and (to users who may see
+    that scan) the scan that found it."""
+
+    id = serializers.IntegerField()
+    repository_id = serializers.IntegerField()
+    full_name = serializers.CharField()
+    event = serializers.ChoiceField(choices=EVENTS, allow_null=True)
+    field = serializers.ChoiceField(choices=FIELDS)
+    old = serializers.JSONField(allow_null=True)
+    new = serializers.JSONField(allow_null=True)
+    at = serializers.DateTimeField()
+    scan_id = serializers.UUIDField(allow_null=True)
+
+
+class MetricSerializer(serializers.Serializer):
+    day = serializers.DateField()
+    stars = serializers.IntegerField()
+    forks = serializers.IntegerField()
+    open_issues = serializers.IntegerField()
+    watchers = serializers.IntegerField()
+
+
+class HistorySerializer(serializers.Serializer):
+    repository_id = serializers.IntegerField()
+    full_name = serializers.CharField()
+    suspected = serializers.BooleanField()
+    changes = TransitionSerializer(many=True, help_text="newest first")
+    metrics = MetricSerializer(many=True, help_text="one a day at most, written when a count changed; oldest first")
