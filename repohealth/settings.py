@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "django_rq",
     "axes",
     "csp",
+    "repohealth",  # its ready() connects the token cache's receivers (repohealth/auth.py)
     "repositories",
     "scans",
     "watch",
@@ -212,7 +213,9 @@ if not DEBUG:
 # --- REST framework -----------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "repohealth.throttling.TokenAuthentication",  # a wrong token counts against the anonymous rate
+        # Token -> user from the cache for 60 s (no query per poll); a wrong token counts against the
+        # anonymous rate.
+        "repohealth.auth.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
         # Reached only without credentials: counts the request against the anonymous rate.
         "repohealth.throttling.AnonymousRateLimit",
@@ -240,7 +243,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     # The schema names the two ways to log in; AnonymousRateLimit authenticates nobody.
-    "AUTHENTICATION_WHITELIST": ["repohealth.throttling.TokenAuthentication",
+    "AUTHENTICATION_WHITELIST": ["repohealth.auth.CachedTokenAuthentication",
                                  "rest_framework.authentication.SessionAuthentication"],
     # A repository's health and a result's outcome are one set of states: one name in the schema.
     "ENUM_NAME_OVERRIDES": {"HealthEnum": "repositories.models.Repository.Health"},

@@ -111,6 +111,19 @@ def test_a_progress_read_with_the_key_present_makes_no_database_query(api, scan,
     assert response.status_code == 200
 
 
+def test_a_poll_with_a_real_token_makes_no_database_query_once_the_token_is_known(api, owner, scan,
+                                                                                  django_assert_num_queries):
+    client = APIClient(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=owner).key}")
+    with django_assert_num_queries(1):  # the first use reads the token, as DRF does
+        first = client.get(f"{URL}/{scan.id}/progress")
+
+    with django_assert_num_queries(0):
+        polls = [client.get(f"{URL}/{scan.id}/progress") for _ in range(3)]
+
+    assert [p.status_code for p in (first, *polls)] == [200] * 4
+    assert polls[-1].json() == api.get(f"{URL}/{scan.id}/progress").json(), "the payload is the same"
+
+
 def test_progress_is_rebuilt_from_the_row_once_the_key_expired(api, scan):
     ScanJob.objects.filter(id=scan.id).update(status=Status.COMPLETED, current=5, healthy=4, errors=1,
                                              message="Scan complete")

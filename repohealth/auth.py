@@ -1,0 +1,87 @@
+"""API token authentication that costs no database query while the token is cached.
+
+DRF's TokenAuthentication reads the token and its user on every request: one query per progress
+poll. `CachedTokenAuthentication` keeps what a request needs of that answer (the user's id and
+is_active/is_staff/is_superuser) in the cache for `TOKEN_CACHE_SECONDS`, under a hash of the key
+(the key itself is a password and never reaches Redis). A cached request's `request.user` is a
+User with only those fields loaded: reading any other field (`username`, `email`) loads the row,
+so code that needs more still gets the truth, at the old price.
+
+Revocation is immediate: deleting a token, or saving its user (deactivating, taking staff away),
+replaces the entry with a tombstone for `TOKEN_CACHE_SECONDS`. A tombstone reads as a miss, and
+entries are written with `add` (only where nothing is stored), so a request that read the token
+from the database just before it was deleted cannot put it back. Bulk `QuerySet.update()` sends no
+signal: a user deactivated that way keeps working through the cache for up to TOKEN_CACHE_SECONDS.
+While Redis is away every request asks the database, as DRF does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.db import router
+from django.db.models.signals import post_delete, post_save
+from rest_framework.authtoken.models import Token
+
+from repohealth.throttling import TokenAuthentication
+
+TOKEN_CACHE_SECONDS = 60
+_KEY = "auth:token:{}"
+_REVOKED = "revoked"
+_USER_FIELDS = ("id", "is_active", "is_staff", "is_superuser")
+
+
+def _cache_key(token_key: str) -> str:
+    return _KEY.format(hashlib.sha256(token_key.encode()).hexdigest()[:40])
+
+
+class CachedTokenAuthentication(TokenAuthentication):
+    """`Authorization: Token <key>`, resolved from the cache when it can be (0 queries), from the
+    database otherwise; a wrong key still counts against the anonymous rate."""
+
+    def authenticate_credentials(self, key):
+        entry = cache.get(_cache_key(key))
+        if isinstance(entry, dict):
+            return _from_entry(self.get_model(), key, entry)
+        user, token = super().authenticate_credentials(key)  # raises for a wrong key or an inactive user
+        cache.add(_cache_key(key), {name: getattr(user, name) for name in _USER_FIELDS}, TOKEN_CACHE_SECONDS)
+        return user, token
+
+
+def _from_entry(model, key: str, entry: dict):
+    User = get_user_model()
+    # Only these fields are loaded; any other is deferred and read from the database on first use.
+    user = User.from_db(router.db_for_read(User), list(_USER_FIELDS), [entry[name] for name in _USER_FIELDS])
+    token = model.from_db(router.db_for_read(model), ["key", "user_id"], [key, user.pk])
+    token.user = user
+    return user, token
+
+
+def forget(token_keys) -> None:
+    """Drop these tokens from the cache at once (a tombstone, so that no request in flight puts
+    them back)."""
+    cache.set_many({_cache_key(key): _REVOKED for key in token_keys}, TOKEN_CACHE_SECONDS)
+
+
+def _token_deleted(sender, instance, **kwargs) -> None:
+    forget([instance.key])
+
+
+def _token_saved(sender, instance, created, **kwargs) -> None:
+    if not created:  # a new token has no entry yet; a tombstone would only keep it uncached
+        forget([instance.key])
+
+
+def _user_saved(sender, instance, created, update_fields=None, **kwargs) -> None:
+    if created or (update_fields and set(update_fields) <= {"last_login"}):
+        return  # no token yet; a login changes nothing the cache holds
+    forget(Token.objects.filter(user_id=instance.pk).values_list("key", flat=True))
+
+
+def connect() -> None:
+    """Called once from the app's ready(), so every process (web, workers, manage.py) invalidates."""
+    post_delete.connect(_token_deleted, sender=Token, dispatch_uid="repohealth.auth.token_deleted")
+    post_save.connect(_token_saved, sender=Token, dispatch_uid="repohealth.auth.token_saved")
+    post_save.connect(_user_saved, sender=get_user_model(), dispatch_uid="repohealth.auth.user_saved")
