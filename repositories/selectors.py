@@ -4,6 +4,7 @@ string means is `repositories.filters`."""
 from __future__ import annotations
 
 from django.core.cache import cache
+from django.db import connections, router
 from django.db.models import Count
 
 from repositories.models import Label, Repository
@@ -39,10 +40,31 @@ def repository_get(pk) -> Repository | None:
     return Repository.objects.prefetch_related("labels").filter(pk=pk).first()
 
 
-def existing_ids(ids: list[int], chunk: int = 5000) -> set[int]:
-    """Which of these ids name a tracked repository (ids a database cannot store name none)."""
-    storable = [i for i in ids if 0 < i <= 2**63 - 1]
-    found: set[int] = set()
-    for start in range(0, len(storable), chunk):
-        found.update(Repository.objects.filter(id__in=storable[start:start + chunk]).values_list("id", flat=True))
-    return found
+# Ids per existence query: below SQLite's default cap of 32,766 bound values and PostgreSQL's 65,535.
+ID_CHUNK = 30_000
+MAX_ID = 2**63 - 1
+
+
+def unknown_ids(ids: list[int]) -> list[int]:
+    """Those of these distinct ids that name no tracked repository, in their order ([] when all
+    do; ids a database cannot store name none). One COUNT per ID_CHUNK ids, in plain SQL: the ORM
+    spends ~4 µs a value preparing an `id__in` list (400 ms for 100,000 ids, where the queries take
+    20); the ids found are listed only for a chunk whose count falls short."""
+    unknown: list[int] = []
+    for start in range(0, len(ids), ID_CHUNK):
+        chunk = ids[start:start + ID_CHUNK]
+        storable = [i for i in chunk if 0 < i <= MAX_ID]
+        if len(storable) == len(chunk) and _where_id_in("COUNT(*)", storable)[0][0] == len(chunk):
+            continue
+        found = {row[0] for row in _where_id_in("id", storable)} if storable else set()
+        unknown.extend(i for i in chunk if i not in found)
+    return unknown
+
+
+def _where_id_in(columns: str, ids: list[int]) -> list[tuple]:
+    connection = connections[router.db_for_read(Repository)]
+    table = connection.ops.quote_name(Repository._meta.db_table)
+    placeholders = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns} FROM {table} WHERE id IN ({placeholders})", ids)
+        return cursor.fetchall()

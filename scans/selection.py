@@ -17,7 +17,7 @@ from rest_framework import serializers
 from repositories.filters import FILTER_FIELDS, TRUE_WORDS, InvalidFilter, filter_repositories
 from repositories.health import outcome_of
 from repositories.models import Repository
-from repositories.selectors import existing_ids
+from repositories.selectors import unknown_ids
 
 MAX_NAMED_UNKNOWN = 20
 HEALTHS = tuple(Repository.Health.values)
@@ -92,9 +92,7 @@ def _ids(value) -> list[int]:
             raise BadSelection(f'"repository_ids"[{index}] is not an integer: {item!r}.')
     ids = list(dict.fromkeys(value))
     _check_limit(len(ids))
-    known = existing_ids(ids)
-    unknown = [i for i in ids if i not in known]
-    if unknown:
+    if unknown := unknown_ids(ids):
         named = ", ".join(str(i) for i in unknown[:MAX_NAMED_UNKNOWN])
         more = f" and {len(unknown) - MAX_NAMED_UNKNOWN} more" if len(unknown) > MAX_NAMED_UNKNOWN else ""
         raise BadSelection(f"Unknown repository ids: {named}{more}.")

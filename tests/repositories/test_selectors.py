@@ -1,0 +1,31 @@
+"""Reads shared by the pages and the API: which ids name a tracked repository."""
+
+from __future__ import annotations
+
+import pytest
+
+from repositories import selectors
+from repositories.models import Repository
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ids() -> list[int]:
+    created = Repository.objects.bulk_create(
+        [Repository(imported_name=f"acme/r{i}", full_name=f"acme/r{i}") for i in range(7)])
+    return [r.id for r in created]
+
+
+def test_when_every_id_is_known_it_only_counts_one_query_a_chunk(ids, monkeypatch, django_assert_num_queries):
+    monkeypatch.setattr(selectors, "ID_CHUNK", 3)
+    with django_assert_num_queries(3):
+        assert selectors.unknown_ids(ids) == []
+
+
+def test_it_names_the_unknown_ids_of_every_chunk_in_their_order(ids, monkeypatch):
+    monkeypatch.setattr(selectors, "ID_CHUNK", 3)
+    missing = max(ids) + 1000
+    asked = [missing + 1, *ids[:4], missing, *ids[4:], 2**70, 0, -5]
+
+    assert selectors.unknown_ids(asked) == [missing + 1, missing, 2**70, 0, -5]
