@@ -3,6 +3,8 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# RQ workers that `make run` / `make demo` start: `make run WORKERS=4` (or RQ_WORKERS=4 in the environment).
+WORKERS ?= $(or $(RQ_WORKERS),1)
 
 .PHONY: run demo test bench migrate stop clean
 
@@ -19,10 +21,10 @@ migrate: $(STAMP)
 	$(PY) manage.py migrate --noinput
 
 run: $(STAMP)
-	$(PY) -m repohealth.runner
+	RQ_WORKERS=$(WORKERS) $(PY) -m repohealth.runner
 
 demo: $(STAMP)
-	$(PY) -m repohealth.runner --demo
+	RQ_WORKERS=$(WORKERS) $(PY) -m repohealth.runner --demo
 
 test: $(STAMP)
 	@$(PY) -m tests.browser.chromium

@@ -25,7 +25,7 @@ _print_lock = threading.Lock()
 
 
 def say(prefix: str, line: str) -> None:
-    colour = COLOURS.get(prefix, "0")
+    colour = COLOURS.get(prefix.rsplit("-", 1)[0], "0")  # worker-2 in the workers' colour
     tag = f"\033[{colour}m{prefix:>6} |\033[0m" if sys.stdout.isatty() else f"{prefix:>6} |"
     with _print_lock:
         sys.stdout.write(f"{tag} {line.rstrip()}\n")
@@ -164,7 +164,10 @@ def main(argv: list[str] | None = None) -> int:
         if options.demo:
             load_demo_catalog(env)
 
-        supervisor.start("worker", [sys.executable, "manage.py", "rqworker", "default", "--with-scheduler"], env)
+        # RQ_WORKERS (`make run WORKERS=4`) workers share the scans; the first also runs RQ's scheduler.
+        for number in range(1, settings.RQ_WORKERS + 1):
+            scheduler = ["--with-scheduler"] if number == 1 else []
+            supervisor.start(f"worker-{number}", [sys.executable, "manage.py", "rqworker", "default", *scheduler], env)
         supervisor.start("web", [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}"], env)
         say("setup", f"RepoHealth on http://127.0.0.1:{port}/  (Ctrl-C stops everything)")
         if options.demo:

@@ -150,6 +150,9 @@ RQ_QUEUES = {
     "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 60 * 60 * 24},
 }
 RQ_SHOW_ADMIN_LINK = True
+# How many `rqworker default` processes `make run` starts (`make run WORKERS=4`); one scan larger
+# than SCAN_SHARD_SIZE is shared by all of them.
+RQ_WORKERS = env_int("RQ_WORKERS", 1, minimum=1, maximum=64)
 
 # --- GitHub and scans ---------------------------------------------------------------------------
 GITHUB_TOKENS = env_list("GITHUB_TOKEN", [])
