@@ -28,7 +28,7 @@ class ScanJobSerializer(serializers.ModelSerializer):
         fields = [
             "id", "status", "total", "current", "percent", *COUNTERS, "message", "error", "mode", "concurrency",
             "full_metadata", "points_spent", "requested_by", "created_at", "started_at", "finished_at",
-            "heartbeat_at", "duration_seconds", "resumed_from",
+            "heartbeat_at", "duration_seconds", "resumed_from", "trigger", "scope",
         ]
         read_only_fields = fields
 
