@@ -30,6 +30,12 @@ from repohealth.processes import Child, free_port
 from bench.sizes import Sizes
 
 GITHUB_TOKEN = "bench-token"
+# Tokens of their own for the `pacing` row's variants: each starts with empty windows, in the fake
+# and in the app's shared budget (Redis), whatever the rows before it sent.
+PACING_TOKENS = ("bench-pacing-1", "bench-pacing-2")
+# Secondary-limit pacing (points a minute per token) high enough never to bind, except in the
+# `pacing` row: GitHub's 900 a minute would cap a REST scan at 15 repositories a second.
+UNPACED_PER_MINUTE = 1_000_000
 QUEUE = "default"
 WEB_WORKERS, WEB_THREADS = 2, 4
 # Settings of the developer's shell that would change what is measured; the bench sets its own.
@@ -56,6 +62,10 @@ class FakeGitHubControl:
 
     def stats(self) -> dict:
         return self._call("GET", "stats")
+
+    def requests(self, since: float) -> list[dict]:
+        """The fake's request log since this epoch time, oldest first (each with its `time`)."""
+        return self._call("GET", f"requests?since={since}")["requests"]
 
 
 @dataclass
@@ -102,7 +112,8 @@ class Bench:
         started = time.monotonic()
         self.catalog = catalog_db.generate(self.sizes.catalog, var_dir)
         fake = self._child("fakegithub", [sys.executable, "-u", "-m", "fakegithub", "--port", "0",
-                                          "--catalog", str(self.catalog.path), "--tokens", GITHUB_TOKEN,
+                                          "--catalog", str(self.catalog.path),
+                                          "--tokens", ",".join((GITHUB_TOKEN, *PACING_TOKENS)),
                                           "--seed", "1"], env=os.environ.copy())
         url = fake.wait_for_line("listening on", timeout=120).rsplit(" ", 1)[-1].strip()
         self.fake = FakeGitHubControl(url)
@@ -123,6 +134,8 @@ class Bench:
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "GITHUB_API_URL": github_url,
             "GITHUB_TOKEN": GITHUB_TOKEN,
+            "GITHUB_REST_POINTS_PER_MINUTE": str(UNPACED_PER_MINUTE),
+            "GITHUB_GRAPHQL_POINTS_PER_MINUTE": str(UNPACED_PER_MINUTE),
             "LOG_LEVEL": "warning",
             "PYTHONUNBUFFERED": "1",
         })
@@ -165,17 +178,30 @@ class Bench:
         return catalog_db.first_ids(count)
 
     @contextmanager
-    def worker(self) -> Iterator[Child]:
+    def worker(self, env: dict[str, str] | None = None) -> Iterator[Child]:
         """A real `manage.py rqworker default` (the forking worker `make run` uses), ready for jobs."""
-        self._workers += 1
-        name = f"bench-{uuid.uuid4().hex[:8]}"
-        child = Child(f"worker-{self._workers}", [sys.executable, "manage.py", "rqworker", QUEUE, "--name", name],
-                      env=os.environ.copy(), log=self.log_dir / f"worker-{self._workers}.log")
-        try:
-            wait_until(lambda: name in _worker_names(), child, timeout=60, what="the RQ worker to register")
+        with self.workers(1, env) as (child,):
             yield child
+
+    @contextmanager
+    def workers(self, count: int, env: dict[str, str] | None = None) -> Iterator[list[Child]]:
+        """`count` workers on the default queue, all registered before it yields; `env` is added to
+        the bench's environment for them (SCAN_SHARD_SIZE, the pacing settings, the token)."""
+        started: list[tuple[str, Child]] = []
+        try:
+            for _ in range(count):
+                self._workers += 1
+                name = f"bench-{uuid.uuid4().hex[:8]}"
+                started.append((name, Child(f"worker-{self._workers}",
+                                            [sys.executable, "manage.py", "rqworker", QUEUE, "--name", name],
+                                            env={**os.environ, **(env or {})},
+                                            log=self.log_dir / f"worker-{self._workers}.log")))
+            for name, child in started:
+                wait_until(lambda: name in _worker_names(), child, timeout=60, what="the RQ worker to register")
+            yield [child for _, child in started]
         finally:
-            child.stop()
+            for _, child in started:
+                child.stop()
 
     def web(self) -> WebServer:
         """gunicorn serving bench.wsgi (the app plus /bench/ping), started once and shared."""

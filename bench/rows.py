@@ -1,5 +1,5 @@
-"""The seven rows of issue 8 and row 8, `graphql_cost` (bench/cost.py, issue 17). Each takes the `Bench` and
-returns a `Row`; README.md explains them."""
+"""The seven rows of issue 8, row 8, `graphql_cost` (bench/cost.py, issue 17), and rows 9 and 10, `workers`
+and `pacing` (bench/fleet.py, issue 13). Each takes the `Bench` and returns a `Row`; README.md explains them."""
 
 from __future__ import annotations
 
@@ -13,14 +13,17 @@ import requests
 
 from bench import catalog, load, scanning
 from bench.cost import graphql_cost
+from bench.fleet import pacing, workers
 from bench.harness import WEB_THREADS, WEB_WORKERS, Bench
 from bench.memory import MB, RssSampler, sample
 from repohealth.processes import Child
 from bench.report import Line, Row, ratio
 from bench.scanning import Baseline, Ours, Runner, ScanMeasure
 from bench.sizes import BULK_LATENCY_MS, IMPORT_TARGET_SECONDS, SCAN_LATENCY_MS
+from bench.watch import history_bytes, pruning
 
 START_REPEATS = {"small": 5, "largest": 3}
+GOALS = {"start_ms": 200.0, "progress_ratio": 1.5, "queries_per_poll": 0}  # issue 13
 
 
 # --- rows 1 and 2: the baseline against our two modes, on the queue --------------------------------
@@ -109,7 +112,13 @@ def progress_load(bench: Bench) -> Row:
             "server": f"gunicorn bench.wsgi, {WEB_WORKERS} workers x {WEB_THREADS} threads",
             "scan": {"mode": runner.mode, "latency_ms": SCAN_LATENCY_MS, "repositories": len(ids),
                      "status_after_load": status, "checked_by_then": checked}}
-    note = "" if status == "running" else f"[red]the scan was {status} before the load ended[/]"
+    data["queries_per_poll"] = figures["progress"]["queries_per_request"]
+    data["within_goal"] = (data["ratio"] is not None and data["ratio"] <= GOALS["progress_ratio"]
+                           and data["queries_per_poll"] <= GOALS["queries_per_poll"])
+    note = ("[green]within[/]" if data["within_goal"] else "[red]outside[/]") + (
+        f" the goal (≤ {GOALS['progress_ratio']:g}×, {GOALS['queries_per_poll']} queries a poll)")
+    if status != "running":
+        note += f" [red]the scan was {status} before the load ended[/]"
     lines = [Line("progress", {k: figures["progress"][k] for k in shown}, figures["progress"]["ratio"], note),
              Line("/bench/ping", {k: figures["ping"][k] for k in shown})]
     return Row("progress_load", "3. progress under load", data, lines, "p99 ÷ trivial view's")
@@ -169,8 +178,12 @@ def start_latency(bench: Bench) -> Row:
         for count, ms in timings.items()
     }
     data["ratio"] = overall
+    data["goal_ms"] = GOALS["start_ms"]
+    data["within_goal"] = medians[max(sizes)] < GOALS["start_ms"]
+    verdict = f"{'[green]under[/]' if data['within_goal'] else '[red]over[/]'} the {GOALS['start_ms']:g} ms goal"
     lines = [Line(f"{count:,} ids", {"median_ms": data[str(count)]["median_ms"], "max_ms": data[str(count)]["max_ms"]},
-                  overall if count == max(sizes) else None) for count in sizes]
+                  overall if count == max(sizes) else None, verdict if count == max(sizes) else "")
+             for count in sizes]
     return Row("start_latency", "4. start latency (POST)", data, lines, "largest ÷ smallest")
 
 
@@ -263,6 +276,10 @@ ROWS: dict[str, Callable[[Bench], Row]] = {
     "worker_rss": worker_rss,
     "progress_overhead": progress_overhead,
     "graphql_cost": graphql_cost,
+    "workers": workers,
+    "pacing": pacing,
+    "history": history_bytes,  # bench/watch.py (issue 14)
+    "pruning": pruning,
 }
 RUN_ORDER = ("import", "scan_throughput", "rescan_cost", "graphql_cost", "progress_overhead", "worker_rss",
-             "start_latency", "progress_load")
+             "start_latency", "progress_load", "workers", "pacing", "history", "pruning")

@@ -1,6 +1,7 @@
 """Running one scan and measuring it: the baseline and our scan modes behind one interface.
 
-A scan on the queue is timed from the moment it is started (enqueued) until its RQ job ends;
+A scan on the queue is timed from the moment it is started (enqueued) until it ends (our scans:
+their ScanJob row, however many shards and workers ran it; the baseline: its RQ job);
 the fake GitHub's counters are zeroed first and read after, so requests and rate-limit points
 are exactly this scan's.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 import importlib
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -140,8 +141,8 @@ def measure(fake: FakeGitHubControl, *, latency_ms: float, repositories: int,
 
 
 def on_worker(fake: FakeGitHubControl, runner: Runner, ids: list[int], *, latency_ms: float,
-              worker: Child) -> ScanMeasure:
-    """A scan run by the real worker: from enqueue to the end of its job."""
+              worker: Child | Sequence[Child]) -> ScanMeasure:
+    """A scan run by the real worker(s): from enqueue to the end of the scan."""
 
     def run() -> tuple[str, dict[str, int]]:
         job_id = runner.start(ids)
@@ -165,13 +166,35 @@ def in_process(fake: FakeGitHubControl, ids: list[int], *, mode: str, user: Any,
     return measure(fake, latency_ms=latency_ms, repositories=len(ids), run=run)
 
 
-def wait_for_job(job_id: str, worker: Child, timeout: float = 3600.0, interval: float = 0.02) -> None:
+def wait_for_job(job_id: str, worker: Child | Sequence[Child], timeout: float = 3600.0,
+                 interval: float = 0.02) -> None:
+    """Until our scan `job_id` has ended, as its ScanJob row says (a scan larger than
+    SCAN_SHARD_SIZE runs as several RQ jobs, its shards), or the baseline's RQ job has."""
+    workers = [worker] if isinstance(worker, Child) else list(worker)
+    finished = _scan_finished if _is_scan(job_id) else _job_finished
     deadline = time.monotonic() + timeout
-    while _status(_job(job_id)) not in FINISHED_JOB_STATES:
-        worker.check()
+    while not finished(job_id):
+        for child in workers:
+            child.check()
         if time.monotonic() > deadline:
             raise TimeoutError(f"job {job_id} did not finish within {timeout:.0f}s")
         time.sleep(interval)
+
+
+def _is_scan(job_id: str) -> bool:
+    from scans.models import ScanJob
+
+    return ScanJob.objects.filter(id=job_id).exists()
+
+
+def _scan_finished(job_id: str) -> bool:
+    from scans.models import ScanJob
+
+    return ScanJob.objects.get(id=job_id).is_finished
+
+
+def _job_finished(job_id: str) -> bool:
+    return _status(_job(job_id)) in FINISHED_JOB_STATES
 
 
 def _job(job_id: str):

@@ -7,6 +7,9 @@ from dataclasses import asdict, dataclass
 SCAN_LATENCY_MS = 25    # rows 1-3: simulated GitHub latency
 BULK_LATENCY_MS = 0     # rows 6-7: the scan itself is what is measured
 IMPORT_TARGET_SECONDS = 10.0
+WORKERS_LATENCY_MS = 100  # row `workers`: latency-bound, so more workers should scale it
+PACING_PER_MINUTE = 1_200  # row `pacing`: the fake's secondary limit and the app's pacing, per token
+PACING_WORKERS = 4
 
 
 @dataclass(frozen=True)
@@ -19,6 +22,11 @@ class Sizes:
     rss_repos: int = 100_000          # row 6
     overhead_repos: int = 20_000      # row 7
     overhead_rounds: int = 3          # row 7: on/off pairs (best of each)
+    workers_repos: int = 4_000        # row `workers`
+    worker_counts: tuple[int, ...] = (1, 2, 4)
+    workers_shard_size: int = 500     # SCAN_SHARD_SIZE there: 8 shards
+    pacing_repos: int = 1_000         # row `pacing`
+    pacing_shard_size: int = 250      # 4 shards, so that all 4 workers send
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -26,4 +34,5 @@ class Sizes:
 
 FULL = Sizes()
 QUICK = Sizes(catalog=5_000, throughput_repos=200, pollers=20, poll_seconds=3.0, start_ids=(10, 100, 5_000),
-              rss_repos=5_000, overhead_repos=2_000)
+              rss_repos=5_000, overhead_repos=2_000, workers_repos=800, workers_shard_size=100, pacing_repos=400,
+              pacing_shard_size=100)
