@@ -36,6 +36,8 @@ USER_AGENT = "RepoHealth-Webhook/1.0"
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 _CGNAT = ipaddress.ip_network("100.64.0.0/10")
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_RFC1918 = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+_UNIQUE_LOCAL = ipaddress.ip_network("fc00::/7")
 
 
 class UnsafeTarget(ValueError):
@@ -61,16 +63,28 @@ class Answer:
 
 
 def address_problem(address: IPAddress) -> str | None:
-    """Why this address may not be reached ('loopback', 'private (RFC 1918)', ...); None if public."""
+    """Why this address may not be reached ('a loopback address', 'an IPv4-mapped IPv6 address of
+    127.0.0.1, a loopback address', ...); None when it is public."""
     if isinstance(address, ipaddress.IPv6Address):
-        embedded = address.ipv4_mapped or (address.sixtofour if address.sixtofour else None)
-        if address.teredo:
-            embedded = address.teredo[1]
-        if address in _NAT64:
-            embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+        embedded, how = address.ipv4_mapped, "IPv4-mapped"
+        if embedded is None and address.sixtofour is not None:
+            embedded, how = address.sixtofour, "6to4"
+        if embedded is None and address.teredo is not None:
+            embedded, how = address.teredo[1], "Teredo"
+        if embedded is None and address in _NAT64:
+            embedded, how = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF), "NAT64"
         if embedded is not None:
             problem = address_problem(embedded)
-            return f"{problem}, inside the IPv6 address" if problem else None
+            return f"{_a(how)} {how} IPv6 address of {embedded}, {problem}" if problem else None
+    kind = _kind(address)
+    return f"{_a(kind)} {kind} address" if kind else None
+
+
+def _a(word: str) -> str:
+    return "an" if word.startswith(("IPv4", "unspecified")) else "a"
+
+
+def _kind(address: IPAddress) -> str | None:
     if address.is_unspecified:
         return "unspecified"
     if address.is_loopback:
@@ -81,14 +95,16 @@ def address_problem(address: IPAddress) -> str | None:
         return "carrier-grade NAT (RFC 6598)"
     if address.is_multicast:
         return "multicast"
-    if isinstance(address, ipaddress.IPv6Address) and address.is_site_local:
-        return "site-local"
-    if address.is_private:
-        return "unique-local (private)" if isinstance(address, ipaddress.IPv6Address) else "private (RFC 1918)"
     if address.is_reserved:
         return "reserved"
-    if not address.is_global:
-        return "not a public address"
+    if any(address in network for network in _RFC1918):
+        return "private (RFC 1918)"
+    if isinstance(address, ipaddress.IPv6Address) and address in _UNIQUE_LOCAL:
+        return "unique-local (private)"
+    if isinstance(address, ipaddress.IPv6Address) and address.is_site_local:
+        return "site-local (private)"
+    if address.is_private or not address.is_global:
+        return "special-purpose (not public)"
     return None
 
 
@@ -121,9 +137,10 @@ def check_url(url: str, *, allow_http: bool | None = None, allow_private: bool |
             continue
         address = ipaddress.ip_address(sockaddr[0].split("%", 1)[0])
         if not allow_private and (problem := address_problem(address)):
-            named = "" if str(address) == host.strip("[]") else f"{host} resolves to "
-            raise UnsafeTarget(f"{named}{address} is a {problem} address; webhooks only go to public "
-                               "addresses (ALERT_ALLOW_PRIVATE_TARGETS=1 lifts this rule)")
+            literal = _is_literal(host, address)
+            what = f"{address} is {problem}" if literal else f"{host} resolves to {address}, {problem}"
+            raise UnsafeTarget(f"{what}; webhooks only go to public addresses "
+                               "(ALERT_ALLOW_PRIVATE_TARGETS=1 lifts this rule)")
         if (family, sockaddr) not in addresses:
             addresses.append((family, sockaddr))
     if not addresses:
@@ -132,6 +149,13 @@ def check_url(url: str, *, allow_http: bool | None = None, allow_private: bool |
     if parts.query:
         path += "?" + parts.query
     return Target(url=url, scheme=scheme, host=host, port=port, path=path, addresses=tuple(addresses))
+
+
+def _is_literal(host: str, address: IPAddress) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")) == address
+    except ValueError:
+        return False
 
 
 def _connect(target: Target, deadline: float) -> socket.socket:

@@ -38,5 +38,6 @@ def step_chart(points: list[tuple[date, int]], *, today: date, current: int) -> 
         coordinates.append(f"{WIDTH - PAD_X},{y(points[0][1])}")
     return {"width": WIDTH, "height": HEIGHT, "points": " ".join(coordinates), "low": low, "high": high,
             "first": first, "last": last, "left": PAD_X, "right": WIDTH - PAD_X, "top": PAD_Y,
-            "bottom": HEIGHT - PAD_Y, "label_x": PAD_X - 6, "label_low_y": HEIGHT - PAD_Y + 4, "label_high_y": PAD_Y + 4,
+            "bottom": HEIGHT - PAD_Y, "label_x": PAD_X - 6, "label_low_y": HEIGHT - PAD_Y + 4,
+            "label_high_y": PAD_Y + 4,
             "label_date_y": HEIGHT - 4}

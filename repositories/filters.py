@@ -13,16 +13,17 @@ import django_filters as filters
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from repositories.history import changed_within, with_stars_delta
 from repositories.models import Repository
 
 Health = Repository.Health
 
 # Sortable columns; each also sorts descending with a leading "-".
 ORDERING_FIELDS = ("full_name", "health", "stars", "forks", "open_issues", "language", "pushed_at",
-                   "last_checked_at")
+                   "last_checked_at", "stars_delta")  # stars_delta: stars gained in 30 days (history)
 ORDERINGS = tuple(field for name in ORDERING_FIELDS for field in (name, f"-{name}"))
 DEFAULT_ORDERING = "full_name"
-FILTER_FIELDS = ("search", "health", "language", "label", "archived", "stale_hours")
+FILTER_FIELDS = ("search", "health", "language", "label", "archived", "stale_hours", "changed_days")
 _TRUE, _FALSE = ("true", "yes", "1"), ("false", "no", "0")
 TRUE_WORDS = _TRUE  # what `archived=` takes for true
 
@@ -54,6 +55,8 @@ class RepositoryFilter(filters.FilterSet):
                                     help_text="true or false (yes/no, 1/0)")
     stale_hours = filters.NumberFilter(method="filter_stale_hours", min_value=0, max_value=24 * 365 * 100,
                                        help_text="only repositories not checked in this many hours")
+    changed_days = filters.NumberFilter(method="filter_changed_days", min_value=0, max_value=3650,
+                                        help_text="only repositories with a recorded change in this many days")
     ordering = filters.ChoiceFilter(method="filter_ordering", choices=[(o, o) for o in ORDERINGS],
                                     help_text=f"a column, '-' first for descending; default {DEFAULT_ORDERING}")
 
@@ -76,13 +79,19 @@ class RepositoryFilter(filters.FilterSet):
         cutoff = timezone.now() - timedelta(hours=float(value))
         return queryset.filter(Q(last_checked_at__isnull=True) | Q(last_checked_at__lt=cutoff))
 
+    def filter_changed_days(self, queryset, name, value):
+        return changed_within(queryset, float(value))
+
     def filter_ordering(self, queryset, name, value):
         return queryset  # applied in `qs`, after every filter, with the default when absent
 
     @property
     def qs(self) -> QuerySet[Repository]:
         ordering = (self.form.cleaned_data.get("ordering") if self.is_bound and self.is_valid() else None)
-        return super().qs.order_by(ordering or DEFAULT_ORDERING, "id")
+        rows = super().qs
+        if (ordering or "").lstrip("-") == "stars_delta":
+            rows = with_stars_delta(rows)
+        return rows.order_by(ordering or DEFAULT_ORDERING, "id")
 
 
 def filter_repositories(params, queryset: QuerySet[Repository] | None = None) -> QuerySet[Repository]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 
 from repositories.health import OUTCOMES
+from repositories.history import stars_deltas
 from repositories.models import Repository
 
 PER_PAGE = 50
@@ -16,6 +17,7 @@ COLUMNS = [
     ("full_name", "Repository", "", ""),
     ("health", "Health", "", ""),
     ("stars", "Stars", "-", "num"),
+    ("stars_delta", "Stars Δ 30 d", "-", "num"),
     ("forks", "Forks", "-", "num"),
     ("open_issues", "Issues", "-", "num"),
     ("language", "Language", "", ""),
@@ -47,6 +49,9 @@ class CatalogPaginator(Paginator):
             top = self.count
         ids = list(self.object_list.values_list("id", flat=True)[bottom:top])
         rows = Repository.objects.filter(id__in=ids).prefetch_related("labels").in_bulk()
+        deltas = stars_deltas(ids)  # the history's 30-day change, for the Stars Δ column
+        for row in rows.values():
+            row.stars_delta = deltas.get(row.id, 0)
         return self._get_page([rows[i] for i in ids if i in rows], number, self)
 
 

@@ -12,6 +12,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from repohealth.times import parse_iso
+from repositories import history
+from repositories.charts import step_chart
 from repositories.models import Repository
 from scans.models import ScanJob
 from scans.progress import progress_key, progress_payload
@@ -72,3 +74,28 @@ def scan_failed_repository_ids(scan: ScanJob) -> list[int]:
     """The repositories a scan could not check (outcome `error`), for "Rescan failed"."""
     return list(scan.results.filter(outcome=Repository.Health.ERROR).exclude(repository=None)
                 .values_list("repository_id", flat=True).distinct())
+
+
+def visible_scan_ids(user, scan_ids) -> set:
+    """Which of these scans the user may see (change rows and digests name only those)."""
+    wanted = {i for i in scan_ids if i}
+    if not wanted:
+        return set()
+    return set(scans_visible_to(user).filter(id__in=wanted).values_list("id", flat=True))
+
+
+HISTORY_ROWS = 100
+
+
+def repository_history(user, repository: Repository) -> dict[str, Any]:
+    """The repository page's history: its latest changes (each marked `scan_visible`) and the
+    stars chart of the last year."""
+    rows = list(history.changes(repositories=Repository.objects.filter(id=repository.id))[:HISTORY_ROWS])
+    visible = visible_scan_ids(user, {row.scan_id for row in rows})
+    for row in rows:
+        row.scan_visible = row.scan_id in visible
+    series = [(s.day, s.stars) for s in history.metric_series(repository)]
+    # The line runs on to today at the current count, unless GitHub no longer answers for it.
+    today = timezone.now().date() if repository.metadata_known else (series[-1][0] if series else None)
+    chart = step_chart(series, today=today, current=repository.stars)
+    return {"changes": rows, "chart": chart}

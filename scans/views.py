@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
 from repohealth.web import login_required_page, safe_next
+from repositories import history
 from repositories.health import BY_HEALTH
 from scans import live, selectors, services
 from scans.confirm import confirmation_page, needs_confirmation
@@ -161,6 +162,7 @@ def scan_detail(request, job_id):
         "page_obj": Paginator(results, RESULTS_PER_PAGE).get_page(request.GET.get("page")),
         "can_resume": panel["can_resume"],
         "can_rescan_failed": not panel["live"] and scan.errors > 0,
+        "changes_summary": history.scan_summary(scan.id),  # issue 14: what this scan changed
     }
     if request.htmx:
         return render(request, "scans/_results.html", context)

@@ -8,10 +8,10 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
-from repohealth.api import BadParameter, DetailSerializer
+from repohealth.api import BadParameter, DetailSerializer, bad_request
 from repohealth.times import parse_iso
 from repositories.filters import FILTER_FIELDS, InvalidFilter, filter_repositories
 from repositories.history import FIELDS, changes, metric_series, transition
@@ -32,7 +32,22 @@ from watch.serializers import (
 )
 
 
-class ScheduleViewSet(viewsets.ModelViewSet):
+class DetailErrors:
+    """A refused body answers the project's 400: `{"detail": "<field>: <why>", "errors": {...}}`;
+    a body that cannot be read is a 400 before any lookup (whatever the id in the path)."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if request.method in ("POST", "PUT", "PATCH"):
+            request.data  # noqa: B018 - parses now: a ParseError is a 400
+
+    def handle_exception(self, exc):
+        if isinstance(exc, ValidationError) and isinstance(exc.detail, dict):
+            return bad_request(exc.detail)
+        return super().handle_exception(exc)
+
+
+class ScheduleViewSet(DetailErrors, viewsets.ModelViewSet):
     serializer_class = ScheduleSerializer
 
     def get_queryset(self):
@@ -55,7 +70,7 @@ class ScheduleViewSet(viewsets.ModelViewSet):
         return Response(started_response(request, scan), status=status.HTTP_202_ACCEPTED)
 
 
-class SubscriptionViewSet(viewsets.ModelViewSet):
+class SubscriptionViewSet(DetailErrors, viewsets.ModelViewSet):
     serializer_class = SubscriptionSerializer
 
     def get_queryset(self):
@@ -122,7 +137,8 @@ class ChangeViewSet(viewsets.GenericViewSet):
         OpenApiParameter("since", str, description="ISO 8601 time: changes at or after it"),
         OpenApiParameter("field", str, description=f"comma-separated fields: {', '.join(FIELDS)}"),
         OpenApiParameter("event", str, description=f"comma-separated events: {', '.join(EVENTS)}"),
-        *[OpenApiParameter(name, str, description="a catalog filter (as /api/repositories/)") for name in FILTER_FIELDS],
+        *[OpenApiParameter(name, str, description="a catalog filter (as /api/repositories/)")
+          for name in FILTER_FIELDS],
     ], responses={200: TransitionSerializer(many=True), 400: DetailSerializer})
     def list(self, request):
         params = request.query_params
@@ -161,7 +177,8 @@ class RepositoryHistoryViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSe
             raise BadParameter({"days": ["a whole number of days"]}) from None
         return Response({
             "repository_id": repository.id, "full_name": repository.full_name, "suspected": repository.suspected,
-            "changes": visible_transitions(request.user, changes(repositories=Repository.objects.filter(id=repository.id))),
+            "changes": visible_transitions(request.user,
+                                           changes(repositories=Repository.objects.filter(id=repository.id))),
             "metrics": [{"day": s.day.isoformat(), "stars": s.stars, "forks": s.forks, "open_issues": s.open_issues,
                          "watchers": s.watchers} for s in metric_series(repository, days=days)],
         })

@@ -35,7 +35,8 @@ BATCH = 200
 def digest_finished_scans(limit: int = BATCH) -> int:
     """Digest the finished scans not digested yet, oldest first; how many deliveries were made."""
     made = 0
-    for scan in ScanJob.objects.filter(status__in=ScanJob.FINISHED, digest__isnull=True).order_by("finished_at")[:limit]:
+    undigested = ScanJob.objects.filter(status__in=ScanJob.FINISHED, digest__isnull=True).order_by("finished_at")
+    for scan in undigested[:limit]:
         made += digest_scan(scan)
     return made
 
@@ -45,7 +46,8 @@ def digest_scan(scan: ScanJob) -> int:
     digested it first, or nobody is told of anything)."""
     rows = list(changes(scan_id=scan.id).exclude(event="").order_by("at", "id"))
     subscriptions = list(Subscription.objects.filter(
-        active=True, owner__is_active=True, channel__in=[Channel.WEBHOOK, Channel.EMAIL]).select_related("owner", "label")
+        active=True, owner__is_active=True, channel__in=[Channel.WEBHOOK, Channel.EMAIL]
+    ).select_related("owner", "label")
     ) if rows else []
     labelled = _labelled(rows, subscriptions)
     deliveries = []
@@ -99,7 +101,8 @@ def payload(subscription: Subscription, scan: ScanJob | None, rows: list[Reposit
 
 
 def _line(row: RepositoryChange) -> str:
-    return f"- {row.full_name}: {row.get_event_display() if row.event else 'changed'} ({row.field}: {_value(row.old)} → {_value(row.new)})"
+    what = row.get_event_display() if row.event else "changed"
+    return f"- {row.full_name}: {what} ({row.field}: {_value(row.old)} → {_value(row.new)})"
 
 
 def _value(value) -> str:

@@ -59,20 +59,23 @@ def schedule_run(*, schedule: Schedule, now: datetime | None = None) -> ScanJob:
     interval later. Raises ScheduleBusy, ScheduleEmpty or scans.ScanError (QueueUnavailable)."""
     now = now or timezone.now()
     with transaction.atomic():
-        locked = Schedule.objects.select_for_update().select_related("last_scan", "label").get(id=schedule.id)
+        locked = (Schedule.objects.select_for_update(of=("self",)).select_related("last_scan", "label")
+                  .get(id=schedule.id))
         if locked.running:
             raise ScheduleBusy(f"Schedule “{locked.name}” is still running (scan {locked.last_scan_id}); "
                                "a run starts only once the previous one has ended.")
         ids = stalest_first(locked)
-        if not ids:
-            locked.next_run_at, locked.last_error = now + interval(locked), f"{locked.covers} holds no repository"
-            locked.save(update_fields=["next_run_at", "last_error"])
-            raise ScheduleEmpty(f"Schedule “{locked.name}” covers no repository now ({locked.covers}).")
-        scan = scans.scan_start(repositories=ids, requested_by=locked.owner, trigger=Trigger.SCHEDULE,
-                                scope=f"schedule “{locked.name}” · {locked.covers}", budget_share=locked.budget_share)
-        locked.last_scan, locked.last_run_at, locked.last_error = scan, now, ""
-        locked.next_run_at = now + interval(locked)
-        locked.save(update_fields=["last_scan", "last_run_at", "last_error", "next_run_at"])
+        if ids:
+            scan = scans.scan_start(repositories=ids, requested_by=locked.owner, trigger=Trigger.SCHEDULE,
+                                    scope=f"schedule {locked.id} “{locked.name}” · {locked.covers}",
+                                    budget_share=locked.budget_share)
+            locked.last_scan, locked.last_run_at, locked.last_error = scan, now, ""
+            locked.next_run_at = now + interval(locked)
+            locked.save(update_fields=["last_scan", "last_run_at", "last_error", "next_run_at"])
+    if not ids:
+        Schedule.objects.filter(id=locked.id).update(next_run_at=now + interval(locked),
+                                                     last_error=f"{locked.covers} holds no repository")
+        raise ScheduleEmpty(f"Schedule “{locked.name}” covers no repository now ({locked.covers}).")
     schedule.refresh_from_db()
     return scan
 

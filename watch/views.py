@@ -179,7 +179,8 @@ def subscription_detail(request, pk: int):
         "feed_url": site_url(reverse("watch:feed", args=[secret])) if secret and subscription.channel == "feed" else "",
         "values": request.POST if error else {"target_url": subscription.target_url,
                                               "label": subscription.label.name if subscription.label_id else "",
-                                              "format": subscription.format, "active": "on" if subscription.active else ""},
+                                              "format": subscription.format,
+                                              "active": "on" if subscription.active else ""},
         "chosen_events": request.POST.getlist("events") if error else subscription.events,
     })
     return render(request, "watch/subscription.html", _choices(context), status=status)

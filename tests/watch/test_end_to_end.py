@@ -1,0 +1,180 @@
+"""Integration, end to end: a schedule's runs on a real RQ worker process against the fake GitHub
+over HTTP, the fake changing state between two scheduled runs (one archived, one renamed, one
+deleted, one deleted and back before its recheck), the maintenance job (called here, as RQ's
+cron would) starting runs and rechecks and digesting scans, and the deliveries run by a real RQ
+worker in this process, so that a real HTTP receiver gets the webhooks and Django's locmem
+backend counts the e-mails. The Atom feed is read with a real feed parser.
+
+A schedule with a 50 % share of the rate limit stops sending at half the budget.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from datetime import timedelta
+
+import django_rq
+import feedparser
+import pytest
+import requests
+from django.core import mail
+from django.utils import timezone
+from rq.worker import SimpleWorker
+
+from repohealth import maintenance
+from repositories.models import Label, Repository
+from repositories.services import repositories_import
+from scans import selectors, services
+from scans.models import ScanJob
+from tests.conftest import wait_for
+from tests.scans.scanning import RECENT
+from watch.models import Schedule, Subscription
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+Trigger = ScanJob.Trigger
+CONFIRM_SECONDS = 2
+NAMES = ["acme/steady", "acme/archive-me", "acme/rename-me", "acme/delete-me", "acme/flap"]
+
+
+def scans_finished(count: int) -> list[ScanJob]:
+    def done():
+        scans = list(ScanJob.objects.order_by("created_at"))
+        return scans if len(scans) >= count and all(s.is_finished for s in scans) else None
+
+    return wait_for(done, timeout=60, message=f"{count} scans to finish")
+
+
+def deliver() -> None:
+    """The `maintenance` queue's worker, in this process (so the e-mails land in mail.outbox)."""
+    queue = django_rq.get_queue("maintenance")
+    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+
+
+def digests(receiver) -> list[dict]:
+    return [json.loads(r.body) for r in receiver.requests]
+
+
+def signed(request, secret: str) -> bool:
+    expected = "sha256=" + hmac.new(secret.encode(), request.body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(request.headers["X-RepoHealth-Signature"], expected)
+
+
+def rename(fake_github, old: str, new: str) -> None:
+    requests.post(f"{fake_github.url}/_fake/repos/{old}", json={"full_name": new}, timeout=5).raise_for_status()
+
+
+def test_scheduled_runs_confirm_transitions_and_send_one_signed_digest_per_run(
+        api, client, owner, fake_github, start_worker, receiver, settings):
+    settings.SCHEDULE_MINUTE_SECONDS = 1
+    settings.HEALTH_CONFIRM_SCANS, settings.HEALTH_CONFIRM_SECONDS = 2, CONFIRM_SECONDS
+    settings.ALERT_ALLOW_HTTP = settings.ALERT_ALLOW_PRIVATE_TARGETS = True  # the receiver is on loopback
+    fake_github.load_catalog([{"id": 700 + i, "full_name": name, "pushed_at": RECENT, "stars": 10 + i}
+                              for i, name in enumerate(NAMES)])
+    repositories_import(source="\n".join(NAMES), label="watched")
+    label = Label.objects.get(name="watched")
+    start_worker(HEALTH_CONFIRM_SCANS="2", HEALTH_CONFIRM_SECONDS=str(CONFIRM_SECONDS))
+    schedule = api.post("/api/schedules/", {"name": "watch it", "label": "watched", "interval_minutes": 1},
+                        format="json").data
+    webhook = api.post("/api/subscriptions/", {"channel": "webhook", "target_url": f"{receiver.url}/hook",
+                                               "label": "watched"}, format="json").data
+    api.post("/api/subscriptions/", {"channel": "email", "label": "watched"}, format="json")
+    feed = api.post("/api/subscriptions/", {"channel": "feed", "label": "watched"}, format="json").data
+
+    # Run 1: the baseline. Every repository is new to the catalog: nothing to tell.
+    maintenance.run()
+    (first,) = scans_finished(1)
+    assert (first.trigger, first.requested_by, first.status) == (Trigger.SCHEDULE, owner, ScanJob.Status.COMPLETED)
+
+    # GitHub changes between the runs.
+    fake_github.patch_repo("acme/archive-me", archived=True)
+    rename(fake_github, "acme/rename-me", "acme/renamed")
+    fake_github.patch_repo("acme/delete-me", private=True)
+    fake_github.patch_repo("acme/flap", private=True)
+
+    # Run 2, once due (an interval after run 1 started): run 1 is digested on the way (nothing).
+    wait_for(lambda: Schedule.objects.get(id=schedule["id"]).next_run_at <= timezone.now(), message="run 2 due")
+    maintenance.run()
+    first_run, second = scans_finished(2)
+    assert second.trigger == Trigger.SCHEDULE and first_run.id == first.id
+    deliver()
+    assert receiver.requests == [] and mail.outbox == [], "run 1 had no transition to tell"
+    suspected = {r["full_name"]: r["suspected"] for r in api.get("/api/repositories/").data["results"]}
+    assert suspected == {"acme/steady": False, "acme/archive-me": False, "acme/renamed": False,
+                         "acme/delete-me": True, "acme/flap": True}
+    fake_github.patch_repo("acme/flap", private=False)  # back before its recheck
+    api.patch(f"/api/schedules/{schedule['id']}/", {"active": False}, format="json")  # no run 3 meanwhile
+
+    maintenance.run()  # digests run 2
+    deliver()
+    (run2,) = receiver.requests
+    assert signed(run2, webhook["secret"])
+    body = json.loads(run2.body)
+    assert (body["scan_id"], body["label"]) == (str(second.id), "watched")
+    assert sorted((t["full_name"], t["field"], t["event"], t["old"], t["new"]) for t in body["transitions"]) == [
+        ("acme/archive-me", "health", "archived", "healthy", "archived"),
+        ("acme/renamed", "full_name", "moved", "acme/rename-me", "acme/renamed"),
+    ]
+    assert len(mail.outbox) == 1
+
+    # The confirmation recheck, once HEALTH_CONFIRM_SECONDS have passed since run 2 saw them dead.
+    since = Repository.objects.get(full_name="acme/delete-me").suspected_since
+    wait_for(lambda: timezone.now() >= since + timedelta(seconds=CONFIRM_SECONDS), message="the gap")
+    maintenance.run()
+    *_, recheck = scans_finished(3)
+    assert (recheck.trigger, recheck.total, recheck.requested_by) == (Trigger.CONFIRM, 2, None)
+    maintenance.run()  # digests the recheck
+    deliver()
+
+    assert len(receiver.requests) == 2, "one digest per run with transitions, never one per repository"
+    confirmed = receiver.requests[1]
+    assert signed(confirmed, webhook["secret"])
+    recheck_body = json.loads(confirmed.body)
+    assert recheck_body["scan_id"] is None, "the recheck is nobody's scan: not named to a user who cannot see it"
+    assert [(t["full_name"], t["field"], t["event"], t["old"], t["new"]) for t in recheck_body["transitions"]] == [
+        ("acme/delete-me", "health", "dead", "healthy", "not_found")]
+    every = [t for d in digests(receiver) for t in d["transitions"]]
+    assert "acme/flap" not in {t["full_name"] for t in every}, "the one that came back never appears"
+    assert len({(t["repository_id"], t["field"], t["at"]) for t in every}) == len(every) == 3
+    assert len(mail.outbox) == 2 and all("/unsubscribe/" in m.body for m in mail.outbox)
+    flap = Repository.objects.get(full_name="acme/flap")
+    assert (flap.health, flap.suspected) == (Repository.Health.HEALTHY, False)
+
+    # The feed, parsed by a real feed parser, agrees with the history API.
+    parsed = feedparser.parse(client.get(f"/feeds/{feed['secret']}.atom").content)
+    assert not parsed.bozo
+    history = {row["id"]: row for repo in label.repositories.all()
+               for row in api.get(f"/api/repositories/{repo.id}/history").data["changes"] if row["event"]}
+    assert {e.id for e in parsed.entries} == {f"urn:repohealth:change:{i}" for i in history}
+    for entry in parsed.entries:
+        row = history[int(entry.id.rsplit(":", 1)[1])]
+        assert entry.summary == f"{row['field']}: {row['old']} → {row['new']}"
+    assert sorted(row["event"] for row in history.values()) == ["archived", "dead", "moved"]
+    assert Subscription.objects.filter(active=True).count() == 3
+
+
+def test_a_schedule_with_half_the_budget_stops_sending_at_half(api, owner, fake_github, start_worker, settings):
+    settings.GITHUB_TOKENS = ["tok-share"]
+    settings.SCAN_CONCURRENCY = 1  # one request at a time: the count is exact
+    fake_github.configure(tokens="tok-share", rate_limit=(20, 120))
+    names = [f"acme/share-{i}" for i in range(20)]
+    fake_github.load_catalog([{"id": 800 + i, "full_name": n, "pushed_at": RECENT} for i, n in enumerate(names)])
+    repositories_import(source="\n".join(names), label="shared")
+    start_worker()
+    Schedule.objects.create(owner=owner, name="half", label=Label.objects.get(name="shared"), budget_share=50)
+    fake_github.reset()  # a fresh window of 20
+
+    maintenance.run()
+    scan = ScanJob.objects.get()
+    payload = wait_for(lambda: (p := selectors.progress_for(owner, scan.id)) and
+                       "share of the rate limit is spent" in (p.get("waiting_reason") or p.get("message") or "") and p,
+                       timeout=60, message="the scan to wait for its share")
+
+    sent = [r for r in fake_github.request_log() if r["path"].startswith("/repos/")]
+    assert scan.budget_share == 50 and payload["status"] == ScanJob.Status.RUNNING
+    assert len(sent) == 10 and all(r["status"] == 200 for r in sent), "half of the 20, and never a refusal"
+    assert payload["current"] == 10
+    services.scan_cancel(scan=scan)
+    wait_for(lambda: ScanJob.objects.get(id=scan.id).is_finished, timeout=30, message="the cancel")
+    assert len([r for r in fake_github.request_log() if r["path"].startswith("/repos/")]) == 10

@@ -1,0 +1,152 @@
+"""The watch pages (schedules, alerts and their delivery log), the Atom feed read by a real feed
+parser, and what the catalog's pages gained: a repository's timeline and stars chart, the
+catalog's "changed in the last 7 days" filter and stars Δ column, a scan's list of changes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import feedparser
+import pytest
+from django.utils import timezone
+
+from repositories.models import MetricSnapshot, Repository, RepositoryChange
+from scans.models import ScanJob
+from watch.models import Delivery, Schedule, Subscription
+
+pytestmark = pytest.mark.django_db
+Event = RepositoryChange.Event
+
+
+@pytest.fixture
+def page(client, owner):
+    client.force_login(owner)
+    return client
+
+
+def test_a_schedule_is_created_paused_and_run_from_its_page(page, owner, watched):
+    assert page.get("/schedules/").status_code == 200
+    bad = page.post("/schedules/", {"name": "x", "interval_minutes": "0", "budget_share": "100"})
+    assert bad.status_code == 400 and "interval_minutes: Ensure this value is greater than or equal to 1." in bad.content.decode()
+
+    created = page.post("/schedules/", {"name": "nightly", "label": "watched", "interval_minutes": "1440",
+                                        "budget_share": "50", "max_repositories": "", "active": "on"})
+    assert created.status_code == 302
+    schedule = Schedule.objects.get()
+    assert (schedule.owner, schedule.label.name, schedule.budget_share, schedule.max_repositories) == (
+        owner, "watched", 50, None)
+    listing = page.get("/schedules/").content.decode()
+    assert "nightly" in listing and "label watched" in listing and "50 %" in listing
+
+    page.post(f"/schedules/{schedule.id}/toggle")
+    schedule.refresh_from_db()
+    assert not schedule.active
+    ran = page.post(f"/schedules/{schedule.id}/run")
+    scan = ScanJob.objects.get()
+    assert ran.status_code == 302 and ran["Location"] == f"/scans/{scan.id}/"
+    assert page.post(f"/schedules/{schedule.id}/", {"name": "renamed", "label": "", "interval_minutes": "60",
+                                                     "budget_share": "100"}).status_code == 302
+    schedule.refresh_from_db()
+    assert (schedule.name, schedule.label, schedule.active) == ("renamed", None, False)
+
+
+def test_someone_elses_schedule_or_subscription_is_not_found(page, other_user):
+    schedule = Schedule.objects.create(owner=other_user, name="theirs")
+    subscription = Subscription.objects.create(owner=other_user, channel="email", events=["dead"])
+    assert page.get(f"/schedules/{schedule.id}/").status_code == 404
+    assert page.post(f"/schedules/{schedule.id}/run").status_code == 404
+    assert page.get(f"/subscriptions/{subscription.id}/").status_code == 404
+
+
+def test_an_alert_is_created_its_secret_shown_once_and_its_log_shown(page, owner, watched):
+    refused = page.post("/subscriptions/", {"channel": "webhook", "target_url": "https://10.0.0.1/hook",
+                                            "events": ["dead"]})
+    assert refused.status_code == 400 and "10.0.0.1 is a private (RFC 1918) address" in refused.content.decode()
+
+    created = page.post("/subscriptions/", {"channel": "feed", "label": "watched", "events": ["dead", "archived"],
+                                            "active": "on"})
+    subscription = Subscription.objects.get()
+    assert created["Location"] == f"/subscriptions/{subscription.id}/"
+    assert subscription.events == ["dead", "archived"] and subscription.label.name == "watched"
+    shown = page.get(created["Location"]).content.decode()
+    assert f"/feeds/{subscription.secret}.atom" in shown
+    assert subscription.secret not in page.get(created["Location"]).content.decode(), "shown once"
+
+    email = Subscription.objects.create(owner=owner, channel="email", events=["dead"])
+    page.post(f"/subscriptions/{email.id}/test")
+    log = page.get(f"/subscriptions/{email.id}/", HTTP_HX_REQUEST="true").content.decode()
+    assert 'id="deliveries"' in log and "Test" in log and 'hx-trigger="every 2s"' in log
+    Delivery.objects.update(status="delivered")
+    assert "hx-trigger" not in page.get(f"/subscriptions/{email.id}/", HTTP_HX_REQUEST="true").content.decode()
+
+
+def test_the_atom_feed_parses_and_agrees_with_the_history_api(client, api, owner, watched, finished_scan):
+    a, b, c = watched
+    finished_scan((a, "health", "healthy", "archived", Event.ARCHIVED), (b, "full_name", "acme/b", "acme/b2", Event.MOVED),
+                  (c, "health", "healthy", "not_found", Event.DEAD), (a, "license", "MIT", "", ""))
+    subscription = Subscription.objects.create(owner=owner, channel="feed", label=a.labels.get(),
+                                               events=[Event.ARCHIVED, Event.MOVED, Event.DEAD])
+
+    answer = client.get(f"/feeds/{subscription.secret}.atom")  # no login: the secret is the key
+
+    assert answer.status_code == 200 and answer["Content-Type"].startswith("application/atom+xml")
+    feed = feedparser.parse(answer.content)
+    assert not feed.bozo and feed.feed.title == "RepoHealth: watched"
+    entries = {entry.id: entry for entry in feed.entries}
+    history = [row for repo in (a, b) for row in api.get(f"/api/repositories/{repo.id}/history").data["changes"]
+               if row["event"] in subscription.events]
+    assert sorted(entries) == sorted(f"urn:repohealth:change:{row['id']}" for row in history)
+    for row in history:
+        entry = entries[f"urn:repohealth:change:{row['id']}"]
+        assert entry.title == f"{row['full_name']}: {RepositoryChange.Event(row['event']).label}"
+        assert entry.summary == f"{row['field']}: {row['old']} → {row['new']}"
+        assert entry.link.endswith(f"/repositories/{row['repository_id']}/")
+        assert feedparser_time(entry.updated_parsed) == row["at"][:19]
+    assert client.get("/feeds/not-a-secret.atom").status_code == 404
+    subscription.active = False
+    subscription.save()
+    assert client.get(f"/feeds/{subscription.secret}.atom").status_code == 404
+
+
+def feedparser_time(parsed) -> str:
+    return f"{parsed.tm_year:04}-{parsed.tm_mon:02}-{parsed.tm_mday:02}T{parsed.tm_hour:02}:{parsed.tm_min:02}:{parsed.tm_sec:02}"
+
+
+def test_the_repository_page_shows_its_timeline_stars_chart_and_suspicion(page, watched, finished_scan):
+    a = watched[0]
+    finished_scan((a, "health", "healthy", "archived", Event.ARCHIVED))
+    today = timezone.now().date()
+    for days, stars in ((20, 5), (10, 8), (1, 12)):
+        MetricSnapshot.objects.create(repository=a, day=today - timedelta(days=days), stars=stars)
+    Repository.objects.filter(id=a.id).update(stars=12, suspected=True, suspect_checks=1, suspected_since=timezone.now(),
+                                              health="not_found")
+
+    html = page.get(f"/repositories/{a.id}/").content.decode()
+
+    assert '<svg class="chart"' in html and 'class="chart__line"' in html and "style=" not in html
+    assert "archived" in html and "health: healthy → archived" in html
+    assert 'class="tag suspected"' in html
+
+
+def test_the_catalog_filters_recent_changes_and_sorts_by_the_stars_delta(page, watched, finished_scan):
+    a, b, c = watched
+    finished_scan((b, "health", "healthy", "archived", Event.ARCHIVED))
+    old = timezone.now().date() - timedelta(days=40)
+    MetricSnapshot.objects.create(repository=a, day=old, stars=1)
+    MetricSnapshot.objects.create(repository=c, day=old, stars=1)
+    Repository.objects.filter(id=a.id).update(stars=31)
+    Repository.objects.filter(id=c.id).update(stars=4)
+
+    changed = page.get("/", {"changed_days": "7"}).content.decode()
+    assert "acme/b" in changed and "acme/a" not in changed and "acme/c" not in changed
+    ordered = page.get("/", {"ordering": "-stars_delta"}).content.decode()
+    assert ordered.index("acme/a") < ordered.index("acme/c") < ordered.index("acme/b")
+    assert "+30" in ordered and "Stars Δ 30 d" in ordered
+
+
+def test_the_scan_page_says_what_the_scan_changed(page, watched, finished_scan):
+    a, b, c = watched
+    scan = finished_scan((a, "health", "healthy", "archived", Event.ARCHIVED), (b, "health", "healthy", "archived",
+                         Event.ARCHIVED), (c, "full_name", "acme/c", "acme/d", Event.MOVED))
+    html = page.get(f"/scans/{scan.id}/").content.decode()
+    assert "What it changed:</strong> 2 archived, 1 renamed or moved" in html

@@ -1,0 +1,149 @@
+"""Schedules and confirmation rechecks (watch/schedules.py), as the maintenance job and
+`manage.py runschedules --once` start them; and retention (watch/retention.py)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from repohealth import maintenance
+from repositories.models import Label, Repository
+from scans.models import ScanJob, ScanResult
+from watch import retention, schedules
+from watch.models import Delivery, Schedule, Subscription
+
+pytestmark = pytest.mark.django_db
+Trigger = ScanJob.Trigger
+
+
+@pytest.fixture
+def catalog(db):
+    label = Label.objects.create(name="watched")
+    now = timezone.now()
+    repos = []
+    for i, checked in enumerate([None, now - timedelta(days=3), now - timedelta(days=1), None, now]):
+        repo = Repository.objects.create(imported_name=f"acme/r{i}", full_name=f"acme/r{i}", last_checked_at=checked)
+        repos.append(repo)
+    label.repositories.add(*repos[:4])
+    return label, repos
+
+
+def make(owner, label=None, **fields) -> Schedule:
+    return Schedule.objects.create(owner=owner, name=fields.pop("name", "nightly"), label=label, **fields)
+
+
+def test_a_due_schedule_starts_an_ordinary_scan_stalest_first_capped_with_its_share(owner, catalog, settings):
+    label, repos = catalog
+    schedule = make(owner, label, max_repositories=3, budget_share=50)
+
+    assert schedules.start_due_schedules() == 1
+
+    scan = ScanJob.objects.get()
+    assert scan.repository_ids == [repos[0].id, repos[3].id, repos[1].id]  # never checked, then oldest
+    assert (scan.trigger, scan.requested_by, scan.budget_share) == (Trigger.SCHEDULE, owner, 50)
+    assert scan.scope == f"schedule {schedule.id} “nightly” · label watched"
+    schedule.refresh_from_db()
+    assert schedule.last_scan == scan
+    expected = schedule.last_run_at + timedelta(minutes=24 * 60)
+    assert schedule.next_run_at == expected
+
+
+def test_a_schedule_never_starts_a_second_run_while_its_last_is_going(owner, catalog, settings):
+    settings.SCHEDULE_MINUTE_SECONDS = 1
+    schedule = make(owner, interval_minutes=1)
+    schedules.start_due_schedules()
+    Schedule.objects.filter(id=schedule.id).update(next_run_at=timezone.now() - timedelta(hours=1))
+
+    assert schedules.start_due_schedules() == 0
+    with pytest.raises(schedules.ScheduleBusy):
+        schedules.schedule_run(schedule=schedule)
+    ScanJob.objects.update(status=ScanJob.Status.COMPLETED)
+    assert schedules.start_due_schedules() == 1
+
+
+def test_a_missed_run_runs_once_not_once_per_missed_interval(owner, catalog):
+    schedule = make(owner, interval_minutes=60, next_run_at=timezone.now() - timedelta(days=3))
+
+    assert schedules.start_due_schedules() == 1
+    ScanJob.objects.update(status=ScanJob.Status.COMPLETED)
+    assert schedules.start_due_schedules() == 0
+
+    schedule.refresh_from_db()
+    assert schedule.next_run_at > timezone.now() + timedelta(minutes=59)
+
+
+def test_paused_schedules_and_deactivated_owners_schedules_do_not_run(owner, other_user, catalog):
+    make(owner, active=False)
+    make(other_user)
+    other_user.is_active = False
+    other_user.save()
+    assert schedules.start_due_schedules() == 0
+
+
+def test_a_schedule_of_an_empty_label_says_so_and_waits_an_interval(owner, db):
+    schedule = make(owner, Label.objects.create(name="empty"))
+    assert schedules.start_due_schedules() == 0
+    schedule.refresh_from_db()
+    assert schedule.last_error == "label empty holds no repository"
+    assert schedule.next_run_at > timezone.now()
+
+
+def test_runschedules_once_starts_what_is_due_and_exits(owner, catalog):
+    make(owner)
+    out = StringIO()
+    call_command("runschedules", "--once", stdout=out)
+    assert "1 scheduled scan started" in out.getvalue()
+    assert ScanJob.objects.filter(trigger=Trigger.SCHEDULE).count() == 1
+
+
+def test_suspected_repositories_are_rechecked_once_the_gap_has_passed(catalog, settings):
+    settings.HEALTH_CONFIRM_SECONDS = 1800
+    _, repos = catalog
+    now = timezone.now()
+    Repository.objects.filter(id=repos[0].id).update(suspected=True, suspected_since=now - timedelta(seconds=1900))
+    Repository.objects.filter(id=repos[1].id).update(suspected=True, suspected_since=now - timedelta(seconds=60))
+
+    assert schedules.start_confirmation_rechecks() == 1
+    assert schedules.start_confirmation_rechecks() == 0, "one recheck at a time"
+
+    scan = ScanJob.objects.get()
+    assert (scan.trigger, scan.requested_by, scan.repository_ids) == (Trigger.CONFIRM, None, [repos[0].id])
+    assert scan.scope == "confirmation recheck of 1 suspected repository"
+
+
+def test_the_maintenance_job_runs_the_watch_tasks(owner, catalog):
+    make(owner)
+    outcome = maintenance.run()
+    assert outcome["watch.tasks.start_due_schedules"] == 1
+    assert {"watch.tasks.start_confirmation_rechecks", "watch.tasks.digest_finished_scans",
+            "watch.tasks.send_due_deliveries", "watch.tasks.prune"} <= set(outcome)
+
+
+def test_retention_prunes_old_results_but_keeps_each_repositorys_latest_and_the_history(owner, catalog, settings):
+    settings.RETENTION_DAYS, settings.RETENTION_BATCH = 90, 100
+    _, repos = catalog
+    scan = ScanJob.objects.create(requested_by=owner, status=ScanJob.Status.COMPLETED)
+    old, recent = timezone.now() - timedelta(days=100), timezone.now() - timedelta(days=10)
+    rows = []
+    for repo in repos[:3]:
+        rows += [ScanResult(scan=scan, repository=repo, full_name=repo.full_name, outcome="healthy", checked_at=old)
+                 for _ in range(150)]
+    rows += [ScanResult(scan=scan, repository=repos[1], full_name="acme/r1", outcome="healthy", checked_at=recent)]
+    rows += [ScanResult(scan=scan, repository=None, full_name="gone/x", outcome="healthy", checked_at=old)]
+    ScanResult.objects.bulk_create(rows)
+    subscription = Subscription.objects.create(owner=owner, channel="email", events=["dead"])
+    Delivery.objects.create(subscription=subscription, body="{}", status="delivered", created_at=old)
+    Delivery.objects.create(subscription=subscription, body="{}", status="delivered")
+
+    assert retention.prune() == {"scan_results": 150 * 3 - 2 + 1, "deliveries": 1}
+
+    left = ScanResult.objects.values_list("repository_id", "checked_at")
+    assert sorted(r for r, _ in left) == sorted([repos[0].id, repos[1].id, repos[2].id])
+    latest_of_1 = ScanResult.objects.get(repository=repos[1])
+    assert latest_of_1.checked_at == recent
+    assert Delivery.objects.count() == 1
+    assert retention.prune() == {"scan_results": 0, "deliveries": 0}
