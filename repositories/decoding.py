@@ -36,6 +36,11 @@ def _looks_like_bomless_utf16(data: bytes) -> bool:
     return max(even, odd) >= 0.7 * half and min(even, odd) <= 0.1 * half
 
 
+def bom_encoding(data: bytes) -> str | None:
+    """The encoding a byte-order mark at the start of `data` names, if it has one."""
+    return next((encoding for bom, encoding in _BOMS if data.startswith(bom)), None)
+
+
 def decode(data: bytes) -> str:
     if data.startswith(_MAGIC):
         raise ImportRefused(BINARY_MESSAGE, "binary")

@@ -10,6 +10,9 @@ Pure Python (standard library only, no Django): the service layer calls `parse` 
     result.skipped     # markdown links to GitHub pages that are not repositories (/topics, gists...)
     result.skipped_entries  # [Invalid(line, text, reason)]: each of those links and why it was skipped
     result.invalid     # [Invalid(line, text, reason)]
+    result.text        # the decoded document exactly as written (BOM, CR/CRLF line ends kept)
+    result.links       # every accepted reference, repeats included, in file order, each with
+                       # `start`/`end`: its span in `result.text` (None where it cannot be found)
 
 `parse` raises only `ImportRefused` (whole file refused; nothing may be saved; ``.reason`` is
 "binary", "too_large", "too_many_entries", "encoding" or "format"). Everything else is reported
@@ -34,7 +37,9 @@ import os
 import re
 from dataclasses import dataclass, field
 
-from .decoding import ImportRefused, decode, size_of
+from .decoding import ImportRefused, bom_encoding, decode, size_of
+from .jsonlists import JSON_KEYS, JSON_LISTS, json_items, load_json, parse_json
+from .spans import OffsetMap, line_starts
 from .names import (
     InvalidEntry, NotARepository, NotGitHub, is_valid_name, is_valid_owner, normalize,
 )
@@ -48,8 +53,6 @@ FORMATS = ("text", "csv", "tsv", "json", "markdown")
 EXTENSIONS = {".txt": "text", ".csv": "csv", ".tsv": "tsv", ".json": "json",
               ".md": "markdown", ".markdown": "markdown"}
 CSV_COLUMNS = ("url", "repository", "repo", "full_name", "html_url")  # priority order
-JSON_KEYS = ("full_name", "html_url", "url")  # priority order
-JSON_LISTS = ("repositories", "items")
 TEXT_LIMIT = 300
 
 _TRAILING_COMMENT = re.compile(r"\s#")
@@ -73,6 +76,10 @@ class Entry:
     text: str   # the reference as written in the file
     owner: str  # case kept as written
     name: str
+    # The reference's span in ParseResult.text (the document as written), or None (a CSV cell
+    # or JSON string written with escapes). Not part of equality: what an entry *is* stays the same.
+    start: int | None = field(default=None, compare=False)
+    end: int | None = field(default=None, compare=False)
 
     @property
     def full_name(self) -> str:
@@ -96,6 +103,8 @@ class ParseResult:
     duplicates: int = 0
     skipped_entries: list[Invalid] = field(default_factory=list)
     invalid: list[Invalid] = field(default_factory=list)
+    links: list[Entry] = field(default_factory=list)
+    text: str = ""
 
     @property
     def skipped(self) -> int:
@@ -133,7 +142,8 @@ class _Collector:
         self._candidate()
         self.result.invalid.append(Invalid(line, _clip(text), _clean(reason)))
 
-    def add(self, line: int, text: str) -> None:
+    def add(self, line: int, text: str, start: int | None = None) -> None:
+        """`start`: where `text` begins in the normalised document (LF line ends, no BOM)."""
         self._candidate()
         try:
             owner, name = normalize(text)
@@ -146,24 +156,16 @@ class _Collector:
                 self.result.invalid.append(Invalid(line, _clip(text), _clean(e.reason)))
             return
         key = (owner.lower(), name.lower())
+        entry = Entry(line, _clean(text), owner, name, start, None if start is None else start + len(text))
+        self.result.links.append(entry)
         if key in self.seen:
             self.result.duplicates += 1
         else:
             self.seen.add(key)
-            self.result.entries.append(Entry(line, _clean(text), owner, name))
+            self.result.entries.append(entry)
 
 
 # ----------------------------------------------------------------------------- detection
-
-def _json_items(doc) -> list | None:
-    if isinstance(doc, list):
-        return doc
-    if isinstance(doc, dict):
-        for key in JSON_LISTS:
-            if isinstance(doc.get(key), list):
-                return doc[key]
-    return None
-
 
 def _header_format(line: str) -> str | None:
     for delim, fmt in (("\t", "tsv"), (",", "csv")):
@@ -200,7 +202,7 @@ def detect_format(text: str) -> tuple[str, object]:
             doc = json.loads(stripped)
         except (ValueError, RecursionError):
             doc = None
-        if _json_items(doc) is not None:
+        if json_items(doc) is not None:
             return "json", doc
     head = text[:65536]
     lines = [s for s in (raw.strip() for raw in head.split("\n")[:200]) if s]
@@ -233,16 +235,19 @@ def detect_format(text: str) -> tuple[str, object]:
 
 def _parse_text(text: str, col: _Collector) -> None:
     add = col.add
+    at = 0
     for number, raw in enumerate(text.split("\n"), 1):
         s = raw.strip()
+        start, at = at, at + len(raw) + 1
         if not s or s[0] == "#":
             continue
         if "#" in s:
             s = _strip_comment(s)
-        add(number, s)
+        add(number, s, start + len(raw) - len(raw.lstrip()))
 
 
 def _parse_csv(text: str, delimiter: str, col: _Collector) -> None:
+    starts = line_starts(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     column = None
     previous = 0  # reader.line_num after the previous row: the next row starts on previous + 1
@@ -272,66 +277,24 @@ def _parse_csv(text: str, delimiter: str, col: _Collector) -> None:
                 continue  # a header without a known column name, e.g. "name,stars"
         cell = row[column].strip() if column < len(row) else ""
         if cell:
-            col.add(line, cell)
-
-
-def _json_snippet(item) -> str:
-    try:
-        return json.dumps(item, ensure_ascii=False)[:TEXT_LIMIT]
-    except (ValueError, TypeError, RecursionError):
-        return type(item).__name__
-
-
-_JSON_TYPES = {dict: "an object", list: "a list", str: "a string", bool: "true/false",
-               int: "a number", float: "a number", type(None): "null"}
-
-
-def _parse_json(doc, col: _Collector) -> None:
-    items = _json_items(doc)
-    if items is None:
-        raise ImportRefused("JSON must be a list of repositories, or an object with a "
-                            "'repositories' or 'items' list", "format")
-    for index, item in enumerate(items, 1):
-        if isinstance(item, str):
-            col.add(index, item)
-        elif isinstance(item, dict):
-            for key in JSON_KEYS:
-                value = item.get(key)
-                if isinstance(value, str) and value.strip():
-                    col.add(index, value)
-                    break
-            else:
-                present = [k for k in JSON_KEYS if k in item]
-                reason = (f"item {index}: '{present[0]}' is not a non-empty string" if present else
-                          f"item {index}: missing key 'full_name', 'html_url' or 'url'")
-                col.reject(index, _json_snippet(item), reason)
-        else:
-            kind = _JSON_TYPES.get(type(item), type(item).__name__)
-            col.reject(index, _json_snippet(item),
-                       f"item {index}: expected a string or an object, got {kind}")
-
-
-def _load_json(text: str):
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as e:
-        raise ImportRefused(f"Invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}",
-                            "format") from None
-    except RecursionError:
-        raise ImportRefused("Invalid JSON: nested too deeply", "format") from None
-    except ValueError as e:
-        raise ImportRefused(f"Invalid JSON: {e}", "format") from None
+            # the cell as written, within its row (a quoted cell with escapes has no span)
+            row_start = starts[line - 1] if line <= len(starts) else len(text)
+            row_end = starts[previous] if previous < len(starts) else len(text)
+            found = text.find(cell, row_start, row_end)
+            col.add(line, cell, found if found >= 0 else None)
 
 
 def _parse_markdown(text: str, col: _Collector) -> None:
     add = col.add
+    at = 0
     for number, line in enumerate(text.split("\n"), 1):
+        start, at = at, at + len(line) + 1
         if "github" not in line and "github" not in line.lower():
             continue
         for m in _MD_URL.finditer(line):
             url = m.group().rstrip(".,;:!?")
             if "github" in url.lower():
-                add(number, url)
+                add(number, url, start + m.start())
 
 
 # ----------------------------------------------------------------------------- entry point
@@ -355,8 +318,11 @@ def parse(data: bytes | str, *, format: str | None = None, filename: str | None 
         text = _SURROGATE.sub("\ufffd", data)  # lone surrogates cannot be stored or encoded
     else:
         text = decode(data)
+    # the text as written keeps its byte-order mark (ParseResult.text); `lead`: what is cut before line 1
+    original = "\ufeff" + text if isinstance(data, bytes) and bom_encoding(data) else text
+    lead = len(original) - len(text)
     if text.startswith("\ufeff"):
-        text = text[1:]
+        text, lead = text[1:], lead + 1
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if fmt is None and filename:
@@ -370,7 +336,15 @@ def parse(data: bytes | str, *, format: str | None = None, filename: str | None 
     elif fmt in ("csv", "tsv"):
         _parse_csv(text, "," if fmt == "csv" else "\t", col)
     elif fmt == "json":
-        _parse_json(doc if doc is not None else _load_json(text), col)
+        parse_json(doc if doc is not None else load_json(text), col, text)
     else:
         _parse_markdown(text, col)
-    return col.result
+    result = col.result
+    result.text = original
+    to_original = OffsetMap(text, original, lead)
+    if not to_original.identity:  # move every span onto the text as written
+        moved = {id(e): Entry(e.line, e.text, e.owner, e.name, to_original(e.start), to_original(e.start) + len(e.text))
+                 for e in result.links if e.start is not None}
+        result.links = [moved.get(id(e), e) for e in result.links]
+        result.entries = [moved.get(id(e), e) for e in result.entries]
+    return result

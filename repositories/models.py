@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.db.models.functions import Lower
 
 
@@ -69,6 +71,9 @@ class Repository(models.Model):
     class Meta:
         verbose_name_plural = "repositories"
         ordering = ["full_name"]
+    # Repo-jacking (issue 15): a name it had or has now answers for another GitHub repository.
+    name_reused = models.BooleanField(
+        default=False, db_index=True, help_text="a name of it (current or previous) now belongs to another repository")
         constraints = [
             models.UniqueConstraint(Lower("full_name"), name="repository_full_name_ci_unique"),
         ]
@@ -152,3 +157,42 @@ class MetricSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.repository_id} on {self.day}: {self.stars} stars"
+
+
+class Source(models.Model):
+    """An imported document, kept as written, so its links can be fixed later (repositories/fixes.py).
+    Importing the same label and file name again with other text makes the next version."""
+
+    label = models.CharField(max_length=100, blank=True)
+    filename = models.CharField(max_length=255, blank=True)
+    format = models.CharField(max_length=20)
+    text = models.TextField(help_text="the decoded document exactly as written (BOM and line ends kept)")
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["label", "filename", "version"], name="source_one_version")]
+
+    def __str__(self) -> str:
+        return f"{self.filename or self.label or 'list'} v{self.version}"
+
+
+class SourceEntry(models.Model):
+    """One repository link of a source: where it stands (line, 1-based; columns, 0-based, end
+    exclusive, counted in characters of that line as written) and what it resolved to."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="entries")
+    line = models.PositiveIntegerField()
+    column = models.PositiveIntegerField(null=True, blank=True, help_text="null: written with escapes, not editable")
+    end_column = models.PositiveIntegerField(null=True, blank=True)
+    url = models.TextField(help_text="the link exactly as written")
+    repository = models.ForeignKey(Repository, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["source", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.source_id}:{self.line} {self.url}"

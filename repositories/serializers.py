@@ -49,3 +49,4 @@ class ImportReportSerializer(serializers.Serializer):
     skipped_entries = InvalidLineSerializer(many=True, help_text="each skipped link: its line, text and why")
     invalid = InvalidLineSerializer(many=True)
     repository_ids = serializers.ListField(child=serializers.IntegerField())
+    source_id = serializers.IntegerField(allow_null=True, help_text="the kept document: GET /api/sources/{id}")

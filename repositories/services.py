@@ -16,6 +16,7 @@ from repositories.bulk import insert_ignoring_conflicts
 from repositories.health import health_from_metadata
 from repositories.importers import ImportRefused
 from repositories.models import Label, Repository
+from repositories.sources import source_keep
 
 LOOKUP_CHUNK = 5000
 
@@ -34,6 +35,7 @@ class ImportReport:
     skipped_entries: list[dict] = field(default_factory=list)  # {line, text, reason}, like `invalid`
     invalid: list[dict] = field(default_factory=list)
     repository_ids: list[int] = field(default_factory=list)
+    source_id: int | None = None  # the kept document (repositories.sources)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -68,9 +70,9 @@ def _ids_by_name(names: list[str], columns: tuple[str, ...] = ("full_name", "imp
 
 
 def _parse(source: bytes | str, *, label: str | None, format: str | None, filename: str | None,
-           ) -> tuple[ImportReport, dict[str, importers.Entry]]:
-    """The report of what the list holds (nothing counted against the catalog yet) and its
-    entries by lower-cased name, in file order."""
+           ) -> tuple[ImportReport, dict[str, importers.Entry], importers.ParseResult]:
+    """The report of what the list holds (nothing counted against the catalog yet), its
+    entries by lower-cased name, in file order, and the parse itself."""
     label = (label or "").strip() or None
     if label and len(label) > 100:
         raise ImportRefused("The label is longer than 100 characters.", reason="label")
@@ -79,7 +81,7 @@ def _parse(source: bytes | str, *, label: str | None, format: str | None, filena
     report = ImportReport(format=parsed.format, label=label, duplicates=parsed.duplicates, skipped=parsed.skipped,
                           skipped_entries=[item.as_dict() for item in parsed.skipped_entries],
                           invalid=[item.as_dict() for item in parsed.invalid])
-    return report, {entry.full_name.lower(): entry for entry in parsed.entries}
+    return report, {entry.full_name.lower(): entry for entry in parsed.entries}, parsed
 
 
 @dataclass
@@ -96,7 +98,7 @@ def repositories_import_preview(*, source: bytes | str, label: str | None = None
                                 filename: str | None = None, listed: int = 50) -> ImportPreview:
     """What `repositories_import` would do with this list; nothing is saved. Raises ImportRefused
     as the import would."""
-    report, by_key = _parse(source, label=label, format=format, filename=filename)
+    report, by_key, _ = _parse(source, label=label, format=format, filename=filename)
     known = _ids_by_name(list(by_key))
     new = [entry.full_name for key, entry in by_key.items() if key not in known]
     report.created, report.existing = len(new), len(known)
@@ -106,14 +108,14 @@ def repositories_import_preview(*, source: bytes | str, label: str | None = None
 
 
 def repositories_import(*, source: bytes | str, label: str | None = None, format: str | None = None,
-                        filename: str | None = None) -> ImportReport:
-    """Parse a list, add what is new to the catalog and label it. (Importing then scanning is
-    `scans.services.import_and_scan`.)
+                        filename: str | None = None, requested_by=None) -> ImportReport:
+    """Parse a list, add what is new to the catalog, label it and keep the document as a `Source`
+    (`report.source_id`). (Importing then scanning is `scans.services.import_and_scan`.)
 
     Raises ImportRefused (nothing saved) when the whole file is unusable. Bad lines never cost
     the good ones: they come back in `invalid` with their line number and reason.
     """
-    report, by_key = _parse(source, label=label, format=format, filename=filename)
+    report, by_key, parsed = _parse(source, label=label, format=format, filename=filename)
     keys = list(by_key)
     with transaction.atomic():
         known = _ids_by_name(keys)
@@ -126,6 +128,8 @@ def repositories_import(*, source: bytes | str, label: str | None = None, format
         report.repository_ids = [ids[key] for key in keys if key in ids]
         if label:
             _attach_label(label, report.repository_ids)
+        report.source_id = source_keep(parsed=parsed, label=report.label, filename=filename, ids=ids,
+                                       requested_by=requested_by).id
     return report
 
 

@@ -108,7 +108,8 @@ def import_and_scan(*, source: bytes | str, label: str | None = None, requested_
     scan is enqueued once both are committed. Raises ImportRefused like the import, and
     BadSelection when `narrow` leaves nothing or names a bad filter."""
     with transaction.atomic():
-        report = repositories_import(source=source, label=label, format=format, filename=filename)
+        report = repositories_import(source=source, label=label, format=format, filename=filename,
+                                     requested_by=requested_by)  # issue 15: the source is kept
         job = None
         if scan and report.repository_ids:
             ids = select({"repository_ids": report.repository_ids, **narrow}) if narrow else report.repository_ids
