@@ -141,7 +141,7 @@ def _inside(ranges: list[tuple[int, int]], start: int, end: int) -> bool:
 def _mark_at(line: str, start: int, end: int) -> int | None:
     """Where a marker goes for the link at [start, end) of this line: after the Markdown link or
     autolink that holds it, or after the bare URL; None for reference definitions and HTML."""
-    if re.match(r" {0,3}\[[^\]]+\]:", line):
+    if re.match(r"\ufeff? {0,3}\[[^\]]+\]:", line):
         return None
     before = line[:start]
     if before.endswith("]("):

@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 from repohealth.throttling import ProgressRateThrottle
 
 from repositories.api import RepositoryViewSet
+from repositories.source_api import SourceViewSet
 from scans.api import BulkHealthCheckViewSet, ImportViewSet, ScanViewSet
 from watch.api import ChangeViewSet, RepositoryHistoryViewSet, ScheduleViewSet, SubscriptionViewSet
 
@@ -33,6 +34,7 @@ router.register("repositories", RepositoryViewSet, basename="repository")
 router.register("schedules", ScheduleViewSet, basename="schedule")
 router.register("subscriptions", SubscriptionViewSet, basename="subscription")
 router.register("changes", ChangeViewSet, basename="change")
+router.register("sources", SourceViewSet, basename="source")
 
 bulk = BulkHealthCheckViewSet
 urlpatterns = [

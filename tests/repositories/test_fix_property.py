@@ -1,0 +1,118 @@
+"""The fix changes nothing but the links it edits: a hypothesis property over generated
+Markdown documents that hold moved, archived and dead links in list items (nested too), tables,
+HTML blocks and reference definitions, links inside code that must stay, CRLF and a BOM. The
+expected text is built beside each document from what it holds, line by line, so any byte the
+fix touches outside an edit fails the property."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from repositories import importers
+from repositories.fixes import fix_text
+from repositories.models import Repository
+from repositories.sources import link_places
+
+Health = Repository.Health
+FORMS = ["https://github.com/{}", "http://github.com/{}", "https://www.github.com/{}/", "https://github.com/{}.git",
+         "https://github.com/{}#readme", "https://github.com/{}/tree/main/docs", "github.com/{}"]
+KINDS = ["healthy", "moved", "archived", "dead", "suspected"]
+WORDS = st.lists(st.sampled_from(["alpha", "beta", "gamma", "delta", "widgets", "fast", "tiny", "—", "*bold*"]),
+                 min_size=1, max_size=6).map(" ".join)
+
+
+def repo_for(kind: str, index: int) -> tuple[str, str, SimpleNamespace]:
+    """(name written in the document, its name now, the repository as the catalog holds it)."""
+    old = f"{kind}{index}/lib{index}"
+    new = f"renamed{index}/lib-{index}" if kind == "moved" else old
+    health = {"healthy": Health.HEALTHY, "moved": Health.MOVED, "archived": Health.ARCHIVED, "dead": Health.NOT_FOUND,
+              "suspected": Health.BLOCKED}[kind]
+    repo = SimpleNamespace(id=1000 + index, full_name=new, health=health, suspected=kind == "suspected",
+                           name_reused=False)
+    return old, new, repo
+
+
+@st.composite
+def documents(draw):
+    """(text, expected text under archived=mark/dead=delete, repositories by lower-cased name)."""
+    newline = draw(st.sampled_from(["\n", "\r\n"]))
+    lines: list[tuple[str, str]] = []  # (line as written, as expected); expected None: deleted
+    repos: dict[str, SimpleNamespace] = {}
+    count = draw(st.integers(min_value=1, max_value=14))
+    for index in range(count):
+        block = draw(st.sampled_from(["item", "nested", "table", "html", "ref", "code", "inline", "prose", "heading"]))
+        kind = draw(st.sampled_from(KINDS))
+        form = draw(st.sampled_from(FORMS))
+        old, new, repo = repo_for(kind, index)
+        repos[old.lower()] = repo
+        url, new_url = form.format(old), form.format(new)
+        label = draw(st.sampled_from([old, "Project", "the lib"]))
+        new_label = new if label == old else label
+        words = draw(WORDS)
+        mark = {"archived": " (archived)", "dead": " (dead)"}.get(kind, "")
+        if block in ("item", "nested"):
+            indent = "  " if block == "nested" else ""
+            written = f"{indent}- [{label}]({url}) - {words}"
+            expected = f"{indent}- [{new_label}]({new_url}){mark} - {words}"
+            if kind == "dead":
+                expected = None  # deleted, unless the next line nests under it (fixed below)
+            lines.append((written, expected))
+            if block == "item" and draw(st.booleans()):
+                lines.append((f"  - {words}", f"  - {words}"))
+        elif block == "table":
+            lines += [("| Name | About |", "| Name | About |"), ("|---|---|", "|---|---|"),
+                      (f"| [{label}]({url}) | {words} |", f"| [{new_label}]({new_url}){mark} | {words} |")]
+        elif block == "html":
+            lines.append((f'<p><a href="{url}">{words}</a></p>', f'<p><a href="{new_url}">{words}</a>{mark}</p>'))
+        elif block == "ref":
+            lines.append((f"[ref{index}]: {url}", f"[ref{index}]: {new_url}"))
+        elif block == "code":
+            fence = draw(st.sampled_from(["```", "~~~"]))
+            for text in (fence + "sh", f"git clone {url}", f"- [{label}]({url})", fence):
+                lines.append((text, text))
+        elif block == "inline":
+            text = f"Run `pip install {url}` to {words}."
+            lines.append((text, text))
+        elif block == "prose":
+            lines.append((words, words))
+        else:
+            lines.append((f"## {words}", f"## {words}"))
+    # a dead item with a line nested below it is marked, not deleted
+    for i, (written, expected) in enumerate(lines):
+        if expected is None:
+            below = lines[i + 1][0] if i + 1 < len(lines) else ""
+            if below.startswith("  ") and not written.startswith("  "):
+                lines[i] = (written, written.replace(") - ", ") (dead) - ", 1))
+    bom = "\ufeff" if draw(st.booleans()) else ""
+    final = draw(st.booleans())  # a line end after the last line or not
+    text = bom + newline.join(w for w, _ in lines) + (newline if final else "")
+    kept = [e for _, e in lines if e is not None]
+    expected = newline.join(kept) + (newline if final and kept else "")
+    return text, bom + expected, repos  # the BOM stays in front of whatever is left
+
+
+def fix_of(text: str, repos: dict, **policies) -> str:
+    parsed = importers.parse(text.encode("utf-8"), filename="README.md")
+    entries = [SimpleNamespace(line=line, column=column, end_column=end, url=url, repository=repos.get(key))
+               for line, column, end, url, key in link_places(parsed)]
+    assert parsed.text == text  # the source keeps the document as written
+    return fix_text(text=parsed.text, format="markdown", entries=entries, **policies).text
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(documents())
+def test_the_fix_edits_exactly_the_links_it_should_and_no_other_byte(document):
+    text, expected, repos = document
+    assert fix_of(text, repos, archived="mark", dead="delete") == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(documents())
+def test_leaving_everything_but_renames_keeps_every_other_byte(document):
+    text, _, repos = document
+    fixed = fix_of(text, repos, archived="leave", dead="leave")
+    unmoved = {key: repo for key, repo in repos.items() if repo.health != Health.MOVED}
+    assert fix_of(text, unmoved, archived="leave", dead="leave") == text
+    assert len(fixed.splitlines()) == len(text.splitlines())
