@@ -70,7 +70,7 @@ def scan_start(*, repositories: QuerySet | Iterable[int], requested_by=None, mod
     else:
         ids = list(dict.fromkeys(int(i) for i in repositories))
     if len(ids) > settings.SCAN_MAX_REPOSITORIES:
-        raise ScanError(f"{len(ids)} repositories is more than the limit of {settings.SCAN_MAX_REPOSITORIES} "
+        raise ScanError(f"{len(ids):,} repositories is more than the limit of {settings.SCAN_MAX_REPOSITORIES:,} "
                         "(SCAN_MAX_REPOSITORIES)")
     scan = ScanJob.objects.create(
         total=len(ids),
@@ -78,7 +78,7 @@ def scan_start(*, repositories: QuerySet | Iterable[int], requested_by=None, mod
         requested_by=requested_by if getattr(requested_by, "is_authenticated", False) else None,
         mode=resolve_mode(mode),
         concurrency=concurrency or settings.SCAN_CONCURRENCY,
-        message=f"Queued: {len(ids)} repositories",
+        message=f"Queued: {len(ids):,} repositories",
         resumed_from=resumed_from,
         full_metadata=full,
         trigger=trigger,

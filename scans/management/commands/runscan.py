@@ -76,7 +76,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         if scan is None:
             return
-        self.console.print(f"Scan [bold]{scan.id}[/] of {scan.total} repositories ({scan.mode})"
+        self.console.print(f"Scan [bold]{scan.id}[/] of {scan.total:,} repositories ({scan.mode})"
                            + (", on the queue" if options["enqueue"] else ""))
         runner = None
         if not options["enqueue"]:
@@ -207,8 +207,8 @@ class Command(BaseCommand):
         table.add_column("outcome")
         table.add_column("repositories", justify="right")
         for count in view["counts"]:
-            table.add_row(count["label"].lower(), str(count["count"]))
-        table.add_row("[bold]checked[/]", f"[bold]{view['current']} of {view['total']}[/]")
+            table.add_row(count["label"].lower(), f"{count['count']:,}")
+        table.add_row("[bold]checked[/]", f"[bold]{view['current']:,} of {view['total']:,}[/]")
         table.add_row("rate-limit points", f"{view['points_spent']} ({view['mode']})")
         elapsed = view["elapsed_seconds"]
         if elapsed:
