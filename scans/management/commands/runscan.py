@@ -22,7 +22,7 @@ from rich.table import Table
 
 from repohealth.times import clock_text, duration_text
 from repositories.services import ImportRefused
-from scans import services
+from scans import listfix, services
 from scans.models import ScanJob
 from scans.presenter import present
 from scans.progress import progress_key, progress_payload
@@ -60,6 +60,7 @@ class Command(BaseCommand):
         parser.add_argument("--enqueue", action="store_true", help="run on the RQ queue and follow its progress")
         parser.add_argument("--json", action="store_true", help="print the final progress payload as JSON")
         parser.add_argument("--user", help="record the scan as started by this username")
+        listfix.add_arguments(parser)  # issue 15: --check / --fix
 
     def handle(self, *args, **options):
         # With --json, stdout holds the payload alone: everything else (and the bar, when stderr is
@@ -68,6 +69,12 @@ class Command(BaseCommand):
         self.console = Console(stderr=options["json"], highlight=False, width=None if terminal.isatty() else 120)
         show_bar = not options["json"] or terminal.isatty()
         user = self._user(options.get("user"))
+        if listfix.wanted(options):  # issue 15: exit 0 nothing to fix, 1 needs fixing, 2 failed
+            try:
+                sys.exit(listfix.run(options, user=user, err=sys.stderr))
+            except listfix.ListFixFailed as exc:
+                sys.stderr.write(f"{exc}\n")
+                sys.exit(2)
         scan_options = {"mode": options["mode"], "concurrency": options["concurrency"], "enqueue": options["enqueue"],
                         "full": options["full"], "trigger": ScanJob.Trigger.RUNSCAN}
         try:

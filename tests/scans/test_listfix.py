@@ -1,0 +1,107 @@
+"""`runscan --file LIST --check|--fix` against the fake GitHub, as a CI job runs it: exit codes,
+the file written in place with its .orig, the reports, and the README's CI job run exactly."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+
+from tests.conftest import BASE_DIR
+
+README = BASE_DIR / "README.md"
+FIXTURE = BASE_DIR / "tests" / "data" / "awesome-fix.md"
+CATALOG = [
+    {"full_name": "new-owner/flexbox", "previous_names": ["old-owner/flexbox"]},
+    {"full_name": "pixelworks/pixel", "previous_names": ["old-owner/pixel"]},
+    {"full_name": "acme/gridly"}, {"full_name": "acme/gridly-extras"}, {"full_name": "acme/painter"},
+    {"full_name": "acme/healthy"}, {"full_name": "acme/stacky", "archived": True},
+]  # nobody/gone and nobody/gone-too are not on the fake: 404
+
+
+@pytest.fixture
+def listing(fake_github, tmp_path) -> Path:
+    fake_github.load_catalog(CATALOG)
+    path = tmp_path / "README.md"
+    path.write_bytes(FIXTURE.read_bytes())
+    return path
+
+
+def runscan(app_env, *args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(BASE_DIR / "manage.py"), "runscan", *args], cwd=cwd,
+                          env=app_env(), capture_output=True, text=True, timeout=180)
+
+
+def ci_job_command() -> str:
+    """The runscan line of the README's CI job, exactly as written there."""
+    job = README.read_text().split("<!-- ci-job -->", 1)[1].split("```yaml", 1)[1].split("```", 1)[0]
+    assert len(job.strip().splitlines()) == 10
+    return next(line.split("- run: ", 1)[1] for line in job.splitlines() if "manage.py runscan" in line)
+
+
+def test_the_readme_ci_job_fails_the_build_with_a_junit_case_per_broken_link(app_env, listing):
+    command = ci_job_command()
+    assert command.startswith("../repohealth/.venv/bin/python ../repohealth/manage.py runscan --file README.md")
+    # the job's checkout of RepoHealth is this one; everything after the two paths is run as written
+    command = command.replace("../repohealth/.venv/bin/python", shlex.quote(sys.executable), 1)
+    command = command.replace("../repohealth/manage.py", shlex.quote(str(BASE_DIR / "manage.py")), 1)
+    done = subprocess.run(command, shell=True, cwd=listing.parent, env=app_env(), capture_output=True, text=True,
+                          timeout=180)
+    assert done.returncode == 1, done.stderr
+    suite = ElementTree.parse(listing.parent / "links.xml").getroot().find("testsuite")
+    cases = suite.findall("testcase")
+    failed = {case.find("failure").get("type") for case in cases}
+    assert failed == {"moved", "archived", "dead"}
+    assert int(suite.get("failures")) == len(cases) == 8  # 5 moved, 1 archived, 2 dead (confirmed twice)
+    assert "checking them again in 5 s" in done.stderr
+    assert listing.read_bytes() == FIXTURE.read_bytes() and not (listing.parent / "README.md.orig").exists()
+
+
+def test_fix_writes_the_corrected_file_in_place_and_keeps_the_original(app_env, listing):
+    done = runscan(app_env, "--file", "README.md", "--fix", "--dead", "delete", "--archived", "move",
+                   "--recheck-after", "0", cwd=listing.parent)
+    assert done.returncode == 1, done.stderr
+    assert (listing.parent / "README.md.orig").read_bytes() == FIXTURE.read_bytes()
+    fixed = listing.read_text()
+    assert "https://github.com/new-owner/flexbox/tree/main/docs" in fixed and "nobody/gone)" not in fixed
+    assert fixed.endswith("## Archived\n\n- [Stacky](https://github.com/acme/stacky#readme) - Stacks, archived long ago.\n")
+    assert "git clone https://github.com/old-owner/flexbox" in fixed  # code is never touched
+    assert done.stdout.startswith("README.md fixed (original kept as README.md.orig): 5 moved, 1 archived, 2 dead")
+
+
+def test_check_exits_0_for_a_list_with_nothing_to_fix_and_reports_json(app_env, listing):
+    listing.write_text("# Fine\n\n- [Painter](https://github.com/acme/painter)\n- [Healthy](https://github.com/acme/healthy)\n")
+    done = runscan(app_env, "--file", "README.md", "--check", "--format", "json", cwd=listing.parent)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["needs_fixing"] is False and report["changes"] == [] and report["diff"] == ""
+
+
+def test_markdown_report_lists_each_change(app_env, listing):
+    done = runscan(app_env, "--file", "README.md", "--check", "--format", "markdown", "--dead", "leave",
+                   "--archived", "leave", cwd=listing.parent)
+    assert done.returncode == 1, done.stderr
+    rows = [line for line in done.stdout.splitlines() if re.match(r"\| \d+ \|", line)]
+    assert len(rows) == 5 and all("| moved |" in row for row in rows)
+
+
+@pytest.mark.parametrize("args", [("--check",), ("--check", "--file", "missing.md"),
+                                  ("--check", "--file", "README.md", "--dead", "burn"),
+                                  ("--check", "--fix", "--file", "README.md")])
+def test_wrong_arguments_exit_2(app_env, listing, args):
+    assert runscan(app_env, *args, cwd=listing.parent).returncode == 2
+
+
+def test_a_failed_scan_exits_2(app_env, listing, fake_github):
+    fake_github.configure(tokens="the-right-one")
+    done = subprocess.run([sys.executable, str(BASE_DIR / "manage.py"), "runscan", "--file", "README.md", "--check"],
+                          cwd=listing.parent, env=app_env(GITHUB_TOKEN="a-wrong-one", SCAN_MODE="rest"),
+                          capture_output=True, text=True, timeout=180)
+    assert done.returncode == 2 and "failed" in done.stderr
+    assert listing.read_bytes() == FIXTURE.read_bytes()
