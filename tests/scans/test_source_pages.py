@@ -1,0 +1,47 @@
+"""The page of a kept source: the coloured diff, policies, counts and downloads."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.repositories.fixing import Health, imported, moved, state
+
+pytestmark = pytest.mark.django_db
+TEXT = "# List\n\n- [a](https://github.com/old/a)\n- [B](https://github.com/acme/b) - old\n"
+
+
+@pytest.fixture
+def logged_in(client, owner):
+    client.force_login(owner)
+    return client
+
+
+@pytest.fixture
+def source():
+    kept = imported(TEXT, filename="README.md")
+    moved("old/a", "new/a")
+    state("acme/b", Health.ARCHIVED)
+    return kept
+
+
+def test_the_page_shows_the_diff_coloured_with_counts(logged_in, source):
+    page = logged_in.get(f"/sources/{source.id}/").content.decode()
+    assert '<span class="diff-del">-- [a](https://github.com/old/a)</span>' in page
+    assert '<span class="diff-add">+- [a](https://github.com/new/a)</span>' in page
+    assert "1 moved" in page and "1 archived" in page and "style=" not in page.split("<main", 1)[-1]
+
+
+def test_the_downloads_are_the_corrected_file_and_the_patch(logged_in, source):
+    file = logged_in.get(f"/sources/{source.id}/?archived=leave&download=file")
+    assert file["Content-Disposition"] == 'attachment; filename="README.md"'
+    assert file.content.decode() == "# List\n\n- [a](https://github.com/new/a)\n- [B](https://github.com/acme/b) - old\n"
+    patch = logged_in.get(f"/sources/{source.id}/?download=patch").content.decode()
+    assert patch.startswith("--- a/README.md\n+++ b/README.md\n")
+
+
+def test_a_bad_policy_is_a_400(logged_in, source):
+    assert logged_in.get(f"/sources/{source.id}/?dead=burn").status_code == 400
+
+
+def test_the_list_of_sources_links_each_page(logged_in, source):
+    assert f'href="/sources/{source.id}/"' in logged_in.get("/sources/").content.decode()
