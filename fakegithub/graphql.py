@@ -324,7 +324,7 @@ def post_graphql(state: FakeState, api: ApiRequest) -> Response:
     """Answer one GraphQL request: auth, secondary, query, batch size, faults, points, data."""
     if api.token is None:
         return responses.requires_authentication()
-    denied = authenticate(state, api) or secondary_check(state, api)
+    denied = authenticate(state, api) or secondary_check(state, api, "graphql")
     if denied:
         return denied
     body = _parse_body(api.body)

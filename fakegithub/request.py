@@ -56,10 +56,11 @@ def authenticate(state: FakeState, request: ApiRequest) -> Response | None:
     return None
 
 
-def secondary_check(state: FakeState, request: ApiRequest) -> Response | None:
-    """An injected (or concurrency) secondary rate limit; it spends no points."""
-    if not state.secondary_limited(request.in_flight):
+def secondary_check(state: FakeState, request: ApiRequest, kind: str = "rest") -> Response | None:
+    """A secondary rate limit (injected, concurrency, or points per minute); it spends no points."""
+    if not state.secondary_limited(request.in_flight, request.bucket, kind):
         return None
+    state.stats.add_secondary_answer()
     config = state.config
     retry_after = None if config.secondary_no_retry_after else config.secondary_retry_after
     return responses.secondary_limited(state.request_id(), retry_after, config.secondary_status)

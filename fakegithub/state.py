@@ -40,6 +40,11 @@ class Config:
     secondary_no_retry_after: bool = False
     secondary_status: int = 403
     secondary_max_concurrency: int | None = None
+    # GitHub's secondary limit on points per minute (reads: one per request, answered or refused),
+    # per account, in a sliding window: REST and GraphQL apart. None: not enforced.
+    secondary_rest_per_window: int | None = None
+    secondary_graphql_per_window: int | None = None
+    secondary_window_seconds: float = 60.0
     fail_next: int = 0
     hang_next: int = 0
     hang_seconds: float = 30.0
@@ -120,6 +125,8 @@ _COERCE: dict[str, Callable[[Any], Any]] = {
     "rate_limit_status": _status, "secondary_next": int, "secondary_retry_after": int,
     "secondary_no_retry_after": bool, "secondary_status": _status,
     "secondary_max_concurrency": _optional_int, "fail_next": int, "hang_next": int,
+    "secondary_rest_per_window": _optional_int, "secondary_graphql_per_window": _optional_int,
+    "secondary_window_seconds": _positive,
     "hang_seconds": float, "seed": int, "app_id": _optional_str, "app_public_key": _public_key,
     "app_installation_id": _optional_int, "app_token_seconds": _positive,
 }
@@ -153,6 +160,8 @@ class Stats:
             self.graphql_aliases_total = 0
             self.graphql_queries_by_cost: Counter[int] = Counter()
             self.app_tokens_created = 0
+            self.secondary_answers = 0
+            self.max_per_window: dict[str, int] = {}  # "<account> <rest|graphql>" -> most in one window
             self._log.clear()
 
     def enter(self) -> int:
@@ -191,6 +200,14 @@ class Stats:
         with self._lock:
             self.app_tokens_created += 1
 
+    def add_secondary_answer(self) -> None:
+        with self._lock:
+            self.secondary_answers += 1
+
+    def note_window(self, key: str, count: int) -> None:
+        with self._lock:
+            self.max_per_window[key] = max(self.max_per_window.get(key, 0), count)
+
     def snapshot(self) -> dict[str, Any]:
         """The ``GET /_fake/stats`` document."""
         with self._lock:
@@ -204,6 +221,8 @@ class Stats:
                 "graphql_queries_by_cost": {str(cost): count for cost, count
                                             in sorted(self.graphql_queries_by_cost.items())},
                 "app_tokens_created": self.app_tokens_created,
+                "secondary_answers": self.secondary_answers,
+                "max_per_window": dict(self.max_per_window),
             }
 
     def log(self, since: float | None = None, limit: int | None = None) -> list[dict[str, Any]]:
@@ -227,6 +246,7 @@ class FakeState:
         self._lock = threading.Lock()
         self._rng = random.Random(0)
         self._app_tokens: dict[str, tuple[float, int]] = {}  # token -> (expires at, installation)
+        self._sent: dict[str, deque[float]] = {}  # "<account> <kind>" -> when its requests came
         self.configure(**settings)
 
     # ---------------------------------------------------------------- settings
@@ -254,6 +274,8 @@ class FakeState:
         self.stats.reset()
         self.core.reset()
         self.graphql.reset()
+        with self._lock:
+            self._sent.clear()
 
     # ---------------------------------------------------------------- auth
 
@@ -307,10 +329,26 @@ class FakeState:
             setattr(self.config, counter, left - 1)
             return True
 
-    def secondary_limited(self, in_flight: int) -> bool:
-        """An injected secondary limit, or more requests in flight than allowed."""
+    def secondary_limited(self, in_flight: int, account: str = "", kind: str = "rest") -> bool:
+        """An injected secondary limit, more requests in flight than allowed, or more requests
+        from this account in the last `secondary_window_seconds` than the per-window figure."""
         ceiling = self.config.secondary_max_concurrency
-        return self.take("secondary_next") or (ceiling is not None and in_flight > ceiling)
+        over_window = self._count_in_window(account, kind)
+        return self.take("secondary_next") or (ceiling is not None and in_flight > ceiling) or over_window
+
+    def _count_in_window(self, account: str, kind: str) -> bool:
+        limit = (self.config.secondary_rest_per_window if kind == "rest"
+                 else self.config.secondary_graphql_per_window)
+        now = time.monotonic()
+        key = f"{account or 'anonymous'} {kind}"
+        with self._lock:
+            sent = self._sent.setdefault(key, deque())
+            sent.append(now)
+            while sent and sent[0] <= now - self.config.secondary_window_seconds:
+                sent.popleft()
+            count = len(sent)
+        self.stats.note_window(key, count)
+        return limit is not None and count > limit
 
     def fault(self, repos: Iterable[dict[str, Any]]) -> Fault | None:
         """Whether a repository request fails: ``fail_next``, then ``error_rate``, then ``flaky``."""

@@ -30,6 +30,7 @@ class Child:
                  cwd: Path = BASE_DIR, stop_signal: int = signal.SIGTERM) -> None:
         self.name = name
         self.args = args
+        self.cwd = cwd
         self.log_path = log
         self.stop_signal = stop_signal
         self._log = open(log, "w") if log is not None else None  # noqa: SIM115 - closed in stop()

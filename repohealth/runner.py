@@ -20,7 +20,7 @@ from pathlib import Path
 from repohealth.processes import Child
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-COLOURS = {"redis": "31", "web": "32", "worker": "34", "github": "35", "setup": "33"}
+COLOURS = {"redis": "31", "web": "32", "worker": "34", "github": "35", "setup": "33", "cron": "36", "upkeep": "36"}
 _print_lock = threading.Lock()
 
 
@@ -34,18 +34,38 @@ def say(prefix: str, line: str) -> None:
 
 class Supervisor:
     """The children of `make run`, each a `repohealth.processes.Child` whose output is copied to
-    this terminal with its prefix."""
+    this terminal with its prefix.
+
+    A child started with `restart=True` (Redis, the workers, the cron scheduler, the web server)
+    that dies is started again after a backoff (1 s, doubling to 30 s) with a log line; one that
+    dies RESTART_LIMIT times within a minute stops everything, as does any other child dying, or
+    Ctrl-C."""
+
+    RESTART_LIMIT = 5
+    MAX_BACKOFF = 30.0
 
     def __init__(self) -> None:
         self.children: list[Child] = []
         self.stopping = False
+        self._specs: dict[str, tuple[list[str], dict[str, str] | None]] = {}  # restartable: how to start again
+        self._deaths: dict[str, list[float]] = {}
+        self._restart_at: dict[str, float] = {}
 
-    def start(self, prefix: str, args: list[str], env: dict[str, str] | None = None, *, pump: bool = True) -> Child:
+    def start(self, prefix: str, args: list[str], env: dict[str, str] | None = None, *, pump: bool = True,
+              restart: bool = False) -> Child:
         child = Child(prefix, args, env=env)
+        self.adopt(child, pump=pump)
+        if restart:
+            self._specs[prefix] = (args, env)
+        return child
+
+    def adopt(self, child: Child, *, pump: bool = True, restart_args: list[str] | None = None) -> None:
+        """Supervise a child started elsewhere (the embedded Redis); with `restart_args`, restart it."""
         self.children.append(child)
+        if restart_args is not None:
+            self._specs[child.name] = (restart_args, None)
         if pump:
             self.pump(child)
-        return child
 
     def pump(self, child: Child) -> None:
         threading.Thread(target=self._pump, args=(child,), daemon=True).start()
@@ -60,19 +80,38 @@ class Supervisor:
             return
         self.stopping = True
         say("setup", "stopping...")
-        # One at a time, newest first: the web server and the worker finish with Redis still
+        # One at a time, newest first: the web server and the workers finish with Redis still
         # up; Redis goes last.
         for child in reversed(self.children):
             child.stop(grace=10)
         say("setup", "all stopped")
 
     def wait(self) -> int:
-        """Block until a child exits on its own (a crash) or we are told to stop."""
+        """Block until told to stop, restarting children that die; 1 when one cannot be kept up."""
         while not self.stopping:
-            for child in self.children:
-                if not child.alive():
+            now = time.monotonic()
+            for index, child in enumerate(self.children):
+                if child.alive() or self.stopping:
+                    continue
+                if child.name not in self._specs:
                     say("setup", f"{child.name} exited with code {child.returncode}; stopping the rest")
                     return 1
+                if child.name not in self._restart_at:
+                    deaths = [t for t in self._deaths.get(child.name, []) if now - t < 60] + [now]
+                    self._deaths[child.name] = deaths
+                    if len(deaths) >= self.RESTART_LIMIT:
+                        say("setup", f"{child.name} died {len(deaths)} times within a minute; stopping everything")
+                        return 1
+                    delay = min(self.MAX_BACKOFF, 2.0 ** (len(deaths) - 1))
+                    say("setup", f"{child.name} exited with code {child.returncode}; restarting it in {delay:g} s")
+                    self._restart_at[child.name] = now + delay
+                elif now >= self._restart_at[child.name]:
+                    del self._restart_at[child.name]
+                    args, env = self._specs[child.name]
+                    replacement = Child(child.name, args, env=env, cwd=child.cwd)
+                    self.children[index] = replacement
+                    self.pump(replacement)
+                    say("setup", f"{child.name} restarted (pid {replacement.pid})")
             time.sleep(0.2)
         return 0
 
@@ -144,8 +183,7 @@ def main(argv: list[str] | None = None) -> int:
                 say("setup", f"using the embedded Redis already running on {socket_path}")
             else:
                 redis_child = start_redis(socket_path, persist=True)
-                supervisor.children.append(redis_child)
-                supervisor.pump(redis_child)
+                supervisor.adopt(redis_child, restart_args=redis_child.args)
                 wait_until_up(socket_path)
                 say("redis", f"embedded redis-server ready on {socket_path}")
         else:
@@ -162,13 +200,21 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         ensure_admin(env)
         if options.demo:
-            load_demo_catalog(env)
+            try:
+                load_demo_catalog(env)
+            except DemoFailed as exc:
+                say("setup", f"make demo stopped: {exc}")
+                return 1
 
+        manage_py = [sys.executable, "manage.py"]
         # RQ_WORKERS (`make run WORKERS=4`) workers share the scans; the first also runs RQ's scheduler.
         for number in range(1, settings.RQ_WORKERS + 1):
             scheduler = ["--with-scheduler"] if number == 1 else []
-            supervisor.start(f"worker-{number}", [sys.executable, "manage.py", "rqworker", "default", *scheduler], env)
-        supervisor.start("web", [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}"], env)
+            supervisor.start(f"worker-{number}", [*manage_py, "rqworker", "default", *scheduler], env, restart=True)
+        # The periodic maintenance job: RQ's cron scheduler enqueues it, a worker of its own runs it.
+        supervisor.start("cron", [*manage_py, "rqcron", "repohealth.cron"], env, restart=True)
+        supervisor.start("upkeep", [*manage_py, "rqworker", "maintenance"], env, restart=True)
+        supervisor.start("web", [*manage_py, "runserver", f"127.0.0.1:{port}"], env, restart=True)
         say("setup", f"RepoHealth on http://127.0.0.1:{port}/  (Ctrl-C stops everything)")
         if options.demo:
             say_demo_export(env)
@@ -242,7 +288,15 @@ def load_demo_catalog(env: dict[str, str]) -> None:
 
     demo_file = Path(settings.VAR_DIR) / "demo" / "import.txt"
     result = manage("runscan", "--import-only", "--file", str(demo_file), "--label", "demo", env=env)
-    say("setup", (result.stdout or result.stderr).strip().splitlines()[-1] if (result.stdout or result.stderr) else "")
+    lines = (result.stdout + result.stderr).strip().splitlines()
+    if result.returncode != 0:
+        raise DemoFailed(f"loading the demo catalog failed (exit {result.returncode}): "
+                         + (lines[-1] if lines else "no output"))
+    say("setup", lines[-1] if lines else "")
+
+
+class DemoFailed(RuntimeError):
+    """A step of `make demo` failed; str() says which and why."""
 
 
 if __name__ == "__main__":

@@ -139,16 +139,35 @@ REDIS_URL = env_url(
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Django's Redis cache that answers as a miss while Redis is away (repohealth/cache.py).
+        "BACKEND": "repohealth.cache.TolerantRedisCache",
         "LOCATION": REDIS_URL,
         # Keys are stored as given: progress lives under exactly `health_check:{job_id}`.
         "KEY_FUNCTION": "repohealth.cache.make_key",
+        # A Redis that is away is noticed in seconds, not after the operating system gives up.
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 5},
     }
 }
 
 RQ_QUEUES = {
     "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 60 * 60 * 24},
+    # The periodic maintenance job's own queue and worker: a long scan never holds it up.
+    "maintenance": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 300},
 }
+
+# --- The periodic maintenance job (repohealth/maintenance.py) --------------------------------------
+MAINTENANCE_INTERVAL_SECONDS = env_int("MAINTENANCE_INTERVAL_SECONDS", 30, minimum=1)
+MAINTENANCE_LOCK_SECONDS = env_int("MAINTENANCE_LOCK_SECONDS", 120, minimum=5)
+from repohealth.settings_watch import *  # noqa: E402,F403 - watch/: schedules, history, alerts (issues 14, 18)
+MAINTENANCE_TASKS = [
+    "scans.maintenance.reap_dead_scans",
+    "scans.maintenance.fail_unqueued_scans",
+    *WATCH_MAINTENANCE_TASKS,  # noqa: F405
+]
+# A queued scan with no job on the queue for this long is failed, saying why.
+SCAN_UNQUEUED_TIMEOUT = env_int("SCAN_UNQUEUED_TIMEOUT", 60, minimum=1)
+# A running scan waits this long for Redis to come back before it fails (resumable).
+REDIS_OUTAGE_TIMEOUT = env_int("REDIS_OUTAGE_TIMEOUT", 300, minimum=1)
 RQ_SHOW_ADMIN_LINK = True
 # How many `rqworker default` processes `make run` starts (`make run WORKERS=4`); one scan larger
 # than SCAN_SHARD_SIZE is shared by all of them.
@@ -163,6 +182,16 @@ _default_graphql = (
 GITHUB_GRAPHQL_URL = env_url("GITHUB_GRAPHQL_URL", _default_graphql, schemes=("http", "https"))
 GITHUB_TIMEOUT_SECONDS = env_int("GITHUB_TIMEOUT_SECONDS", 20, minimum=1)
 GITHUB_MAX_RETRIES = env_int("GITHUB_MAX_RETRIES", 4, minimum=0, maximum=10)
+# The circuit breaker (scans/breaker.py): this many connection-level failures in a row mean GitHub
+# is unreachable; the scan then waits and probes, and fails (resumable) after the timeout.
+GITHUB_UNREACHABLE_THRESHOLD = env_int("GITHUB_UNREACHABLE_THRESHOLD", 20, minimum=1)
+GITHUB_UNREACHABLE_TIMEOUT = env_int("GITHUB_UNREACHABLE_TIMEOUT", 600, minimum=1)
+# One budget for every worker (scans/budget.py, in Redis): paced below GitHub's secondary limits
+# per token, before GitHub refuses. The window is GitHub's minute (shorter only in tests).
+GITHUB_REST_POINTS_PER_MINUTE = env_int("GITHUB_REST_POINTS_PER_MINUTE", 900, minimum=1)
+GITHUB_GRAPHQL_POINTS_PER_MINUTE = env_int("GITHUB_GRAPHQL_POINTS_PER_MINUTE", 2000, minimum=1)
+GITHUB_MAX_CONCURRENT = env_int("GITHUB_MAX_CONCURRENT", 100, minimum=1)
+GITHUB_PACING_WINDOW_SECONDS = env_int("GITHUB_PACING_WINDOW_SECONDS", 60, minimum=1)
 
 SCAN_MODE = env_choice("SCAN_MODE", "auto", ("auto", "rest", "graphql"))
 SCAN_CONCURRENCY = env_int("SCAN_CONCURRENCY", 8, minimum=1, maximum=100)
@@ -175,6 +204,8 @@ SCAN_MAX_REPOSITORIES = env_int("SCAN_MAX_REPOSITORIES", 100_000, minimum=1)
 SCAN_CONFIRM_OVER = env_int("SCAN_CONFIRM_OVER", 1000, minimum=0)
 SCAN_POLL_INTERVAL_MS = env_int("SCAN_POLL_INTERVAL_MS", 500, minimum=100)
 SCAN_HEARTBEAT_TIMEOUT = env_int("SCAN_HEARTBEAT_TIMEOUT", 90, minimum=5)
+# A scan larger than this is split into shards, each an RQ job, so several workers share it.
+SCAN_SHARD_SIZE = env_int("SCAN_SHARD_SIZE", 5000, minimum=1)
 
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20_000_000, minimum=1)
 IMPORT_MAX_ENTRIES = env_int("IMPORT_MAX_ENTRIES", 200_000, minimum=1)
@@ -365,7 +396,3 @@ GITHUB_APP_CONFIGURED = all(_github_app.values())
 # 100 repositories) for repositories whose full metadata is this old or was never fetched, and the
 # lean one (1 point per 100) for the others.
 SCAN_FULL_METADATA_HOURS = env_int("SCAN_FULL_METADATA_HOURS", 24, minimum=0)
-
-# --- watch/: schedules, history, alerts (issues 14, 18); in the work tree this import sits before
-# MAINTENANCE_TASKS, which adds WATCH_MAINTENANCE_TASKS (that block is not committed yet) ------------
-from repohealth.settings_watch import *  # noqa: E402,F403

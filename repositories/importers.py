@@ -334,7 +334,13 @@ def parse(data: bytes | str, *, format: str | None = None, filename: str | None 
     if fmt == "text":
         _parse_text(text, col)
     elif fmt in ("csv", "tsv"):
-        _parse_csv(text, "," if fmt == "csv" else "\t", col)
+        delimiter = "," if fmt == "csv" else "\t"
+        _parse_csv(text, delimiter, col)
+        if format is not None and col.result.invalid and not col.result.entries and delimiter not in text:
+            # Told it is CSV (format=csv), but no line has a single delimiter: say so, not "0 new".
+            named = "a comma" if fmt == "csv" else "a tab"
+            raise ImportRefused(f"This is not {fmt.upper()}: no line holds {named}. Choose another format "
+                                "(or none, to let RepoHealth tell).", "format")
     elif fmt == "json":
         parse_json(doc if doc is not None else load_json(text), col, text)
     else:

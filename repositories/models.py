@@ -54,7 +54,11 @@ class Repository(models.Model):
     health = models.CharField(max_length=20, choices=Health.choices, default=Health.UNKNOWN, db_index=True)
     health_detail = models.CharField(max_length=300, blank=True)
     previous_names = models.JSONField(default=list, blank=True)
-    last_checked_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_checked_at = models.DateTimeField(null=True, blank=True, db_index=True,
+                                           help_text="the last check GitHub answered")
+    last_check_error = models.CharField(max_length=300, blank=True,
+                                        help_text="why the last check failed, when it did (network, timeout, 5xx)")
+    last_check_failed_at = models.DateTimeField(null=True, blank=True)
     metadata_fetched_at = models.DateTimeField(
         null=True, blank=True, help_text="when GitHub last answered a full-metadata request (REST, or the full "
                                          "GraphQL query) for it; lean GraphQL rescans leave it")
@@ -67,13 +71,13 @@ class Repository(models.Model):
     suspect_checks = models.PositiveSmallIntegerField(default=0, help_text="consecutive checks that saw it dead")
     health_before_suspicion = models.CharField(max_length=20, blank=True,
                                                help_text="its confirmed health while the suspicion lasts")
+    # Repo-jacking (issue 15): a name it had or has now answers for another GitHub repository.
+    name_reused = models.BooleanField(
+        default=False, db_index=True, help_text="a name of it (current or previous) now belongs to another repository")
 
     class Meta:
         verbose_name_plural = "repositories"
         ordering = ["full_name"]
-    # Repo-jacking (issue 15): a name it had or has now answers for another GitHub repository.
-    name_reused = models.BooleanField(
-        default=False, db_index=True, help_text="a name of it (current or previous) now belongs to another repository")
         constraints = [
             models.UniqueConstraint(Lower("full_name"), name="repository_full_name_ci_unique"),
         ]

@@ -13,7 +13,7 @@ class RepositorySerializer(serializers.ModelSerializer):
             "id", "full_name", "imported_name", "html_url", "health", "health_detail", "description", "homepage",
             "stars", "forks", "open_issues", "watchers", "language", "topics", "license", "default_branch",
             "archived", "disabled", "fork", "pushed_at", "created_at_github", "previous_names", "labels",
-            "last_checked_at", "added_at",
+            "last_checked_at", "last_check_error", "last_check_failed_at", "added_at", "suspected",
         ]
         read_only_fields = fields
 

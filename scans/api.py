@@ -24,11 +24,18 @@ from scans.serializers import (
     ImportAndScanRequestSerializer,
     ImportStartedSerializer,
     ProgressSerializer,
+    ResumedSerializer,
     ScanJobSerializer,
     ScanResultSerializer,
 )
 
 NOT_FOUND = {"detail": "Job not found or expired"}
+
+
+def scan_error_response(exc: Exception) -> Response:
+    """A scan that cannot start: 503 when the queue is away (try again later), else 400."""
+    code = status.HTTP_503_SERVICE_UNAVAILABLE if isinstance(exc, services.QueueUnavailable) else 400
+    return Response({"detail": str(exc)}, status=code)
 
 
 def started_response(request, scan) -> dict:
@@ -45,7 +52,7 @@ class BulkHealthCheckViewSet(viewsets.ViewSet):
     """The contract other tools call: start a bulk health check, poll it, cancel it."""
 
     @extend_schema(request=BulkHealthCheckRequestSerializer,
-                   responses={202: BulkHealthCheckStartedSerializer, 400: DetailSerializer})
+                   responses={202: BulkHealthCheckStartedSerializer, 400: DetailSerializer, 503: DetailSerializer})
     def create(self, request):
         try:
             data = request.data
@@ -59,7 +66,7 @@ class BulkHealthCheckViewSet(viewsets.ViewSet):
                                        full=form.validated_data["full"], trigger=ScanJob.Trigger.API,
                                        scope=describe({k: v for k, v in data.items() if k != "full"}))
         except services.ScanError as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+            return scan_error_response(exc)
         return Response(started_response(request, scan), status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses={200: ProgressSerializer, 404: DetailSerializer})
@@ -114,14 +121,16 @@ class ScanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return self.get_paginated_response(ScanResultSerializer(page, many=True).data)
 
     @extend_schema(request=None, responses={202: BulkHealthCheckStartedSerializer, 400: DetailSerializer,
-                                            404: DetailSerializer})
+                                            404: DetailSerializer, 409: ResumedSerializer, 503: DetailSerializer})
     @action(detail=True, methods=["post"])
     def resume(self, request, pk=None):
         scan = self.get_object()
         try:
             new = services.scan_resume(scan=scan, requested_by=request.user, trigger=ScanJob.Trigger.API)
+        except services.AlreadyResumed as exc:
+            return Response({"detail": str(exc), "resumed_by": str(exc.resumed_by.id)}, status=status.HTTP_409_CONFLICT)
         except services.ScanError as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+            return scan_error_response(exc)
         return Response(started_response(request, new), status=status.HTTP_202_ACCEPTED)
 
 
@@ -149,6 +158,8 @@ class ImportViewSet(viewsets.ViewSet):
             )
         except ImportRefused as exc:
             return Response({"detail": str(exc), "reason": getattr(exc, "reason", None)}, status=400)
+        except services.ScanError as exc:  # the import is rolled back with it: nothing half-done
+            return scan_error_response(exc)
         body = started.report.as_dict()
         job = started.scan
         body["job_id"] = str(job.id) if job else None

@@ -23,6 +23,7 @@ from urllib.parse import urljoin, urlparse
 import requests
 from requests.adapters import HTTPAdapter
 
+from scans.breaker import Breaker, GitHubUnreachable  # noqa: F401 - callers catch this module's exceptions
 from scans.github_tokens import (  # noqa: F401 - Cancelled: callers catch this module's exceptions
     BadCredentials, Cancelled, GitHubApp, GitHubError, InstallationToken, TokenPool, WaitCallback, int_header,
 )
@@ -64,6 +65,10 @@ class GitHubClient:
         should_stop: Callable[[], bool] = lambda: False,
         on_wait: WaitCallback = lambda message, until: None,
         sleep: Callable[[float], None] = time.sleep,
+        unreachable_threshold: int = 20,
+        unreachable_timeout: float = 600.0,
+        budget=None,
+        budget_share: float = 1.0,
     ) -> None:
         self.api_url = api_url.rstrip("/")
         self.graphql_url = graphql_url or f"{self.api_url}/graphql"
@@ -75,8 +80,12 @@ class GitHubClient:
         self.on_wait = on_wait
         self._sleep = sleep
         self.installation = InstallationToken(app, self.create_installation_token) if app else None
-        self.core = TokenPool.from_tokens(list(tokens or []), "core", self.installation)
-        self.graphql_pool = TokenPool.from_tokens(list(tokens or []), "graphql", self.installation)
+        # With a shared budget (scans/budget.py) every process using these tokens paces as one.
+        shared = {"budget": budget, "host": urlparse(self.api_url).netloc, "share": budget_share}
+        self.core = TokenPool.from_tokens(list(tokens or []), "core", self.installation, **shared)
+        self.graphql_pool = TokenPool.from_tokens(list(tokens or []), "graphql", self.installation, **shared)
+        self.breaker = Breaker(threshold=unreachable_threshold, timeout=unreachable_timeout,
+                               first_backoff=min(backoff, 1.0))
         self._points_lock = threading.Lock()
         self._points = {"core": 0, "graphql": 0}
         self.session = requests.Session()
@@ -179,19 +188,22 @@ class GitHubClient:
         started = time.monotonic()
         refreshed: set[int] = set()  # installation tokens already renewed after a 401
         while True:
-            state = pool.acquire(should_stop=self.should_stop, on_wait=self.on_wait, sleep=self._sleep)
+            self.breaker.wait_until_closed(should_stop=self.should_stop, on_wait=self.on_wait, sleep=self._sleep)
+            state, lease = pool.acquire(should_stop=self.should_stop, on_wait=self.on_wait, sleep=self._sleep)
             request_headers = dict(headers or {})
             attempt += 1
             response = None
             try:
                 credential = state.credential()
             except BadCredentials as exc:  # the app's key, id or installation is wrong
+                pool.release(lease)
                 pool.drop(state, reason=str(exc))
                 if not any(t.alive for t in pool.tokens):
                     raise
                 attempt -= 1
                 continue
             except TransientFailure as exc:
+                pool.release(lease)
                 last_reason = f"minting the installation token failed: {exc}"
             else:
                 if credential:
@@ -200,11 +212,15 @@ class GitHubClient:
                     response = self.session.request(
                         method, url, headers=request_headers, json=json, timeout=self.timeout, allow_redirects=False
                     )
-                except requests.Timeout:
-                    last_reason = f"timed out after {self.timeout:g}s"
-                except requests.ConnectionError as exc:
-                    last_reason = f"connection failed ({type(exc).__name__})"
+                except (requests.Timeout, requests.ConnectionError) as exc:
+                    last_reason = connection_failure(exc, url, self.timeout)
+                    if self.breaker.failed(last_reason):
+                        attempt -= 1  # the outage is to blame, not this request: the breaker waits it out
+                        continue
+                finally:
+                    pool.release(lease)
             if response is not None:
+                self.breaker.succeeded()
                 pool.record(state, response.headers)
                 body = _json_or_none(response)
                 status = response.status_code
@@ -232,7 +248,7 @@ class GitHubClient:
                     else:
                         retry_after = int_header(response.headers, "Retry-After")
                         delay = retry_after if retry_after is not None else self.secondary_backoff * 2 ** (secondary_attempt - 1)
-                        pool.pause(time.time() + delay)
+                        pool.pause(state, time.time() + delay)
                         attempt -= 1
                         continue
                 elif status < 500 or (status in (502, 504) and _alias_count(json) > 1):
@@ -245,7 +261,7 @@ class GitHubClient:
                 else:
                     last_reason = f"HTTP {status}"
             if attempt > self.max_retries:
-                raise TransientFailure(f"{last_reason} after {attempt} tries")
+                raise TransientFailure(f"{last_reason} after {attempt} {'try' if attempt == 1 else 'tries'}")
             self._backoff(attempt)
 
     def _backoff(self, attempt: int) -> None:
@@ -255,6 +271,34 @@ class GitHubClient:
             if self.should_stop():
                 raise Cancelled()
             self._sleep(min(0.2, remaining))
+
+
+def connection_failure(exc: Exception, url: str, timeout: float) -> str:
+    """Where a request failed and why, for a person: '127.0.0.1:9: connection refused',
+    'api.github.com: name resolution failed', 'api.github.com: no answer within 20 s'."""
+    host = urlparse(url).netloc or url
+    causes, seen = [], exc
+    while seen is not None and len(causes) < 10:
+        causes.append(seen)
+        seen = seen.__cause__ or seen.__context__ or (seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None)
+        if seen is None and hasattr(causes[-1], "reason") and isinstance(causes[-1].reason, BaseException):
+            seen = causes[-1].reason
+    names = " ".join(type(c).__name__ for c in causes) + " " + " ".join(str(c) for c in causes)
+    if isinstance(exc, requests.ConnectTimeout):
+        why = f"could not connect within {timeout:g} s"
+    elif isinstance(exc, requests.Timeout):
+        why = f"no answer within {timeout:g} s"
+    elif isinstance(exc, requests.exceptions.SSLError):
+        why = "TLS handshake failed"
+    elif "NameResolution" in names or "gaierror" in names or "Name or service not known" in names:
+        why = "name resolution failed"
+    elif any(isinstance(c, ConnectionRefusedError) for c in causes) or "Connection refused" in names:
+        why = "connection refused"
+    elif any(isinstance(c, ConnectionResetError) for c in causes) or "reset by peer" in names:
+        why = "connection reset"
+    else:
+        why = f"connection failed ({type(causes[-1]).__name__})"
+    return f"{host}: {why}"
 
 
 def graphql_cost(answer: Answer) -> int:

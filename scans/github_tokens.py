@@ -120,49 +120,113 @@ class TokenPool:
     """Spreads requests across tokens; a spent token rests until its reset; a 401 drops a token.
 
     Only when every token is spent does a caller wait. One pool per resource (core, graphql).
+    With a `budget` (scans/budget.py) the tokens' state lives in Redis and is shared by every
+    worker: `acquire` then also paces below GitHub's secondary limits and takes a lease that
+    `release` gives back. `share` (0-1] keeps a scan to that share of each token's primary budget.
     """
 
     tokens: list[TokenState]
     resource: str = "core"
+    budget: Any = None  # a scans.budget.SharedBudget, or None: this process's own bookkeeping
+    host: str = ""
+    share: float = 1.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _next: int = 0
     paused_until: float = 0.0  # secondary rate limit: nobody sends before this
 
     @classmethod
     def from_tokens(cls, tokens: list[str], resource: str = "core",
-                    installation: InstallationToken | None = None) -> "TokenPool":
+                    installation: InstallationToken | None = None, **options: Any) -> "TokenPool":
         states = [TokenState(t) for t in tokens]
         if installation is not None:
             states.append(TokenState(None, installation=installation))
-        return cls(tokens=states or [TokenState(None)], resource=resource)
+        return cls(tokens=states or [TokenState(None)], resource=resource, **options)
 
-    def acquire(self, *, should_stop: Callable[[], bool], on_wait: WaitCallback, sleep=time.sleep) -> TokenState:
+    def credential_id(self, state: TokenState) -> str:
+        from scans.budget import credential_id
+
+        secret = (f"app:{state.installation.app.installation_id}" if state.installation is not None
+                  else state.token)
+        return credential_id(secret, host=self.host)
+
+    def acquire(self, *, should_stop: Callable[[], bool], on_wait: WaitCallback,
+                sleep=time.sleep) -> tuple[TokenState, Any]:
+        """A token that may send now, and its lease (None without a shared budget)."""
+        if self.budget is not None:
+            return self._acquire_shared(should_stop=should_stop, on_wait=on_wait, sleep=sleep)
         announced = 0.0
         while True:
             if should_stop():
                 raise Cancelled()
             with self._lock:
-                alive = [t for t in self.tokens if t.alive]
-                if not alive:
-                    raise BadCredentials("Every configured GitHub token was rejected (401 Bad credentials): "
-                                         "check GITHUB_TOKEN and the GITHUB_APP_* settings")
+                alive = self._alive()
                 now = time.time()
                 wait_until = self.paused_until
                 if wait_until <= now:
                     for offset in range(len(alive)):
                         candidate = alive[(self._next + offset) % len(alive)]
-                        if _available(candidate, now):
+                        if _available(candidate, now) and self._within_share(candidate, now):
                             if candidate.remaining == 0:
                                 candidate.remaining = None  # its window rolled over
                             self._next = (self._next + offset + 1) % len(alive)
                             if candidate.remaining:
                                 candidate.remaining -= 1  # optimistic: stop before GitHub refuses
-                            return candidate
+                            return candidate, None
                     wait_until = min(t.reset_at + RESET_MARGIN for t in alive)
+                why = "secondary" if self.paused_until >= wait_until else (
+                    "primary" if any(t.remaining == 0 for t in alive) else "share")
             if wait_until != announced:
-                on_wait(_wait_message(wait_until, secondary=self.paused_until >= wait_until), wait_until)
+                on_wait(_wait_message(wait_until, why), wait_until)
                 announced = wait_until
             sleep(min(0.5, max(0.01, wait_until - time.time())))
+
+    def _acquire_shared(self, *, should_stop, on_wait, sleep) -> tuple[TokenState, Any]:
+        from redis.exceptions import RedisError
+
+        announced = ""
+        while True:
+            if should_stop():
+                raise Cancelled()
+            with self._lock:
+                alive = self._alive()
+                start = self._next % len(alive)
+                order = alive[start:] + alive[:start]
+                self._next = start + 1
+            try:
+                index, lease, wait_until, why = self.budget.acquire(
+                    [self.credential_id(t) for t in order], resource=self.resource, share=self.share)
+            except (RedisError, OSError):  # the shared budget is unknown: wait, never send unpaced
+                index, lease, wait_until, why = -1, None, time.time() + 1.0, "redis"
+            if index >= 0:
+                return order[index], lease
+            message = _wait_message(wait_until, why)
+            # Pacing and concurrency waits are short and constant: say so only when they are not.
+            if message != announced and (why not in ("pacing", "concurrency") or wait_until - time.time() > 2):
+                on_wait(message, wait_until)
+                announced = message
+            sleep(min(0.5, max(0.005, wait_until - time.time())))
+
+    def release(self, lease: Any) -> None:
+        """Give back a request's lease once its answer came (or it failed)."""
+        if lease is not None and self.budget is not None:
+            try:
+                self.budget.release(lease)
+            except Exception:  # it expires by itself after a short TTL
+                logger.warning("could not release a GitHub budget lease; it expires by itself", exc_info=True)
+
+    def _alive(self) -> list[TokenState]:
+        alive = [t for t in self.tokens if t.alive]
+        if not alive:
+            raise BadCredentials("Every configured GitHub token was rejected (401 Bad credentials): "
+                                 "check GITHUB_TOKEN and the GITHUB_APP_* settings")
+        return alive
+
+    def _within_share(self, state: TokenState, now: float) -> bool:
+        """Whether this scan may still spend the token's primary budget: it keeps to `share` of
+        it, leaving (1 - share) of the limit to other scans until the reset."""
+        if self.share >= 1 or state.remaining is None or not state.limit or now >= state.reset_at + RESET_MARGIN:
+            return True
+        return state.remaining > state.limit * (1 - self.share)
 
     def record(self, state: TokenState, headers: dict[str, str]) -> None:
         remaining = int_header(headers, "X-RateLimit-Remaining")
@@ -175,15 +239,29 @@ class TokenPool:
                 state.reset_at = float(reset)
             if limit is not None:
                 state.limit = limit
+        if self.budget is not None:
+            self._shared(lambda: self.budget.record(self.credential_id(state), self.resource, remaining=remaining,
+                                                    limit=limit, reset_at=float(reset) if reset is not None else None))
 
     def exhaust(self, state: TokenState, reset_at: float) -> None:
         with self._lock:
             state.remaining = 0
             state.reset_at = reset_at
+        if self.budget is not None:
+            self._shared(lambda: self.budget.exhaust(self.credential_id(state), self.resource, reset_at))
 
-    def pause(self, until: float) -> None:
+    def pause(self, state: TokenState, until: float) -> None:
+        """A secondary limit on this token's account: it sends nothing before `until`."""
         with self._lock:
             self.paused_until = max(self.paused_until, until)
+        if self.budget is not None:
+            self._shared(lambda: self.budget.pause(self.credential_id(state), until))
+
+    def _shared(self, write: Callable[[], None]) -> None:
+        try:
+            write()
+        except Exception:  # the next acquire waits for Redis; what GitHub said is said again soon
+            logger.warning("could not write the shared GitHub budget", exc_info=True)
 
     def drop(self, state: TokenState, reason: str = "") -> None:
         """Stop using a credential GitHub refused (`reason`: why, when it is not a plain 401)."""
@@ -194,21 +272,34 @@ class TokenPool:
             logger.warning("%s; going on with the other tokens", why)
 
     def snapshot(self) -> dict[str, Any]:
-        """The pool as the progress payload's `rate_limit` reports it."""
+        """The pool as the progress payload's `rate_limit` reports it (the shared figures when
+        there is a shared budget)."""
         with self._lock:
             alive = [t for t in self.tokens if t.alive]
-            known = [t for t in alive if t.remaining is not None]
-            remaining = sum(t.remaining or 0 for t in known) if known else None
-            resets = [t.reset_at for t in alive if t.reset_at]
-            return {
-                "resource": self.resource,
-                "remaining": remaining,
-                "limit": sum(t.limit or 0 for t in known) if known else None,
-                "reset_at": _iso(min(resets)) if resets else None,
-                "tokens": len(self.tokens),
-                "tokens_available": sum(1 for t in alive if _available(t, time.time())),
-                "tokens_rejected": sum(1 for t in self.tokens if not t.alive),
-            }
+        states = self._shared_states(alive) if self.budget is not None else None
+        if states is None:
+            with self._lock:
+                states = [(t.remaining, t.limit, t.reset_at) for t in alive]
+        known = [s for s in states if s[0] is not None]
+        resets = [s[2] for s in states if s[2]]
+        now = time.time()
+        return {
+            "resource": self.resource,
+            "remaining": int(sum(s[0] for s in known)) if known else None,
+            "limit": int(sum(s[1] or 0 for s in known)) if known else None,
+            "reset_at": _iso(min(resets)) if resets else None,
+            "tokens": len(self.tokens),
+            "tokens_available": sum(1 for s in states if s[0] != 0 or not s[2] or now >= s[2] + RESET_MARGIN),
+            "tokens_rejected": sum(1 for t in self.tokens if not t.alive),
+        }
+
+    def _shared_states(self, alive: list[TokenState]) -> list[tuple] | None:
+        try:
+            found = [self.budget.state(self.credential_id(t), self.resource) for t in alive]
+        except Exception:
+            return None
+        return [(int(s["remaining"]) if s["remaining"] is not None else None,
+                 int(s["limit"]) if s["limit"] is not None else None, s["reset_at"] or 0.0) for s in found]
 
 
 RESET_MARGIN = 1.0  # docs/github.md: wait until X-RateLimit-Reset + 1 s, never before
@@ -219,10 +310,19 @@ def _available(state: TokenState, now: float) -> bool:
     return state.remaining != 0 or now >= state.reset_at + RESET_MARGIN
 
 
-def _wait_message(until: float, *, secondary: bool) -> str:
+_WAITS = {
+    "primary": "Rate limited by GitHub",
+    "secondary": "Secondary rate limit hit at GitHub",
+    "share": "This scan's share of the rate limit is spent",
+    "pacing": "Pacing below GitHub's secondary limits",
+    "concurrency": "Waiting for a free request slot (GitHub allows 100 at once)",
+    "redis": "Redis is unavailable, so the shared GitHub budget is unknown",
+}
+
+
+def _wait_message(until: float, why: str) -> str:
     clock = datetime.fromtimestamp(until, tz=timezone.utc).strftime("%H:%M:%S")
-    what = "Secondary rate limit hit at GitHub" if secondary else "Rate limited by GitHub"
-    return f"{what}; resuming at {clock}"
+    return f"{_WAITS.get(why, _WAITS['primary'])}; resuming at {clock}"
 
 
 def int_header(headers, name: str) -> int | None:

@@ -17,8 +17,10 @@ SCANNED_FIELDS = [
     "full_name", "github_id", "node_id", "html_url", "description", "homepage", "language", "topics",
     "license", "stars", "forks", "open_issues", "watchers", "default_branch", "archived", "disabled",
     "fork", "pushed_at", "created_at_github", "etag", "health", "health_detail", "previous_names",
-    "last_checked_at", "metadata_fetched_at",
+    "last_checked_at", "metadata_fetched_at", "last_check_error", "last_check_failed_at",
 ]
+# Fields a failed check writes: the failure, and (for a repository never checked) its health.
+FAILED_CHECK_FIELDS = ["last_check_error", "last_check_failed_at", "health", "health_detail"]
 # Answers to a full-metadata request that settle a repository's full metadata until it is due
 # again (a missing or blocked repository has none to fetch); an error settles nothing.
 SETTLED = (Kind.FOUND, Kind.NOT_MODIFIED, Kind.NOT_FOUND, Kind.BLOCKED)
@@ -31,7 +33,10 @@ def apply_result(repo: Repository, result: FetchResult, *, now: datetime, stale_
     `taken_names` holds lower-cased full names other tracked repositories already use: a rename
     onto one of those keeps our row's name (the unique constraint) and says so in the detail.
     """
+    if result.kind == Kind.ERROR:
+        return apply_failed_check(repo, result, now=now)
     repo.last_checked_at = now
+    repo.last_check_error, repo.last_check_failed_at = "", None
     if result.full_metadata and result.kind in SETTLED:
         repo.metadata_fetched_at = now
     if result.kind == Kind.FOUND:
@@ -59,6 +64,16 @@ def apply_result(repo: Repository, result: FetchResult, *, now: datetime, stale_
     elif result.kind == Kind.BLOCKED:
         repo.etag = ""
         repo.health, repo.health_detail = Health.BLOCKED, result.detail
-    else:
-        repo.health, repo.health_detail = Health.ERROR, result.detail[:300]
     return repo.health
+
+
+def apply_failed_check(repo: Repository, result: FetchResult, *, now: datetime) -> str:
+    """A check that failed for a transient reason (network, timeout, 5xx after the retries) is a
+    failed check, not news about the repository: what we last knew of it stays (health, metadata,
+    `last_checked_at`) and it gains the failure. Only a repository never checked successfully
+    shows `error`. The outcome of the check is `error` either way."""
+    repo.last_check_error = result.detail[:300]
+    repo.last_check_failed_at = now
+    if repo.last_checked_at is None:
+        repo.health, repo.health_detail = Health.ERROR, result.detail[:300]
+    return Health.ERROR

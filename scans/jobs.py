@@ -2,9 +2,10 @@
 
 from rq import get_current_job
 
-from scans.services import scan_run
+from scans import engine
 
 
-def run_scan(scan_id: str) -> str:
-    scan = scan_run(scan_id=scan_id, rq_job=get_current_job())
+def run_shard(scan_id: str, index: int) -> str:
+    """One shard of a scan (`scans.services.enqueue_scan` queues them)."""
+    scan = engine.run_shard(scan_id=scan_id, index=int(index), rq_job=get_current_job())
     return str(scan.status)

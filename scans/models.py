@@ -116,3 +116,33 @@ class ScanResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.full_name}: {self.outcome}"
+
+
+class ScanShard(models.Model):
+    """A slice of a scan's repositories (`repository_ids[start:end]`) that one RQ job checks; a
+    scan larger than SCAN_SHARD_SIZE has several, so several workers share it. Its results are
+    the scan's rows, so a shard retried after its worker died goes on from where it stopped."""
+
+    Status = ScanJob.Status
+    MAX_ATTEMPTS = 2  # a shard whose worker dies is retried once; a second death fails the scan
+
+    scan = models.ForeignKey(ScanJob, on_delete=models.CASCADE, related_name="shards")
+    index = models.PositiveIntegerField()
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    status = models.CharField(max_length=20, choices=ScanJob.Status.choices, default=ScanJob.Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["scan", "index"]
+        constraints = [models.UniqueConstraint(fields=["scan", "index"], name="scanshard_scan_index_unique")]
+
+    def __str__(self) -> str:
+        return f"Shard {self.index} of {self.scan_id} ({self.status})"
+
+    @property
+    def job_id(self) -> str:
+        """Its RQ job's id: the scan's id and the shard's index."""
+        return f"{self.scan_id}_{self.index}"

@@ -15,8 +15,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
+from repohealth.cache import UNREACHABLE
 from repohealth.times import format_iso
-from repositories.health import COUNTERS
 from scans.models import ScanJob
 
 
@@ -77,47 +77,38 @@ def progress_payload(scan: ScanJob, *, rate_limit: dict[str, Any] | None = None,
 
 
 def publish(scan: ScanJob, payload: dict[str, Any], rq_job=None) -> None:
+    """The fast copies: the cache key and job.meta. Both may fail while Redis is away (the
+    cache says nothing; job.meta is skipped): the row stays the record."""
     cache.set(progress_key(scan.id), payload, timeout=settings.SCAN_PROGRESS_TTL)
     if rq_job is not None:
         rq_job.meta["progress"] = payload
-        rq_job.save_meta()
+        try:
+            rq_job.save_meta()
+        except UNREACHABLE:
+            pass
 
 
 class ProgressReporter:
-    """Keeps a running scan's copies fresh without writing on every repository.
+    """Keeps a running scan's fast copies fresh without writing on every repository.
 
-    The cache and job.meta are written at most every `interval` seconds (about 5 a second)
-    and always on a status change and at the end; the ScanJob row gets its counts and
-    heartbeat every `db_interval` seconds.
+    The cache and job.meta are written at most every `interval` seconds (about 5 a second, when
+    `due()`), and always on a status change and at the end. The ScanJob row is written by the
+    scan's writer (scans/writer.py) with its counts and heartbeat.
     """
 
-    def __init__(self, scan: ScanJob, *, rq_job=None, interval: float = 0.2, db_interval: float = 2.0,
-                 enabled: bool = True) -> None:
+    def __init__(self, scan: ScanJob, *, rq_job=None, interval: float = 0.2, enabled: bool = True) -> None:
         self.scan = scan
         self.rq_job = rq_job
         self.interval = interval
-        self.db_interval = db_interval
         self.enabled = enabled
         self.rate_limit: dict[str, Any] | None = None
         self.waiting: tuple[str, float] | None = None  # (reason, until epoch) while the scan waits
         self._last_publish = 0.0
-        self._last_db = time.monotonic()
         self._last_cancel_check = 0.0
         self._cancelled = False
 
-    def step(self) -> None:
-        now = time.monotonic()
-        if now - self._last_db >= self.db_interval:
-            self.save_row()
-        if self.enabled and now - self._last_publish >= self.interval:
-            self.publish()
-
-    def save_row(self, *extra_fields: str) -> None:
-        self.scan.heartbeat_at = timezone.now()
-        fields = ["current", *COUNTERS, "message", "heartbeat_at",
-                  "rate_limit_remaining", "rate_limit_reset_at", "points_spent", *extra_fields]
-        self.scan.save(update_fields=list(dict.fromkeys(fields)))
-        self._last_db = time.monotonic()
+    def due(self) -> bool:
+        return self.enabled and time.monotonic() - self._last_publish >= self.interval
 
     def publish(self) -> dict[str, Any]:
         self._read_cancel_flag()  # so the payload says "cancelling" from the moment it was asked
@@ -127,13 +118,18 @@ class ProgressReporter:
         return payload
 
     def cancel_requested(self) -> bool:
-        """Checked between repositories; asks Redis at most twice a second."""
+        """Checked between repositories; asks Redis at most twice a second (the row's flag comes
+        with every write: `cancelled_in_row`)."""
         if self._cancelled:
             return True
         now = time.monotonic()
         if now - self._last_cancel_check >= 0.5:
             self._read_cancel_flag()
         return self._cancelled
+
+    def cancelled_in_row(self) -> None:
+        """The row says a cancel was asked (perhaps while Redis was away)."""
+        self._cancelled = True
 
     def _read_cancel_flag(self) -> None:
         if not self._cancelled:

@@ -65,6 +65,13 @@ class BulkHealthCheckStartedSerializer(serializers.Serializer):
     total = serializers.IntegerField()
 
 
+class ResumedSerializer(serializers.Serializer):
+    """409: the scan was already resumed; `resumed_by` is that resume's job id."""
+
+    detail = serializers.CharField()
+    resumed_by = serializers.UUIDField()
+
+
 class RateLimitSerializer(serializers.Serializer):
     remaining = serializers.IntegerField(allow_null=True)
     reset_at = serializers.DateTimeField(allow_null=True)

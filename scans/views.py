@@ -202,6 +202,9 @@ def _follow_up(request, scan: ScanJob, start) -> HttpResponse:
     """Start a scan that follows `scan` and show it; on a ScanError say why and stay."""
     try:
         new = start()
+    except services.AlreadyResumed as exc:  # a second click goes to the resume that exists
+        messages.info(request, str(exc))
+        return redirect(scan_url(exc.resumed_by))
     except services.ScanError as exc:
         messages.error(request, str(exc))
         return redirect(scan_url(scan))

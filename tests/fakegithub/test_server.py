@@ -541,3 +541,15 @@ def test_the_command_line_server_prints_its_url_and_answers_requests(tmp_path):
         process.wait(timeout=10)
         process.stdout.close()
     assert process.returncode == 0
+
+
+def test_a_per_window_secondary_limit_refuses_the_request_over_the_figure_and_reports_the_peak():
+    catalog = [{"id": 1, "full_name": "a/b"}]
+    with FakeGitHub(catalog=catalog, secondary_rest_per_window=3, secondary_window_seconds=60) as fake:
+        statuses = [requests.get(f"{fake.url}/repos/a/b", headers={"Authorization": "Bearer t1"}, timeout=5).status_code
+                    for _ in range(4)]
+        other = requests.get(f"{fake.url}/repos/a/b", headers={"Authorization": "Bearer t2"}, timeout=5)
+        stats = fake.stats()
+    assert statuses == [200, 200, 200, 403] and other.status_code == 200
+    assert stats["secondary_answers"] == 1
+    assert stats["max_per_window"] == {"t1 rest": 4, "t2 rest": 1}

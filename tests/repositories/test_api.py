@@ -8,6 +8,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -71,7 +72,9 @@ def test_page_size_goes_up_to_1000(api):
     assert len(api.get("/api/repositories/?page_size=7").json()["results"]) == 7
 
 
-def test_a_repository_can_be_read_its_new_name_accepted_and_then_deleted(api, catalog):
+def test_a_repository_can_be_read_its_new_name_accepted_and_then_deleted(api, owner, catalog):
+    owner.user_permissions.add(*Permission.objects.filter(
+        codename__in=["change_repository", "delete_repository"], content_type__app_label="repositories"))
     moved = catalog[1]
     assert api.get(f"/api/repositories/{moved.id}/").json()["previous_names"] == ["old/tool"]
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from repositories.importers import parse
+from repositories.importers import ImportRefused, parse
 from tests.repositories.importing import invalid_lines, lines_and_names, names, read
 
 # --------------------------------------------------------------------------- the corpus
@@ -94,3 +94,16 @@ def test_it_reports_a_row_the_csv_reader_cannot_read_and_goes_on():
     result = parse(data, format="csv")
     assert names(result) == ["django/django"]
     assert invalid_lines(result)[0] == 2
+
+
+def test_text_given_as_csv_that_is_not_csv_is_refused_saying_so():
+    with pytest.raises(ImportRefused) as refused:
+        parse("hello world\nthis is not csv at all\n", format="csv")
+    assert refused.value.reason == "format" and "This is not CSV: no line holds a comma" in str(refused.value)
+    with pytest.raises(ImportRefused, match="This is not TSV"):
+        parse("hello world\nnot a list either\n", format="tsv")
+
+
+def test_a_one_column_csv_of_names_or_a_header_alone_is_still_csv():
+    assert [e.full_name for e in parse("url\nhttps://github.com/a/b\n", format="csv").entries] == ["a/b"]
+    assert parse("url\n", format="csv").entries == []

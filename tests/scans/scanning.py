@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from repositories.models import Repository
 from scans import services
+from scans.engine import scan_run
 from scans.models import ScanJob
 
 RECENT = (timezone.now() - timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -20,4 +21,4 @@ def track(*names: str) -> list[Repository]:
 
 def run(repos, **kwargs) -> ScanJob:
     scan = services.scan_start(repositories=[r.id for r in repos], enqueue=False, **kwargs)
-    return services.scan_run(scan_id=scan.id)
+    return scan_run(scan_id=scan.id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -232,7 +233,8 @@ def test_another_users_scan_is_not_linked_from_a_repository_page(logged_in, othe
     assert reverse("scans:detail", args=[scan.id]) not in html and "badge--healthy" in html
 
 
-def test_accepting_a_new_name_stops_the_repository_showing_moved(logged_in):
+def test_accepting_a_new_name_stops_the_repository_showing_moved(logged_in, owner):
+    owner.user_permissions.add(Permission.objects.get(codename="change_repository"))
     r = repo("new-owner/tool", imported_name="old-owner/tool", health=Health.MOVED,
              pushed_at=timezone.now() - timedelta(days=1), last_checked_at=timezone.now())
     response = logged_in.post(reverse("catalog:accept_name", args=[r.pk]))

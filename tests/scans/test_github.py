@@ -38,7 +38,7 @@ def test_a_spent_token_rests_until_its_reset_plus_a_second_and_the_other_carries
     pool = TokenPool.from_tokens(["a", "b"])
     pool.exhaust(pool.tokens[0], reset_at=1010.0)
 
-    picked = [pool.acquire(should_stop=lambda: False, on_wait=lambda m, u: None).token for _ in range(3)]
+    picked = [pool.acquire(should_stop=lambda: False, on_wait=lambda m, u: None)[0].token for _ in range(3)]
     assert picked == ["b", "b", "b"]
 
     pool.exhaust(pool.tokens[1], reset_at=1020.0)
@@ -47,7 +47,7 @@ def test_a_spent_token_rests_until_its_reset_plus_a_second_and_the_other_carries
     def sleep(seconds):
         now[0] += seconds
 
-    token = pool.acquire(should_stop=lambda: False, on_wait=lambda m, u: messages.append(m), sleep=sleep)
+    token, _ = pool.acquire(should_stop=lambda: False, on_wait=lambda m, u: messages.append(m), sleep=sleep)
     assert token.token == "a" and now[0] >= 1011.0
     assert messages == ["Rate limited by GitHub; resuming at 00:16:51"]
     assert pool.snapshot()["tokens"] == 2

@@ -7,6 +7,7 @@ import pytest
 from fakegithub import generate_catalog
 from repositories.models import Repository
 from scans import services
+from scans.engine import scan_run
 from scans.models import ScanJob
 from scans.graphql import build_query
 from scans.fetchers import RepoRef
@@ -23,7 +24,7 @@ def track(names) -> list[Repository]:
 
 def scan(repos, **kwargs):
     job = services.scan_start(repositories=[r.id for r in repos], enqueue=False, **kwargs)
-    return services.scan_run(scan_id=job.id)
+    return scan_run(scan_id=job.id)
 
 
 def snapshot(repos) -> dict[int, dict]:

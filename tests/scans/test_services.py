@@ -8,12 +8,14 @@ import threading
 import time
 from datetime import timedelta
 
+import django_rq
 import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
 from repositories.models import Repository
 from scans import services
+from scans.engine import scan_run
 from scans.models import ScanJob, ScanResult
 from scans.progress import cancel_key, progress_key
 from tests.scans.scanning import RECENT, run, track
@@ -43,7 +45,7 @@ def test_a_primary_rate_limit_is_waited_out_and_nothing_is_sent_before_the_reset
 
     watcher = threading.Thread(target=watch)
     watcher.start()
-    scan = services.scan_run(scan_id=scan.id)
+    scan = scan_run(scan_id=scan.id)
     watcher.join(30)
 
     assert scan.status == Status.COMPLETED and scan.current == len(names)
@@ -82,11 +84,31 @@ def test_server_errors_are_retried_then_reported_as_errors(fake_github, settings
     repo.refresh_from_db()
     assert repo.health == Health.HEALTHY, "two 502s then a 200 is a success after retries"
 
+    checked_at = repo.last_checked_at
     fake_github.configure(fail_next=10)
     scan = run([repo])
     repo.refresh_from_db()
-    assert scan.errors == 1 and repo.health == Health.ERROR
-    assert repo.health_detail == "HTTP 502 after 3 tries"
+    assert scan.errors == 1 and scan.results.get().outcome == Health.ERROR
+    assert scan.results.get().detail == "HTTP 502 after 3 tries"
+    # A failed check is not news about the repository: what the last good check found stays.
+    assert repo.health == Health.HEALTHY and repo.last_checked_at == checked_at
+    assert repo.last_check_error == "HTTP 502 after 3 tries" and repo.last_check_failed_at is not None
+
+    fake_github.configure(fail_next=0)
+    run([repo])
+    repo.refresh_from_db()
+    assert repo.last_check_error == "" and repo.last_check_failed_at is None, "a good check clears the failure"
+
+
+def test_a_repository_never_checked_successfully_shows_error_after_a_failed_check(fake_github, settings):
+    settings.GITHUB_MAX_RETRIES = 0
+    fake_github.load_catalog([{"id": 57, "full_name": "acme/new", "pushed_at": RECENT}])
+    (repo,) = track("acme/new")
+    fake_github.configure(fail_next=5)
+    run([repo])
+    repo.refresh_from_db()
+    assert repo.health == Health.ERROR and repo.health_detail == "HTTP 502 after 1 try"
+    assert repo.last_checked_at is None
 
 
 def test_a_secondary_rate_limit_honours_retry_after(fake_github):
@@ -107,7 +129,7 @@ def test_cancelling_a_queued_scan_takes_it_off_the_queue(fake_github):
     scan = services.scan_start(repositories=[r.id for r in repos], enqueue=False)
     services.scan_cancel(scan=scan)
     assert scan.status == Status.CANCELLED
-    assert services.scan_run(scan_id=scan.id).status == Status.CANCELLED
+    assert scan_run(scan_id=scan.id).status == Status.CANCELLED
     assert not ScanResult.objects.filter(scan=scan).exists()
 
 
@@ -125,7 +147,7 @@ def test_cancelling_a_running_scan_stops_it_between_repositories_and_keeps_resul
 
     canceller = threading.Thread(target=cancel_soon)
     canceller.start()
-    finished = services.scan_run(scan_id=scan.id)
+    finished = scan_run(scan_id=scan.id)
     canceller.join()
 
     assert finished.status == Status.CANCELLED and finished.message == "Scan cancelled"
@@ -150,14 +172,21 @@ def test_resume_scans_only_what_a_cancelled_scan_did_not_reach(fake_github):
         services.scan_resume(scan=resumed)
 
 
-def test_a_scan_whose_heartbeat_stopped_is_reaped_as_failed(fake_github, settings):
+def test_a_shard_whose_worker_died_is_queued_again_once_then_fails_the_scan(fake_github, settings):
     settings.SCAN_HEARTBEAT_TIMEOUT = 90
     repos = track("acme/a")
     scan = services.scan_start(repositories=[r.id for r in repos], enqueue=False)
-    ScanJob.objects.filter(id=scan.id).update(status=Status.RUNNING,
-                                             heartbeat_at=timezone.now() - timedelta(seconds=91))
+    old = timezone.now() - timedelta(seconds=91)
+    ScanJob.objects.filter(id=scan.id).update(status=Status.RUNNING, heartbeat_at=old)
+    scan.shards.update(status=Status.RUNNING, heartbeat_at=old, attempts=1)
 
-    assert services.scan_reap_stale() == 1
+    assert services.scan_reap_stale() == 1  # the first death: back on the queue
+    shard = scan.shards.get()
+    assert shard.status == Status.QUEUED and ScanJob.objects.get(id=scan.id).status == Status.RUNNING
+    assert django_rq.get_queue("default").fetch_job(shard.job_id) is not None
+
+    scan.shards.update(status=Status.RUNNING, heartbeat_at=old, attempts=2)
+    assert services.scan_reap_stale() == 1  # the second: the scan fails, resumable
 
     scan.refresh_from_db()
     assert scan.status == Status.FAILED and "the worker stopped responding" in scan.error

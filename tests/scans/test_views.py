@@ -69,7 +69,7 @@ def test_a_running_panel_polls_itself_and_shows_the_progress(logged_in, owner, s
     assert f'hx-get="{reverse("scans:panel", args=[scan.id])}"' in html
     assert 'hx-trigger="every 500ms"' in html and 'hx-swap="outerHTML"' in html
     assert progressbar_value(html) == "25"
-    assert 'aria-valuemin="0"' in html and 'aria-valuemax="100"' in html and "width: 25%" in html
+    assert 'aria-valuemin="0"' in html and 'aria-valuemax="100"' in html and 'data-percent="25"' in html
     assert "1 of 4 completed" in html and "Checking acme/r0..." in html
     assert "left" in html, "the ETA"
     assert f'hx-post="{reverse("scans:cancel", args=[scan.id])}"' in html and "csrfmiddlewaretoken" in html

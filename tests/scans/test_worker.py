@@ -9,9 +9,10 @@ import sys
 
 import pytest
 
+from repositories.health import COUNTERS
 from repositories.models import Repository
 from scans import services
-from scans.models import ScanJob, ScanResult
+from scans.models import ScanJob, ScanResult, ScanShard
 from tests.conftest import BASE_DIR, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -76,7 +77,8 @@ def test_job_meta_carries_the_progress_payload(api, fake_github, worker):
     job_id = start_scan(api, repos)
     poll_until_finished(api, job_id)
 
-    job = Job.fetch(job_id, connection=django_rq.get_connection("default"))
+    job = Job.fetch(f"{job_id}_0", connection=django_rq.get_connection("default"))  # its one shard's job
+    assert job.meta["shard"] == {"index": 0, "start": 0, "end": len(repos), "attempt": 1}
     assert job.meta["progress"]["status"] == Status.COMPLETED
     assert job.meta["progress"]["current"] == len(repos)
 
@@ -123,7 +125,19 @@ def test_two_scans_at_once_on_two_workers_keep_their_own_counts(api, fake_github
         assert results == {repo.health}
 
 
-def test_a_worker_killed_mid_scan_is_reported_failed_and_the_scan_can_be_resumed(
+def _kill_and_reap(worker, job_id, settings, *, then: str) -> None:
+    worker.kill()
+    settings.SCAN_HEARTBEAT_TIMEOUT = 3  # the 90 s default, shortened for the test
+
+    def reaped():  # what the periodic maintenance job does every 30 s
+        services.scan_reap_stale()
+        return ScanShard.objects.get(scan_id=job_id).status == then
+
+    wait_for(reaped, timeout=30, message=f"the dead shard to be {then}")
+    settings.SCAN_HEARTBEAT_TIMEOUT = 90
+
+
+def test_a_shard_whose_worker_died_goes_on_on_another_worker_counting_nothing_twice(
         api, fake_github, start_worker, settings):
     fake_github.configure(latency_ms=40)
     settings.SCAN_CONCURRENCY = 2
@@ -132,17 +146,33 @@ def test_a_worker_killed_mid_scan_is_reported_failed_and_the_scan_can_be_resumed
     job_id = start_scan(api, repos)
     wait_for(lambda: ScanResult.objects.filter(scan_id=job_id).count() >= 10, message="results to be saved")
 
-    worker.kill()
-    settings.SCAN_HEARTBEAT_TIMEOUT = 3  # the 90 s default, shortened for the test
+    _kill_and_reap(worker, job_id, settings, then=Status.QUEUED)
+    start_worker()
 
-    def reaped():  # what the periodic maintenance job does
-        services.scan_reap_stale()
-        return (p := progress(api, job_id))["status"] == Status.FAILED and p
+    final = poll_until_finished(api, job_id)[-1]
+    assert final["status"] == Status.COMPLETED and final["current"] == final["total"] == len(repos)
+    results = ScanResult.objects.filter(scan_id=job_id)
+    assert results.count() == len(repos) == len(set(results.values_list("repository_id", flat=True)))
+    assert sum(final[c] for c in COUNTERS) == len(repos)
+    assert ScanShard.objects.get(scan_id=job_id).attempts == 2
 
-    failed = wait_for(reaped, timeout=30, message="the scan to be reported failed")
-    assert "the worker stopped responding" in failed["error"]
+
+def test_a_shard_that_dies_twice_fails_the_scan_and_a_resume_checks_the_rest(
+        api, fake_github, start_worker, settings):
+    fake_github.configure(latency_ms=100)  # 150 at 2 in flight: about 8 s, so both deaths land mid-shard
+    settings.SCAN_CONCURRENCY = 2
+    repos = track(fake_github, 150)
+    job_id = start_scan(api, repos)
+    for _ in range(2):
+        worker = start_worker()
+        before = ScanResult.objects.filter(scan_id=job_id).count()
+        wait_for(lambda: ScanResult.objects.filter(scan_id=job_id).count() >= before + 10,
+                 message="results to be saved")
+        _kill_and_reap(worker, job_id, settings, then=Status.QUEUED if _ == 0 else Status.FAILED)
+
+    failed = progress(api, job_id)
+    assert failed["status"] == Status.FAILED and "the worker stopped responding" in failed["error"]
     saved = ScanResult.objects.filter(scan_id=job_id).count()
-    assert saved >= 10
 
     response = api.post(f"/api/scans/{job_id}/resume")
     assert response.status_code == 202, response.content

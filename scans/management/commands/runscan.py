@@ -23,6 +23,7 @@ from rich.table import Table
 from repohealth.times import clock_text, duration_text
 from repositories.services import ImportRefused
 from scans import listfix, services
+from scans.engine import scan_run
 from scans.models import ScanJob
 from scans.presenter import present
 from scans.progress import progress_key, progress_payload
@@ -166,7 +167,7 @@ class Command(BaseCommand):
         from django.db import connections
 
         try:
-            services.scan_run(scan_id=scan_id)
+            scan_run(scan_id=scan_id)
         finally:
             connections.close_all()
 

@@ -1,0 +1,144 @@
+"""Faults with real processes: Redis killed mid-scan, the queue away when a scan starts, GitHub
+refusing connections, a scan resumed twice. Each test brings its own Redis (its victim) and its
+own worker; timeouts are shortened by settings so the suite stays short."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.core.cache import cache
+
+from repositories.models import Repository
+from scans import services
+from scans.engine import scan_run
+from scans.models import ScanJob, ScanResult
+from scans.progress import progress_key
+from tests.conftest import wait_for
+
+Health = Repository.Health
+Status = ScanJob.Status
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+URL = "/api/bulk/health-check"
+
+
+def track(fake_github, count: int) -> list[Repository]:
+    names = [r["full_name"] for r in fake_github.repositories() if not r.get("flaky")][:count]
+    return Repository.objects.bulk_create([Repository(imported_name=n, full_name=n) for n in names])
+
+
+def progress(api, job_id) -> dict:
+    response = api.get(f"{URL}/{job_id}/progress")
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_a_scan_survives_redis_being_killed_and_coming_back(api, client, owner, fake_github, on_victim_redis,
+                                                            start_worker, settings):
+    fake_github.configure(latency_ms=100)
+    settings.SCAN_CONCURRENCY = 2  # 150 repositories at 2 in flight: about 8 s, so Redis dies mid-scan
+    repos = track(fake_github, 150)
+    start_worker(REDIS_OUTAGE_TIMEOUT="60")
+    response = api.post(URL, {"repository_ids": [r.id for r in repos]}, format="json")
+    assert response.status_code == 202, response.content
+    job_id = response.json()["job_id"]
+    wait_for(lambda: ScanResult.objects.filter(scan_id=job_id).count() >= 5, message="the scan to be under way")
+
+    on_victim_redis.kill()
+    assert progress(api, job_id)["status"] == Status.RUNNING  # from the row: 200, never 5xx
+    client.force_login(owner)
+    for page in ("/", "/scans/", f"/scans/{job_id}/", f"/scans/{job_id}/panel"):
+        assert client.get(page).status_code == 200, page
+    waiting = wait_for(lambda: "Redis is unavailable" in ScanJob.objects.get(id=job_id).message, timeout=30,
+                       message="the scan to say it waits for Redis")
+    assert waiting
+    checked_while_away = ScanJob.objects.get(id=job_id).current
+
+    on_victim_redis.start()  # back, empty: the cache key and the queue are gone, the row is not
+    finished = wait_for(lambda: (s := ScanJob.objects.get(id=job_id)).is_finished and s, timeout=90,
+                        message="the scan to finish once Redis is back")
+    assert finished.status == Status.COMPLETED, finished.error
+    assert finished.current == finished.total == len(repos) >= checked_while_away
+    assert ScanResult.objects.filter(scan_id=job_id).count() == finished.current
+    assert not ScanJob.objects.filter(status=Status.QUEUED).exists()
+
+
+def test_starting_a_scan_while_the_queue_is_away_answers_503_and_saves_nothing(api, fake_github, on_victim_redis):
+    repos = track(fake_github, 3)
+    on_victim_redis.kill()
+
+    response = api.post(URL, {"repository_ids": [r.id for r in repos]}, format="json")
+
+    assert response.status_code == 503 and "queue" in response.json()["detail"]
+    assert not ScanJob.objects.exists()
+    imported = api.post("/api/repositories/import", {"text": "acme/new-one\n"}, format="json")
+    assert imported.status_code == 503, imported.content
+    assert not Repository.objects.filter(full_name="acme/new-one").exists()
+
+
+def test_a_queued_scan_whose_job_is_gone_is_failed_by_maintenance(api, fake_github, on_victim_redis, settings):
+    settings.SCAN_UNQUEUED_TIMEOUT = 1
+    repos = track(fake_github, 2)
+    job_id = api.post(URL, {"repository_ids": [r.id for r in repos]}, format="json").json()["job_id"]
+    on_victim_redis.kill()
+    on_victim_redis.start()  # an empty Redis: the job was lost
+    ScanJob.objects.filter(id=job_id).update(created_at=ScanJob.objects.get(id=job_id).created_at.replace(year=2020))
+
+    assert services.scan_fail_unqueued() == 1
+
+    scan = ScanJob.objects.get(id=job_id)
+    assert scan.status == Status.FAILED and "never reached the queue" in scan.error
+
+
+def test_github_refusing_connections_trips_the_breaker_and_keeps_what_we_knew(fake_github, settings, owner):
+    settings.GITHUB_API_URL = "http://127.0.0.1:9"  # nothing listens: connection refused
+    settings.GITHUB_UNREACHABLE_THRESHOLD = 5
+    settings.GITHUB_UNREACHABLE_TIMEOUT = 2
+    settings.GITHUB_RETRY_BACKOFF_MS = 10
+    repos = [Repository.objects.create(imported_name=f"acme/r{i}", full_name=f"acme/r{i}", health=Health.HEALTHY,
+                                       stars=10 + i, health_detail="active") for i in range(40)]
+    Repository.objects.filter(id__in=[r.id for r in repos]).update(last_checked_at="2026-01-01T00:00:00Z")
+    scan = services.scan_start(repositories=[r.id for r in repos], requested_by=owner, enqueue=False)
+
+    seen: list[dict] = []
+    stop = threading.Event()
+
+    def watch():
+        while not stop.is_set():
+            if (payload := cache.get(progress_key(scan.id))) and payload.get("waiting_reason"):
+                seen.append(payload)
+            stop.wait(0.05)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        done = scan_run(scan_id=scan.id)
+    finally:
+        stop.set()
+        watcher.join()
+
+    assert done.status == Status.FAILED
+    assert done.error.startswith("GitHub is unreachable (127.0.0.1:9: connection refused) for more than 2 s")
+    assert seen and seen[-1]["waiting_reason"].startswith("GitHub is unreachable (127.0.0.1:9: connection refused)")
+    assert seen[-1]["waiting_until"]
+    flipped = Repository.objects.filter(id__in=[r.id for r in repos]).exclude(health=Health.HEALTHY)
+    assert flipped.count() == 0, "an unreachable GitHub flips no repository's known health"
+    assert Repository.objects.filter(id=repos[0].id, stars=10).exists()
+    assert done.current < len(repos), "the breaker stops the hammering long before every repository is tried"
+    assert services.scan_remaining_ids(done), "what it did not reach is left for a resume"
+
+
+def test_a_scan_is_resumed_at_most_once(api, client, owner, fake_github):
+    repos = track(fake_github, 3)
+    scan = services.scan_start(repositories=[r.id for r in repos], requested_by=owner, enqueue=False)
+    ScanJob.objects.filter(id=scan.id).update(status=Status.FAILED, error="the worker stopped responding")
+
+    first = api.post(f"/api/scans/{scan.id}/resume")
+    second = api.post(f"/api/scans/{scan.id}/resume")
+
+    assert first.status_code == 202
+    assert second.status_code == 409 and second.json()["resumed_by"] == first.json()["job_id"]
+    assert ScanJob.objects.filter(resumed_from=scan).count() == 1
+    client.force_login(owner)
+    page = client.post(f"/scans/{scan.id}/resume")
+    assert page.status_code == 302 and page["Location"] == f"/scans/{first.json()['job_id']}/"

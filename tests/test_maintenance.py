@@ -1,0 +1,76 @@
+"""The periodic maintenance job (repohealth.maintenance): its tasks run, exactly one run works at a
+time (a Redis lock with a TTL), a failing task does not stop the others, and the run is recorded
+where /healthz and the staff banner read it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import django_rq
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from repohealth import maintenance
+from repohealth.times import parse_iso
+from repositories.models import Repository
+from scans import services
+from scans.models import ScanJob
+
+pytestmark = pytest.mark.django_db
+Status = ScanJob.Status
+
+
+def boom():
+    raise RuntimeError("a broken task")
+
+
+def test_a_run_reaps_a_dead_scan_and_records_when_it_ran(owner, settings):
+    settings.SCAN_HEARTBEAT_TIMEOUT = 5
+    repo = Repository.objects.create(imported_name="a/b", full_name="a/b")
+    scan = services.scan_start(repositories=[repo.id], requested_by=owner, enqueue=False)
+    old = timezone.now() - timedelta(minutes=5)
+    ScanJob.objects.filter(id=scan.id).update(status=Status.RUNNING, heartbeat_at=old)
+    scan.shards.update(status=Status.RUNNING, heartbeat_at=old, attempts=2)  # its second worker died
+
+    outcome = maintenance.run()
+
+    scans_tasks = {name: outcome[name] for name in outcome if name.startswith("scans.")}  # watch adds its own
+    assert scans_tasks == {"scans.maintenance.reap_dead_scans": 1, "scans.maintenance.fail_unqueued_scans": 0}
+    scan.refresh_from_db()
+    assert scan.status == Status.FAILED and "the worker stopped responding" in scan.error
+    assert timezone.now() - parse_iso(cache.get(maintenance.LAST_RUN_KEY)) < timedelta(minutes=1)
+
+
+def test_only_one_run_works_while_another_holds_the_lock():
+    connection = django_rq.get_connection(maintenance.QUEUE)
+    connection.set(maintenance.LOCK_KEY, "another-machine", ex=30)
+    try:
+        assert maintenance.run() == {"skipped": "another maintenance run holds the lock"}
+        assert cache.get(maintenance.LAST_RUN_KEY) is None
+    finally:
+        connection.delete(maintenance.LOCK_KEY)
+    assert "skipped" not in maintenance.run()
+    assert connection.get(maintenance.LOCK_KEY) is None, "a run releases its own lock"
+
+
+def test_a_failing_task_is_reported_and_the_others_still_run(settings):
+    settings.MAINTENANCE_TASKS = ["tests.test_maintenance.boom", "scans.maintenance.reap_dead_scans"]
+    outcome = maintenance.run()
+    assert outcome["tests.test_maintenance.boom"] == "failed: RuntimeError: a broken task"
+    assert outcome["scans.maintenance.reap_dead_scans"] == 0
+
+
+def test_the_cron_configuration_registers_the_job_on_its_own_queue(settings):
+    import importlib
+
+    from rq import cron
+
+    import repohealth.cron
+
+    cron._job_data_registry.clear()
+    importlib.reload(repohealth.cron)  # registers again, as `rqcron repohealth.cron` does
+    (job,) = cron._job_data_registry
+    assert job["func"] is maintenance.run and job["queue_name"] == "maintenance"
+    assert job["interval"] == settings.MAINTENANCE_INTERVAL_SECONDS
+    assert "maintenance" in settings.RQ_QUEUES
