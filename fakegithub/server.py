@@ -241,8 +241,9 @@ class FakeGitHub:
         """Add (or with ``replace`` swap in) repositories; returns the catalog size."""
         return self.state.index.load(repositories, replace=replace)
 
-    def patch_repo(self, full_name: str, **changes: Any) -> dict[str, Any]:
-        """Change one repository; a new ``full_name`` moves the old one to ``previous_names``."""
+    def patch_repo(self, full_name: str, /, **changes: Any) -> dict[str, Any]:
+        """Change one repository; a new ``full_name`` (a rename: `patch_repo("a/b", full_name="a/c")`)
+        moves the old one to ``previous_names``."""
         owner, _, name = full_name.partition("/")
         repo = self.state.index.patch(owner, name, changes)
         if repo is None:

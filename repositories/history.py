@@ -38,7 +38,7 @@ from repositories.models import MetricSnapshot, Repository, RepositoryChange
 Health = Repository.Health
 Event = RepositoryChange.Event
 
-FIELDS = ("health", "full_name", "archived", "default_branch", "license", "fork", "description")
+FIELDS = ("health", "full_name", "archived", "default_branch", "license", "fork", "description", "name_reused")
 METRICS = ("stars", "forks", "open_issues", "watchers")
 DEAD = frozenset({Health.NOT_FOUND, Health.BLOCKED})
 # A health that says nothing about the repository yet: changes from it are not history.
@@ -116,6 +116,8 @@ def event_for(field: str, old, new, *, renamed: bool = False) -> str:
     is `moved` (on the full_name row; on the health row only when the name could not change)."""
     if field == "full_name":
         return Event.MOVED
+    if field == "name_reused":  # issue 15: the name now points at a stranger's repository
+        return Event.NAME_REUSED if new else ""
     if field != "health":
         return ""
     if new in DEAD:

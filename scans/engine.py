@@ -64,7 +64,8 @@ class _ShardRun:
         self.writer = Writer(scan.id)
         self.stale_days = settings.SCAN_STALE_DAYS
         self.batch = Batch()
-        self.counted = {name: getattr(scan, name) for name in ("current", *COUNTERS)}  # the row's, as last read
+        self.counted = {name: getattr(scan, name) for name in ("current", "name_reused", *COUNTERS)}  # the row's
+        self.owners: dict[str, int | None] = {}  # old names of this chunk's moved repositories -> who holds them
         self.unsaved: Counter = Counter()  # counts not yet in the row (this batch and those being written)
         self.points_saved = 0
         self.last_flush = time.monotonic()
@@ -94,8 +95,12 @@ class _ShardRun:
                 exists = Repository.objects.filter(full_name__iexact=new_name).exclude(id=repo.id).exists()
                 taken = {new_name.lower()} if exists else set()
             self.batch.before[repo.id] = history.capture(repo)  # issue 14: before the answer is applied
-            outcome = apply_result(repo, result, now=timezone.now(), stale_days=self.stale_days, taken_names=taken)
+            outcome = apply_result(repo, result, now=timezone.now(), stale_days=self.stale_days, taken_names=taken,
+                                   owners=self.owners)
             self.batch.checked.append(repo)
+            if repo.name_reused:
+                self.batch.counts["name_reused"] += 1
+                self.unsaved["name_reused"] += 1
         for name in (COUNTER_OF[outcome], "current"):
             self.batch.counts[name] += 1
             self.unsaved[name] += 1
@@ -145,7 +150,7 @@ class _ShardRun:
         """In the writer's thread: what the row now says (every shard's counts), and our heartbeat."""
         ScanShard.objects.filter(id=self.shard.id).update(heartbeat_at=beat)
         row = ScanJob.objects.filter(id=self.scan.id).values("status", "cancel_requested", "points_spent", "total",
-                                                               "current", *COUNTERS).first() or {}
+                                                               *self.counted).first() or {}
         self.unsaved.subtract(sent)
         self.counted.update({name: row.get(name, self.counted[name]) for name in self.counted})
         self.scan_status = row.get("status", Status.RUNNING)
@@ -193,6 +198,10 @@ class _ShardRun:
             # GraphQL's full query where a repository's full metadata is due (or the scan asks it
             # of all), the lean one elsewhere; REST always gets everything.
             now, max_age = timezone.now(), timedelta(hours=settings.SCAN_FULL_METADATA_HOURS)
+            # A moved repository's old names, asked cheaply (GraphQL: one lean query per 100): a
+            # name someone else took now points the lists that still link it at a stranger's code.
+            old_names = [old for r in repos.values() if r.github_id for old in r.previous_names]
+            self.owners = fetcher.owners(old_names) if old_names else {}
             refs = [RepoRef(r.id, r.full_name, r.etag, r.github_id,
                             full=self.scan.full_metadata or wants_full_metadata(r.metadata_fetched_at, now=now,
                                                                                 max_age=max_age))

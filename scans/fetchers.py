@@ -54,10 +54,16 @@ class FetchResult:
     detail: str = ""
     duration_ms: int = 0
     full_metadata: bool = True  # the answer came from a full-metadata request (REST, full GraphQL query)
+    # The tracked name now answers for another repository (a repo-jacking): (that name, the other
+    # repository's GitHub id); the result itself is then about our repository, looked up by its id.
+    reused: tuple[str, int] | None = None
 
 
 class Fetcher(Protocol):
     batch_size: int
+
+    def owners(self, names: list[str]) -> dict[str, int | None]:
+        """Which repository (GitHub id) each name answers for now, following renames; None: none."""
 
     def fetch(self, batch: list[RepoRef]) -> Iterator[FetchResult | None]:
         """Yield one result per repository as each completes, and None about once a second
@@ -121,6 +127,30 @@ def result_from_rest(ref: RepoRef, answer) -> FetchResult:
     return FetchResult(ref, Kind.ERROR, detail=f"HTTP {status}: {message}"[:300], **common)
 
 
+def check_identity(client: GitHubClient, ref: RepoRef, result: FetchResult) -> FetchResult:
+    """A tracked name that answers with another repository's id was taken by someone else after
+    ours was renamed, transferred or deleted (GitHub's redirect ends when a repository takes the
+    old name). Ours is then looked up by its id (GET /repositories/{id}): under its new name it is
+    a move, gone it is not found; either way the result says the name was reused. May raise
+    TransientFailure."""
+    found = (result.metadata or {}).get("github_id") if result.kind == Kind.FOUND else None
+    if not ref.github_id or not found or found == ref.github_id:
+        return result
+    ours = result_from_rest(ref, client.get_repository_by_id(ref.github_id))
+    ours.reused = (ref.full_name, found)
+    return ours
+
+
+def rest_owner(client: GitHubClient, name: str) -> int | None:
+    """The id of the repository `name` answers for now (a redirect followed), or None."""
+    try:
+        answer = client.get_repository(name)
+    except TransientFailure:
+        return None
+    body = answer.body if isinstance(answer.body, dict) else {}
+    return body.get("id") if answer.status == 200 else None
+
+
 IDLE_SECONDS = 1.0
 
 
@@ -169,9 +199,12 @@ class RestFetcher:
         started = time.monotonic()
         try:
             answer = self.client.get_repository(ref.full_name, etag=ref.etag or None)
+            return check_identity(self.client, ref, result_from_rest(ref, answer))
         except TransientFailure as exc:
             return FetchResult(ref, Kind.ERROR, detail=str(exc), duration_ms=int((time.monotonic() - started) * 1000))
-        return result_from_rest(ref, answer)
+
+    def owners(self, names: list[str]) -> dict[str, int | None]:
+        return dict(self._pool.map(lambda name: (name, rest_owner(self.client, name)), names))
 
     def fetch(self, batch: list[RepoRef]) -> Iterator[FetchResult | None]:
         return drain({self._pool.submit(lambda ref=ref: [self.fetch_one(ref)]) for ref in batch})

@@ -139,6 +139,11 @@ class GitHubClient:
             return followed
         return answer
 
+    def get_repository_by_id(self, github_id: int) -> Answer:
+        """GET /repositories/{id}: a repository by its numeric id, whatever its name now (the
+        target of GitHub's rename redirects)."""
+        return self._request("GET", f"{self.api_url}/repositories/{int(github_id)}", pool=self.core)
+
     def graphql(self, query: str) -> Answer:
         """POST /graphql: https://docs.github.com/graphql/overview/resource-limitations
 

@@ -17,7 +17,7 @@ SCANNED_FIELDS = [
     "full_name", "github_id", "node_id", "html_url", "description", "homepage", "language", "topics",
     "license", "stars", "forks", "open_issues", "watchers", "default_branch", "archived", "disabled",
     "fork", "pushed_at", "created_at_github", "etag", "health", "health_detail", "previous_names",
-    "last_checked_at", "metadata_fetched_at", "last_check_error", "last_check_failed_at",
+    "last_checked_at", "metadata_fetched_at", "last_check_error", "last_check_failed_at", "name_reused",
 ]
 # Fields a failed check writes: the failure, and (for a repository never checked) its health.
 FAILED_CHECK_FIELDS = ["last_check_error", "last_check_failed_at", "health", "health_detail"]
@@ -27,14 +27,38 @@ SETTLED = (Kind.FOUND, Kind.NOT_MODIFIED, Kind.NOT_FOUND, Kind.BLOCKED)
 
 
 def apply_result(repo: Repository, result: FetchResult, *, now: datetime, stale_days: int,
-                 taken_names: set[str] | None = None) -> str:
+                 taken_names: set[str] | None = None, owners: dict[str, int | None] | None = None) -> str:
     """Update `repo` in memory from `result`; returns the outcome for the scan's counters.
 
     `taken_names` holds lower-cased full names other tracked repositories already use: a rename
     onto one of those keeps our row's name (the unique constraint) and says so in the detail.
+    `owners` says which repository (GitHub id) each of its old names answers for now.
     """
     if result.kind == Kind.ERROR:
         return apply_failed_check(repo, result, now=now)
+    health = _apply(repo, result, now=now, stale_days=stale_days, taken_names=taken_names)
+    reuse = name_reuse(repo, result, owners or {})
+    repo.name_reused = reuse is not None
+    if reuse:
+        repo.health_detail = f"{reuse}; {repo.health_detail}"[:300]
+    return health
+
+
+def name_reuse(repo: Repository, result: FetchResult, owners: dict[str, int | None]) -> str | None:
+    """Which name of ours now belongs to another repository (repo-jacking), in words; None when
+    none does. Lists that still link that name point at a stranger's code."""
+    if result.reused is not None:
+        name, other = result.reused
+        return f"{name} now belongs to another repository (GitHub id {other})"
+    for old in repo.previous_names:
+        other = owners.get(old)
+        if other is not None and repo.github_id is not None and other != repo.github_id:
+            return f"its old name {old} now belongs to another repository (GitHub id {other})"
+    return None
+
+
+def _apply(repo: Repository, result: FetchResult, *, now: datetime, stale_days: int,
+           taken_names: set[str] | None) -> str:
     repo.last_checked_at = now
     repo.last_check_error, repo.last_check_failed_at = "", None
     if result.full_metadata and result.kind in SETTLED:

@@ -59,6 +59,8 @@ class ScanJob(models.Model):
     rate_limit_reset_at = models.DateTimeField(null=True, blank=True)
     full_metadata = models.BooleanField(
         default=False, help_text="GraphQL: the full query for every repository, however recent its full metadata")
+    name_reused = models.PositiveIntegerField(
+        default=0, help_text="repositories whose name (or an old name) now belongs to another repository")
     points_spent = models.PositiveIntegerField(
         default=0, help_text="rate-limit points GitHub charged: GraphQL's reported cost, REST's counted requests")
     trigger = models.CharField(max_length=10, choices=Trigger.choices, blank=True,

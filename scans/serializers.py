@@ -98,6 +98,7 @@ class ProgressSerializer(serializers.Serializer):
         help_text="rate-limit points GitHub charged so far: GraphQL's reported cost per query, REST's counted "
                   "requests (a 304 costs none)")
     requested_by_id = serializers.IntegerField(allow_null=True)
+    name_reused = serializers.IntegerField(help_text="repositories whose name now belongs to another repository")
     cancel_requested = serializers.BooleanField(help_text="a cancel was asked for and the scan has not stopped yet")
     waiting_reason = serializers.CharField(allow_null=True, help_text="what the scan waits for, while it waits")
     waiting_until = serializers.DateTimeField(allow_null=True, help_text="when the wait is expected to end")

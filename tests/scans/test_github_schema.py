@@ -23,7 +23,7 @@ from fakegithub.rest import repo_document
 from scans.fetchers import RepoRef, metadata_from_rest
 from scans.github import Answer, GitHubClient
 from scans.github_tokens import GitHubApp
-from scans.graphql import GraphQLFetcher, build_query
+from scans.graphql import GraphQLFetcher, build_owners_query, build_query
 from tests.scans.app_keys import key_pair
 from tests.schemas import fetch
 from tests.schemas.fetch import GRAPHQL_SCHEMA, OPENAPI, SchemaUnavailable
@@ -71,6 +71,12 @@ def errors_of(schema: GraphQLSchema, document: str) -> list[str]:
 def test_every_query_the_scanner_builds_validates_against_githubs_schema(github_graphql_schema, full, names):
     refs = [RepoRef(i, name) for i, name in enumerate(names)]
     assert errors_of(github_graphql_schema, build_query(refs, full=full)) == []
+
+
+@pytest.mark.parametrize("names", [["psf/requests"], [f"owner{i}/repo-{i}" for i in range(100)], TRICKY_NAMES],
+                         ids=["one", "a hundred", "tricky names"])
+def test_the_old_names_query_validates_against_githubs_schema(github_graphql_schema, names):
+    assert errors_of(github_graphql_schema, build_owners_query(names)) == []
 
 
 def test_the_queries_a_graphql_scan_sends_validate_against_githubs_schema(github_graphql_schema, fake_github):
