@@ -10,21 +10,77 @@ from django.utils.html import format_html
 
 from repohealth.times import duration_text
 from repositories.admin import RepositoryAdmin
+from repositories.health import COUNTERS
 from repositories.models import Repository
 from scans import services
 from scans.models import ScanJob, ScanResult
-from scans.presenter import counts_text
+from scans.presenter import counts_text, present
 from scans.progress import progress_payload
+
+
+INLINE_RESULTS = 50  # results shown on a scan's admin page; the rest are a link away
+
+
+class ScanResultInline(admin.TabularInline):
+    """A scan's first results, read-only, on its page (all of them: the results link)."""
+
+    model = ScanResult
+    fields = ["repository_link", "outcome", "http_status", "detail", "time", "checked_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = f"results (the first {INLINE_RESULTS}; every one under “results” above)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+
+        class FirstResults(formset):
+            def get_queryset(self):
+                return super().get_queryset().select_related("repository")[:INLINE_RESULTS]
+
+        return FirstResults
+
+    @admin.display(description="repository")
+    def repository_link(self, obj):
+        if not obj.repository_id:
+            return obj.full_name
+        return format_html('<a href="{}">{}</a>', reverse("catalog:detail", args=[obj.repository_id]), obj.full_name)
+
+    @admin.display(description="time")
+    def time(self, obj):
+        # A GraphQL request checks up to 100 repositories: it has no time per repository.
+        return f"{obj.duration_ms:,} ms" if obj.scan.mode == ScanJob.Mode.REST else "—"
 
 
 @admin.register(ScanJob)
 class ScanJobAdmin(admin.ModelAdmin):
-    list_display = ["id", "status", "percent_done", "counts", "mode", "points_spent", "requested_by", "created_at",
-                    "duration", "heartbeat_age"]
-    list_filter = ["status", "mode", "full_metadata"]
-    search_fields = ["id", "requested_by__username", "message"]
-    readonly_fields = ["progress", "results_link", "rq_dashboard"]
-    exclude = ["repository_ids"]
+    list_display = ["short_id", "status", "percent_done", "counts", "scope", "trigger", "mode", "points_spent",
+                    "requested_by", "created_at", "duration", "heartbeat_age"]
+    list_display_links = ["short_id"]
+    list_filter = ["status", "mode", "trigger", "full_metadata"]
+    search_fields = ["id", "requested_by__username", "message", "scope"]
+    readonly_fields = ["scan_page", "progress_bar", "progress", "results_link", "rq_dashboard"]
+    # The detail page: what the scan is and where it stands first, the fields below, the payload
+    # folded away, then its first results.
+    fieldsets = [
+        (None, {"fields": ["scan_page", "progress_bar", "status", "message", "error", "scope", "trigger", "mode",
+                           "full_metadata", "requested_by", "resumed_from", "results_link", "rq_dashboard"]}),
+        ("Counts", {"fields": ["total", "current", *COUNTERS, "points_spent", "rate_limit_remaining",
+                               "rate_limit_reset_at"]}),
+        ("Times", {"fields": ["created_at", "started_at", "finished_at", "heartbeat_at", "cancel_requested",
+                              "concurrency"]}),
+        ("Progress payload", {"classes": ["collapse"], "fields": ["progress"]}),
+    ]
+    inlines = [ScanResultInline]
     actions = ["cancel_scans", "resume_scans"]
 
     # Read-only: a scan is written by the scan engine alone. Its page shows every field with no
@@ -41,9 +97,30 @@ class ScanJobAdmin(admin.ModelAdmin):
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_staff
 
+    @admin.display(description="scan", ordering="created_at")
+    def short_id(self, obj):
+        return str(obj.id)[:8]
+
     @admin.display(description="progress")
     def percent_done(self, obj):
-        return f"{obj.percent}% ({obj.current}/{obj.total})"
+        return f"{obj.percent}% ({obj.current:,}/{obj.total:,})"
+
+    @admin.display(description="scan page")
+    def scan_page(self, obj):
+        return format_html('<a href="{}">{} (its page in RepoHealth)</a>', reverse("scans:detail", args=[obj.id]),
+                           obj.scope or f"Scan of {obj.total:,} repositories")
+
+    @admin.display(description="progress")
+    def progress_bar(self, obj):
+        """The bar as an SVG (its width an attribute: the Content-Security-Policy allows no style
+        attribute, and the admin does not load the app's stylesheet), and the presenter's words."""
+        view = present(progress_payload(obj))
+        return format_html(
+            '<svg role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow="{}" width="320" height="12" '
+            'viewBox="0 0 100 12" preserveAspectRatio="none"><rect width="100" height="12" rx="3" fill="#e8ecf1"/>'
+            '<rect width="{}" height="12" rx="3" fill="#2457c5"/></svg><br>{} of {} completed ({}%) · {}',
+            view["percent"], view["percent"], f"{view['current']:,}", f"{view['total']:,}", view["percent"],
+            view["summary"] or view["status_label"])
 
     @admin.display(description="outcomes")
     def counts(self, obj):
@@ -66,7 +143,7 @@ class ScanJobAdmin(admin.ModelAdmin):
     @admin.display(description="results")
     def results_link(self, obj):
         url = reverse("admin:scans_scanresult_changelist") + f"?scan__id__exact={obj.id}"
-        return format_html('<a href="{}">{} results (filter by outcome there)</a>', url, obj.results.count())
+        return format_html('<a href="{}">{} results (filter by outcome there)</a>', url, f"{obj.results.count():,}")
 
     @admin.display(description="queues")
     def rq_dashboard(self, obj):
@@ -87,8 +164,8 @@ class ScanJobAdmin(admin.ModelAdmin):
     def resume_scans(self, request, queryset):
         for scan in queryset:
             try:
-                new = services.scan_resume(scan=scan, requested_by=request.user)
-                self.message_user(request, f"Scan {new.id} resumes {scan.id} ({new.total} repositories).")
+                new = services.scan_resume(scan=scan, requested_by=request.user, trigger=ScanJob.Trigger.ADMIN)
+                self.message_user(request, f"Scan {new.id} resumes {scan.id} ({new.total:,} repositories).")
             except services.ScanError as exc:
                 self.message_user(request, f"{scan.id}: {exc}", messages.WARNING)
 
@@ -109,11 +186,12 @@ class RepositoryScanAdmin(RepositoryAdmin):
     @admin.action(description="Scan selected repositories")
     def scan_selected(self, request, queryset):
         try:
-            scan = services.scan_start(repositories=queryset, requested_by=request.user)
+            scan = services.scan_start(repositories=queryset, requested_by=request.user, trigger=ScanJob.Trigger.ADMIN,
+                                       scope=f"{queryset.count():,} selected in the admin")
         except services.ScanError as exc:
             self.message_user(request, str(exc), messages.ERROR)
             return
-        self.message_user(request, f"Started scan {scan.id} of {scan.total} repositories.", messages.SUCCESS)
+        self.message_user(request, f"Started scan {scan.id} of {scan.total:,} repositories.", messages.SUCCESS)
 
 
 admin.site.unregister(Repository)

@@ -101,4 +101,4 @@ def repository_import_confirm(request):
 def formats() -> dict:
     """What the page says about the files it takes (the parser's own lists and limits)."""
     return {"csv_columns": CSV_COLUMNS, "json_keys": JSON_KEYS, "json_lists": JSON_LISTS,
-            "max_bytes": settings.IMPORT_MAX_BYTES, "max_entries": settings.IMPORT_MAX_ENTRIES}
+            "max_mb": f"{settings.IMPORT_MAX_BYTES / 1e6:g}", "max_entries": settings.IMPORT_MAX_ENTRIES}

@@ -41,7 +41,7 @@ def finish_summary(payload: dict) -> str:
     if status == Status.FAILED:
         return f"Scan failed: {payload.get('error') or payload.get('message') or 'unknown error'}"
     if status == Status.CANCELLED:
-        done = f"{payload.get('current', 0)} of {payload.get('total', 0)} checked"
+        done = f"{int(payload.get('current') or 0):,} of {int(payload.get('total') or 0):,} checked"
         return f"Scan cancelled: {done}" + (f" ({parts})" if parts else "")
     return f"Scan complete: {parts or 'nothing to check'}"
 

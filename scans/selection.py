@@ -126,7 +126,7 @@ def _as_query(filters: dict) -> dict[str, str]:
 
 def _check_limit(count: int) -> None:
     if count > settings.SCAN_MAX_REPOSITORIES:
-        raise BadSelection(f"{count} repositories is more than the limit of {settings.SCAN_MAX_REPOSITORIES} "
+        raise BadSelection(f"{count:,} repositories is more than the limit of {settings.SCAN_MAX_REPOSITORIES:,} "
                            "per scan (SCAN_MAX_REPOSITORIES).")
 
 
@@ -142,6 +142,7 @@ def describe(data: dict) -> str:
         if name == "health":
             value = ", ".join(outcome_of(h).label.lower() for h in value.split(","))
         parts.append({"search": f'matching "{value}"', "stale_hours": f"not checked in {value} h",
+                      "changed_days": f"changed in {value} days",
                       "archived": "archived" if value.lower() in TRUE_WORDS else "not archived",
                       }.get(name, f"{name} {value}"))
     return " · ".join(parts)

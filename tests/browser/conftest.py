@@ -16,7 +16,6 @@ from tests.browser import chromium
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 SCREENSHOTS = BASE_DIR / "test-artifacts" / "screenshots"
-DEFAULT_CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run", "--disable-quic",
@@ -75,3 +74,8 @@ def browser(chromium_executable):
 def screenshots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+# The fixtures of a logged-in tab, the fake GitHub and RQ workers, for every browser test (after
+# DESKTOP and PHONE, which tabs.py reads from here).
+from tests.browser.tabs import github, tab, workers  # noqa: E402, F401

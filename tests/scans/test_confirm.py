@@ -63,7 +63,7 @@ def test_resuming_more_than_the_threshold_asks_too(logged_in, catalog, owner):
     asked = logged_in.post(reverse("scans:resume", args=[scan.id]))
 
     assert asked.status_code == 200 and "Scan 1,225 repositories?" in asked.content.decode()
-    assert "The rest of scan" in asked.content.decode() and ScanJob.objects.count() == 1
+    assert "What: the rest of scan" in asked.content.decode() and ScanJob.objects.count() == 1
 
 
 def test_with_a_filter_active_the_filtered_scan_is_the_primary_button(logged_in, catalog):

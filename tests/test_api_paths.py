@@ -1,0 +1,47 @@
+"""The API's paths, as the schema writes them and as the README writes them: the same, without a
+trailing slash; and every path answers with a trailing slash as well as without."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from django.urls import resolve
+from drf_spectacular.generators import SchemaGenerator
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+@pytest.fixture(scope="module")
+def schema_paths() -> set[str]:
+    return set(SchemaGenerator().get_schema(public=True)["paths"])
+
+
+def readme_paths() -> set[str]:
+    """Every `METHOD /api/...` of the README's API table."""
+    section = README.read_text().split("\n## API\n", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    return {path for row in rows for path in re.findall(r"`(?:GET|POST|DELETE|PUT|PATCH) (/api/[^`?\s]+)`", row)}
+
+
+def test_the_readme_writes_each_api_path_as_the_schema_does(schema_paths):
+    written = readme_paths()
+    assert len(written) >= 12
+    assert written - schema_paths == set(), "paths the README writes differently from the schema"
+    assert not any(path.endswith("/") for path in schema_paths)
+
+
+def test_every_path_of_the_schema_answers_with_and_without_a_trailing_slash(schema_paths):
+    for path in schema_paths:
+        concrete = re.sub(r"\{[^}]+\}", "1", path)
+        bare, slashed = resolve(concrete), resolve(concrete + "/")
+        assert (bare.url_name, bare.func.__name__) == (slashed.url_name, slashed.func.__name__), path
+
+
+@pytest.mark.django_db
+def test_the_api_docs_lead_back_to_the_app(client, owner):
+    client.force_login(owner)
+    html = client.get("/api/docs/").content.decode()
+    assert '<a class="api-back__home" href="/">← RepoHealth</a>' in html
+    assert 'href="/scans/"' in html and 'href="/import/"' in html
