@@ -280,7 +280,7 @@ SPECTACULAR_SETTINGS = {
     "AUTHENTICATION_WHITELIST": ["repohealth.auth.CachedTokenAuthentication",
                                  "rest_framework.authentication.SessionAuthentication"],
     # A repository's health and a result's outcome are one set of states: one name in the schema.
-    "ENUM_NAME_OVERRIDES": {"HealthEnum": "repositories.models.Repository.Health"},
+    "ENUM_NAME_OVERRIDES": {"HealthEnum": "repositories.models.Repository.Health", **WATCH_ENUM_NAMES},  # noqa: F405
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -13,6 +13,9 @@ WATCH_MAINTENANCE_TASKS = [  # in this order on every maintenance pass (watch/ta
     "watch.tasks.send_due_deliveries",
     "watch.tasks.prune",
 ]
+# Names in the API schema of the choice sets the watch API shares with others (drf-spectacular).
+WATCH_ENUM_NAMES = {"EventEnum": "repositories.models.RepositoryChange.Event",
+                    "StatusEnum": "scans.models.ScanJob.Status", "DeliveryStatusEnum": "watch.models.Delivery.Status"}
 # A repository is dead (not found, blocked) for alerts only when that outcome repeats in this many
 # consecutive checks at least this many seconds apart; until then it is `suspected`, and the
 # maintenance job rechecks it once the gap has passed.

@@ -1,7 +1,8 @@
-"""Retention: scan results and deliveries older than RETENTION_DAYS are deleted, in batches of
-RETENTION_BATCH, by the maintenance job. The latest result of every repository is kept however
-old (its page still says how its last check went), and so is every change row and snapshot (the
-history is the point). Scans themselves are kept: a row each, and their digests' markers."""
+"""Retention: scan results, deliveries and old versions of imported documents older than
+RETENTION_DAYS are deleted, in batches of RETENTION_BATCH, by the maintenance job. The latest
+result of every repository is kept however old (its page still says how its last check went), and
+so is the latest version of every document, every change row and every snapshot (the history is
+the point). Scans themselves are kept: a row each, and their digests' markers."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ import time
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Max
+from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 
+from repositories.models import Source
 from scans.models import ScanResult
 from watch.models import Delivery
 
@@ -21,7 +23,8 @@ MAX_SECONDS = 20.0  # one maintenance pass prunes at most this long; the next go
 def prune(*, now: datetime | None = None, max_seconds: float = MAX_SECONDS) -> dict[str, int]:
     cutoff = (now or timezone.now()) - timedelta(days=settings.RETENTION_DAYS)
     deadline = time.monotonic() + max_seconds
-    return {"scan_results": prune_results(cutoff, deadline), "deliveries": prune_deliveries(cutoff, deadline)}
+    return {"scan_results": prune_results(cutoff, deadline), "deliveries": prune_deliveries(cutoff, deadline),
+            "source_versions": prune_sources(cutoff, deadline)}
 
 
 def prune_results(cutoff: datetime, deadline: float) -> int:
@@ -50,4 +53,19 @@ def prune_deliveries(cutoff: datetime, deadline: float) -> int:
         if not ids:
             break
         removed += Delivery.objects.filter(id__in=ids).delete()[0]
+    return removed
+
+
+def prune_sources(cutoff: datetime, deadline: float) -> int:
+    """Versions of an imported document (same label and file name) made before `cutoff`, but for
+    its latest version, whatever its age; their entries go with them."""
+    latest = Source.objects.filter(label=OuterRef("label"), filename=OuterRef("filename")).order_by("-version")
+    old = Source.objects.filter(created_at__lt=cutoff).exclude(id=Subquery(latest.values("id")[:1]))
+    removed = 0
+    while time.monotonic() < deadline:
+        ids = list(old.order_by("id").values_list("id", flat=True)[:max(1, settings.RETENTION_BATCH // 100)])
+        if not ids:
+            break
+        Source.objects.filter(id__in=ids).delete()  # with their entries (a cascade)
+        removed += len(ids)
     return removed

@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from repohealth import outbound
 from repositories.history import FIELDS
-from repositories.models import Label
+from repositories.models import Label, RepositoryChange
 from watch.models import EVENTS, Delivery, Schedule, Subscription
 
 Channel = Subscription.Channel
@@ -39,7 +39,8 @@ class SubscriptionSerializer(serializers.ModelSerializer):
                                        help_text="webhook only: https:// and a public address")
     label = serializers.SlugRelatedField(slug_field="name", queryset=Label.objects.all(), allow_null=True,
                                          required=False, help_text="a label's name; null: everything")
-    events = serializers.ListField(child=serializers.ChoiceField(choices=EVENTS), required=False, allow_empty=False,
+    events = serializers.ListField(child=serializers.ChoiceField(choices=RepositoryChange.Event.choices), required=False,
+                                   allow_empty=False,
                                    help_text=f"any of {', '.join(EVENTS)}; default all")
     format = serializers.ChoiceField(choices=Subscription.Format.choices, required=False,
                                      help_text="webhook only: json, or slack ({\"text\": ...}, also Discord)")
@@ -104,7 +105,7 @@ class TransitionSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     repository_id = serializers.IntegerField()
     full_name = serializers.CharField()
-    event = serializers.ChoiceField(choices=EVENTS, allow_null=True)
+    event = serializers.ChoiceField(choices=RepositoryChange.Event.choices, allow_null=True)
     field = serializers.ChoiceField(choices=FIELDS)
     old = serializers.JSONField(allow_null=True)
     new = serializers.JSONField(allow_null=True)

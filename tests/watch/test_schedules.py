@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from repohealth import maintenance
-from repositories.models import Label, Repository
+from repositories.models import Label, Repository, Source
 from scans.models import ScanJob, ScanResult
 from watch import retention, schedules
 from watch.models import Delivery, Schedule, Subscription
@@ -73,7 +73,9 @@ def test_a_missed_run_runs_once_not_once_per_missed_interval(owner, catalog):
     assert schedules.start_due_schedules() == 0
 
     schedule.refresh_from_db()
-    assert schedule.next_run_at > timezone.now() + timedelta(minutes=59)
+    assert ScanJob.objects.count() == 1
+    assert schedule.next_run_at == schedule.last_run_at + timedelta(minutes=60)
+    assert schedule.last_run_at > timezone.now() - timedelta(days=1), "from when it ran, not from when it was due"
 
 
 def test_paused_schedules_and_deactivated_owners_schedules_do_not_run(owner, other_user, catalog):
@@ -139,11 +141,16 @@ def test_retention_prunes_old_results_but_keeps_each_repositorys_latest_and_the_
     Delivery.objects.create(subscription=subscription, body="{}", status="delivered", created_at=old)
     Delivery.objects.create(subscription=subscription, body="{}", status="delivered")
 
-    assert retention.prune() == {"scan_results": 150 * 3 - 2 + 1, "deliveries": 1}
+    Source.objects.create(label="l", filename="list.md", format="markdown", text="v1", version=1, created_at=old)
+    Source.objects.create(label="l", filename="list.md", format="markdown", text="v2", version=2, created_at=old)
+    Source.objects.create(label="other", filename="", format="text", text="only", version=1, created_at=old)
+
+    assert retention.prune() == {"scan_results": 150 * 3 - 2 + 1, "deliveries": 1, "source_versions": 1}
 
     left = ScanResult.objects.values_list("repository_id", "checked_at")
     assert sorted(r for r, _ in left) == sorted([repos[0].id, repos[1].id, repos[2].id])
     latest_of_1 = ScanResult.objects.get(repository=repos[1])
     assert latest_of_1.checked_at == recent
     assert Delivery.objects.count() == 1
-    assert retention.prune() == {"scan_results": 0, "deliveries": 0}
+    assert sorted(Source.objects.values_list("text", flat=True)) == ["only", "v2"], "every document's latest stays"
+    assert retention.prune() == {"scan_results": 0, "deliveries": 0, "source_versions": 0}
