@@ -104,7 +104,7 @@ def progress_load(bench: Bench) -> Row:
             checked = _scan(job_id).current
         finally:
             _cancel(job_id)
-            scanning.wait_for_job(job_id, worker)
+            scanning.wait_for_job(job_id, worker, timeout=120)  # a cancelled scan ends within seconds
     figures = {"progress": progress.figures(), "ping": ping.figures()}
     figures["progress"]["ratio"] = ratio(figures["progress"]["p99_ms"], figures["ping"]["p99_ms"])
     shown = ("requests_per_s", "p50_ms", "p99_ms", "queries_per_request")

@@ -166,10 +166,11 @@ def in_process(fake: FakeGitHubControl, ids: list[int], *, mode: str, user: Any,
     return measure(fake, latency_ms=latency_ms, repositories=len(ids), run=run)
 
 
-def wait_for_job(job_id: str, worker: Child | Sequence[Child], timeout: float = 3600.0,
+def wait_for_job(job_id: str, worker: Child | Sequence[Child], timeout: float = 900.0,
                  interval: float = 0.02) -> None:
     """Until our scan `job_id` has ended, as its ScanJob row says (a scan larger than
-    SCAN_SHARD_SIZE runs as several RQ jobs, its shards), or the baseline's RQ job has."""
+    SCAN_SHARD_SIZE runs as several RQ jobs, its shards), or the baseline's RQ job has. A scan
+    that never ends fails the row after `timeout` (the whole bench has 15 minutes)."""
     workers = [worker] if isinstance(worker, Child) else list(worker)
     finished = _scan_finished if _is_scan(job_id) else _job_finished
     deadline = time.monotonic() + timeout
