@@ -155,7 +155,7 @@ def on_worker(fake: FakeGitHubControl, runner: Runner, ids: list[int], *, latenc
 def in_process(fake: FakeGitHubControl, ids: list[int], *, mode: str, user: Any, latency_ms: float,
                progress: bool) -> ScanMeasure:
     """`scan_run` called here (no queue), with progress writes on or off; times scan_run only."""
-    from scans.services import scan_run
+    from scans.engine import scan_run
 
     scan = Ours(mode, user).create(ids)
 
