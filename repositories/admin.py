@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.db import models
 from django.utils.html import format_html
 
+from repohealth.admin import ReadOnlyAdminMixin
 from repositories.models import Label, MetricSnapshot, Repository, RepositoryChange
 from repositories.services import repository_accept_name
 
@@ -38,17 +39,8 @@ class RepositoryAdmin(admin.ModelAdmin):
         self.message_user(request, f"Accepted the new name of {accepted} repositories.", messages.SUCCESS)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """History is written by scans alone: the admin shows it, never edits it."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(RepositoryChange)

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from repohealth.admin import ReadOnlyAdminMixin
 from repohealth.times import duration_text
 from repositories.admin import RepositoryAdmin
 from repositories.health import COUNTERS
@@ -21,7 +22,7 @@ from scans.progress import progress_payload
 INLINE_RESULTS = 50  # results shown on a scan's admin page; the rest are a link away
 
 
-class ScanResultInline(admin.TabularInline):
+class ScanResultInline(ReadOnlyAdminMixin, admin.TabularInline):
     """A scan's first results, read-only, on its page (all of them: the results link)."""
 
     model = ScanResult
@@ -30,15 +31,6 @@ class ScanResultInline(admin.TabularInline):
     extra = 0
     can_delete = False
     verbose_name_plural = f"results (the first {INLINE_RESULTS}; every one under “results” above)"
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
@@ -62,7 +54,7 @@ class ScanResultInline(admin.TabularInline):
 
 
 @admin.register(ScanJob)
-class ScanJobAdmin(admin.ModelAdmin):
+class ScanJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["short_id", "status", "percent_done", "counts", "scope", "trigger", "mode", "points_spent",
                     "requested_by", "created_at", "duration", "heartbeat_age"]
     list_display_links = ["short_id"]
@@ -83,16 +75,8 @@ class ScanJobAdmin(admin.ModelAdmin):
     inlines = [ScanResultInline]
     actions = ["cancel_scans", "resume_scans"]
 
-    # Read-only: a scan is written by the scan engine alone. Its page shows every field with no
-    # save buttons; the list's only actions are cancel and resume (no add, no delete).
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    # Read-only (ReadOnlyAdminMixin): a scan is written by the scan engine alone. Its page shows
+    # every field with no save buttons; the list's only actions are cancel and resume.
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_staff

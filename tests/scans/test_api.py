@@ -19,8 +19,8 @@ Health = Repository.Health
 Status = ScanJob.Status
 CONTRACT = {"status", "current", "total", "healthy", "archived", "not_found", "errors", "message"}
 OURS = {"job_id", "stale", "moved", "blocked", "percent", "started_at", "updated_at", "finished_at", "heartbeat_at",
-        "eta_seconds", "mode", "points_spent", "requested_by_id", "cancel_requested", "waiting_reason", "waiting_until",
-        "rate_limit"}
+        "eta_seconds", "mode", "points_spent", "name_reused", "requested_by_id", "cancel_requested", "waiting_reason",
+        "waiting_until", "rate_limit"}
 URL = "/api/bulk/health-check"
 
 
