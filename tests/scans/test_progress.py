@@ -27,6 +27,7 @@ def test_the_payload_says_a_running_scan_is_being_cancelled(fake_github):
     repos = track("acme/a")
     scan = services.scan_start(repositories=[r.id for r in repos], enqueue=False)
     ScanJob.objects.filter(id=scan.id).update(status=ScanJob.Status.RUNNING)
+    scan.shards.update(status=ScanJob.Status.RUNNING, attempts=1)  # a worker holds its shard
     assert cache.get(progress_key(scan.id))["cancel_requested"] is False
 
     services.scan_cancel(scan=scan)

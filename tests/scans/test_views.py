@@ -37,6 +37,8 @@ def scan_in(status, user, repos=None, **fields) -> ScanJob:
     if status in ScanJob.FINISHED:
         fields.setdefault("finished_at", now)
     ScanJob.objects.filter(id=scan.id).update(status=status, **fields)
+    if status == Status.RUNNING:  # a worker holds its shard, as in a real running scan
+        scan.shards.update(status=Status.RUNNING, heartbeat_at=now, attempts=1)
     scan.refresh_from_db()
     publish(scan, progress_payload(scan))
     return scan
