@@ -9,6 +9,7 @@ import page (a reload never imports twice), which shows the report and the scan'
 
 from __future__ import annotations
 
+import re
 import secrets
 
 from django.conf import settings
@@ -82,7 +83,8 @@ def preview_page(request, form: ImportForm):
 def repository_import_confirm(request):
     """Import the previewed list, then scan what it holds (`then=scan`) or not (`then=import`)."""
     token = request.POST.get("token") or ""
-    stored = cache.get(_key(token)) if token else None
+    # Only a token we could have made (token_urlsafe) is looked up: anything else is no preview.
+    stored = cache.get(_key(token)) if re.fullmatch(r"[A-Za-z0-9_-]{1,64}", token) else None
     if not stored or stored["user_id"] != request.user.id:
         messages.error(request, "That preview has expired, or was not yours: nothing was imported. Upload the list again.")
         return redirect("catalog:import")
