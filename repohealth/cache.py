@@ -18,7 +18,7 @@ import logging
 import time
 
 from django.core.cache import cache
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,28 @@ def _keys_not_set(data, *args, **kwargs):
     return list(data)
 
 
+class _ReusedClients(RedisCacheClient):
+    """Django builds a new `redis.Redis` (and its table of response callbacks) for every cache
+    operation: half the time of a `get` from a local Redis. One per connection pool serves every
+    thread (redis-py's clients are thread-safe; its pools reconnect after a fork)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._clients: dict[int, object] = {}
+
+    def get_client(self, key=None, *, write=False):
+        index = self._get_connection_pool_index(write)
+        client = self._clients.get(index)
+        if client is None:
+            client = self._clients[index] = self._client(connection_pool=self._get_connection_pool(write))
+        return client
+
+
 class TolerantRedisCache(RedisCache):
+    def __init__(self, server, params) -> None:
+        super().__init__(server, params)
+        self._class = _ReusedClients
+
     get = _tolerant(_default)(RedisCache.get)
     set = _tolerant(_none)(RedisCache.set)
     add = _tolerant(_false)(RedisCache.add)
