@@ -12,6 +12,7 @@ wrong instead of a 500 (or a silently cut answer) further in.
   Content-Length would be silently ignored and is answered 411 instead.
 - A page (not /api/) sent a body that is not a form: 415. Page forms post
   application/x-www-form-urlencoded or multipart/form-data; a JSON body there is a mistake.
+- A NUL in a page form's field: 400 naming the field (no PostgreSQL text column can hold it).
 
 /api/ answers are JSON `{"detail": ...}` like every API error; pages get a plain page.
 """
@@ -86,9 +87,17 @@ class RequestLimitsMiddleware:
             return 413, f"The request body is too large: {length:,} bytes; the limit is {limit:,} bytes ({what}).", {
                 "limit": limit}
         content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
-        if not request.path_info.startswith(API_PREFIX) and content_type not in FORM_TYPES:
-            return 415, (f"This page takes a form (application/x-www-form-urlencoded or multipart/form-data), "
-                         f"not {content_type or 'a body without a Content-Type'}."), {}
+        if not request.path_info.startswith(API_PREFIX):
+            if content_type not in FORM_TYPES:
+                return 415, (f"This page takes a form (application/x-www-form-urlencoded or multipart/form-data), "
+                             f"not {content_type or 'a body without a Content-Type'}."), {}
+            # NUL can be stored in no PostgreSQL text column: refused here for every page form at
+            # once, naming the field (CSRF middleware reads the form next anyway). The API's JSON
+            # parser refuses it the same way (repohealth/parsers.py).
+            for name, values in request.POST.lists():
+                if "\x00" in name or any("\x00" in value for value in values):
+                    return 400, f"The form field {_shown(name)!r} contains a NUL character (U+0000).", {
+                        "parameter": name}
         return None
 
     def body_limit(self, request) -> tuple[int, str]:
