@@ -198,14 +198,16 @@ class _ShardRun:
             # GraphQL's full query where a repository's full metadata is due (or the scan asks it
             # of all), the lean one elsewhere; REST always gets everything.
             now, max_age = timezone.now(), timedelta(hours=settings.SCAN_FULL_METADATA_HOURS)
-            # A moved repository's old names, asked cheaply (GraphQL: one lean query per 100): a
-            # name someone else took now points the lists that still link it at a stranger's code.
-            old_names = [old for r in repos.values() if r.github_id for old in r.previous_names]
-            self.owners = fetcher.owners(old_names) if old_names else {}
             refs = [RepoRef(r.id, r.full_name, r.etag, r.github_id,
                             full=self.scan.full_metadata or wants_full_metadata(r.metadata_fetched_at, now=now,
                                                                                 max_age=max_age))
                     for i in chunk if (r := repos.get(i))]
+            # With its full metadata (at most once per SCAN_FULL_METADATA_HOURS), a moved
+            # repository's old names are asked too (GraphQL: one lean query per 100): a name someone
+            # else took now points the lists that still link it at a stranger's code.
+            due = {ref.id for ref in refs if ref.full}
+            old_names = [old for r in repos.values() if r.github_id and r.id in due for old in r.previous_names]
+            self.owners = fetcher.owners(old_names) if old_names else {}
             for result in fetcher.fetch(refs):
                 if result is not None:
                     self.record(repos[result.ref.id], result)

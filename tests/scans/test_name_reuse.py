@@ -18,6 +18,7 @@ pytestmark = pytest.mark.django_db
 def mode(request, fake_github, settings):
     if request.param == "graphql":
         settings.GITHUB_TOKENS = ["tok-a"]
+    settings.SCAN_FULL_METADATA_HOURS = 0  # every rescan refreshes the full metadata, old names with it
     return request.param
 
 
@@ -72,7 +73,7 @@ def test_a_tracked_name_deleted_and_recreated_by_someone_else_is_not_found_and_f
     assert repo.health_detail.startswith("acme/lib now belongs to another repository (GitHub id 888)")
 
 
-def test_the_old_names_of_moved_repositories_cost_one_lean_query_per_hundred(fake_github, settings):
+def test_old_names_are_asked_with_the_full_metadata_in_one_lean_query_per_hundred(fake_github, settings):
     settings.GITHUB_TOKENS = ["tok-a"]
     fake_github.load_catalog([{"id": 900 + i, "full_name": f"acme/r{i}", "pushed_at": RECENT} for i in range(5)])
     repos = track(*[f"acme/r{i}" for i in range(5)])
@@ -80,10 +81,14 @@ def test_the_old_names_of_moved_repositories_cost_one_lean_query_per_hundred(fak
     for i in range(5):
         fake_github.patch_repo(f"acme/r{i}", full_name=f"acme/renamed{i}")
     run(repos, mode="graphql")
+
     fake_github.reset_stats()
+    run(repos, mode="graphql")  # a rescan within the day: the lean query alone
+    assert fake_github.stats()["by_endpoint"]["graphql"] == {"200": 1}
 
-    run(repos, mode="graphql")
-
-    assert fake_github.stats()["by_endpoint"]["graphql"] == {"200": 2}, "the scan's query and one owners query"
+    settings.SCAN_FULL_METADATA_HOURS = 0
+    fake_github.reset_stats()
+    run(repos, mode="graphql")  # full metadata due: the full query and one owners query for 5 old names
+    assert fake_github.stats()["by_endpoint"]["graphql"] == {"200": 2}
     assert not Repository.objects.filter(name_reused=True).exists()
     assert ScanJob.objects.order_by("-created_at").first().name_reused == 0
