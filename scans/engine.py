@@ -254,16 +254,18 @@ def run_shard(*, scan_id, index: int = 0, rq_job=None, progress: bool = True) ->
     reporter = ProgressReporter(scan, rq_job=rq_job, enabled=progress)
     if shard.attempts == 1 and index == 0:
         scan.message = f"Starting: {scan.total:,} repositories"
-    run = _ShardRun(scan, shard, reporter)
-    run.publish()
-    done = set(ScanResult.objects.filter(scan_id=scan.id).exclude(repository=None)
-               .values_list("repository_id", flat=True)) if shard.attempts > 1 else set()
-    ids = [i for i in scan.repository_ids[shard.start:shard.end] if i not in done]  # a retry goes on
-    client = run.client = github_client(concurrency=scan.concurrency, should_stop=reporter.cancel_requested,
-                                        on_wait=run.on_wait, budget_share=scan.budget_share / 100)
-    fetcher = make_fetcher(scan, client)
+    run: _ShardRun | None = None
+    client = fetcher = None
     status, error = Status.COMPLETED, ""
-    try:
+    try:  # everything after the claim: whatever fails, the shard ends and the scan can settle
+        run = _ShardRun(scan, shard, reporter)
+        run.publish()
+        done = set(ScanResult.objects.filter(scan_id=scan.id).exclude(repository=None)
+                   .values_list("repository_id", flat=True)) if shard.attempts > 1 else set()
+        ids = [i for i in scan.repository_ids[shard.start:shard.end] if i not in done]  # a retry goes on
+        client = run.client = github_client(concurrency=scan.concurrency, should_stop=reporter.cancel_requested,
+                                            on_wait=run.on_wait, budget_share=scan.budget_share / 100)
+        fetcher = make_fetcher(scan, client)
         run.run(fetcher, ids)
     except (Cancelled, ScanStopped):
         status = Status.CANCELLED
@@ -273,12 +275,15 @@ def run_shard(*, scan_id, index: int = 0, rq_job=None, progress: bool = True) ->
         logger.exception("scan %s shard %s failed", scan.id, index)
         status, error = Status.FAILED, f"{type(exc).__name__}: {exc}"[:2000]
     finally:
-        fetcher.close()
-        client.close()
-    try:
-        run.flush(final=True)
-    except Exception:  # a database failure must not hide the scan's own outcome
-        logger.exception("scan %s: saving the last results failed", scan.id)
+        if fetcher is not None:
+            fetcher.close()
+        if client is not None:
+            client.close()
+    if run is not None:
+        try:
+            run.flush(final=True)
+        except Exception:  # a database failure must not hide the scan's own outcome
+            logger.exception("scan %s: saving the last results failed", scan.id)
     ScanShard.objects.filter(id=shard.id).update(status=status, error=error, heartbeat_at=timezone.now())
     if status == Status.FAILED:
         fail_scan(scan.id, error)

@@ -206,3 +206,17 @@ def test_graphql_mode_needs_a_token(settings):
     assert services.resolve_mode("auto") == "rest"
     settings.GITHUB_TOKENS = ["t"]
     assert services.resolve_mode("auto") == "graphql"
+
+
+def test_a_shard_whose_set_up_fails_ends_failed_and_never_stays_running(fake_github, monkeypatch):
+    from scans import engine
+
+    def broken(scan, client):
+        raise RuntimeError("no fetcher today")
+
+    monkeypatch.setattr(engine, "make_fetcher", broken)
+    repos = track("acme/setup")
+    scan = run(repos)
+
+    assert scan.status == Status.FAILED and scan.error == "RuntimeError: no fetcher today"
+    assert list(scan.shards.values_list("status", flat=True)) == [Status.FAILED]
