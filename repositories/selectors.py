@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.core.cache import cache
 from django.db import connections, router
 from django.db.models import Count
+from django.db.models.functions import Lower
 
 from repositories.models import Label, Repository
 
@@ -38,6 +39,14 @@ def label_choices() -> list[str]:
 
 def repository_get(pk) -> Repository | None:
     return Repository.objects.prefetch_related("labels").filter(pk=pk).first()
+
+
+def name_taken(full_name: str, *, by_other_than: int | None = None) -> bool:
+    """Whether the catalog tracks `full_name` (any case) as another repository's name. It asks
+    `LOWER(full_name) = ...`, which the case-insensitive unique index answers; `__iexact`
+    (LIKE on SQLite, UPPER() on PostgreSQL) would read the whole table."""
+    rows = Repository.objects.annotate(key=Lower("full_name")).filter(key=full_name.lower())
+    return rows.exclude(id=by_other_than).exists() if by_other_than is not None else rows.exists()
 
 
 # Ids per existence query: below SQLite's default cap of 32,766 bound values and PostgreSQL's 65,535.

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 PREFIX = "rh:gh"
 
@@ -35,11 +35,12 @@ local margin = tonumber(ARGV[7])
 local share = tonumber(ARGV[8])
 local resource = ARGV[9]
 local kind = ARGV[10]
+local count = tonumber(ARGV[11])
 local soonest, why = -1, ''
 local function later(t, reason)
   if soonest < 0 or t < soonest then soonest = t; why = reason end
 end
-for i = 11, #ARGV do
+for i = 12, #ARGV do
   local id = ARGV[i]
   local state = KEYS[1] .. ':' .. id .. ':' .. resource
   local sent = KEYS[1] .. ':' .. id .. ':sent:' .. kind
@@ -59,23 +60,42 @@ for i = 11, #ARGV do
       free = false
     end
   end
-  if free and redis.call('ZCARD', leases) >= max_concurrent then
-    local first = redis.call('ZRANGE', leases, 0, 0, 'WITHSCORES')
-    later(tonumber(first[2]), 'concurrency'); free = false
-  end
-  if free and redis.call('ZCARD', sent) >= per_window then
-    local oldest = redis.call('ZRANGE', sent, 0, 0, 'WITHSCORES')
-    later(tonumber(oldest[2]) + window, 'pacing'); free = false
+  local grant = count
+  if free then
+    local flying = redis.call('ZCARD', leases)
+    if flying >= max_concurrent then
+      local first = redis.call('ZRANGE', leases, 0, 0, 'WITHSCORES')
+      later(tonumber(first[2]), 'concurrency'); free = false
+    else
+      grant = math.min(grant, max_concurrent - flying)
+    end
   end
   if free then
-    redis.call('ZADD', sent, now, lease)
-    redis.call('PEXPIRE', sent, math.ceil(window * 2000))
-    redis.call('ZADD', leases, lease_until, lease)
-    redis.call('PEXPIRE', leases, math.ceil((lease_until - now) * 2000) + 1000)
-    if remaining ~= nil and remaining > 0 and now < reset_at + margin then
-      redis.call('HINCRBY', state, 'remaining', -1)
+    local recent = redis.call('ZCARD', sent)
+    if recent >= per_window then
+      local oldest = redis.call('ZRANGE', sent, 0, 0, 'WITHSCORES')
+      later(tonumber(oldest[2]) + window, 'pacing'); free = false
+    else
+      grant = math.min(grant, per_window - recent)
     end
-    return {i - 11, '0', ''}
+  end
+  if free then
+    local counted = remaining ~= nil and remaining > 0 and now < reset_at + margin
+    if counted then
+      local floor = 0
+      if limit ~= nil and share < 1 then floor = limit * (1 - share) end
+      grant = math.max(1, math.min(grant, math.floor(remaining - floor)))
+    end
+    for n = 1, grant do
+      redis.call('ZADD', sent, now, lease .. ':' .. n)
+      redis.call('ZADD', leases, lease_until, lease .. ':' .. n)
+    end
+    redis.call('PEXPIRE', sent, math.ceil(window * 2000))
+    redis.call('PEXPIRE', leases, math.ceil((lease_until - now) * 2000) + 1000)
+    if counted then
+      redis.call('HINCRBY', state, 'remaining', -grant)
+    end
+    return {i - 12, tostring(grant), ''}
   end
 end
 return {-1, tostring(soonest), why}
@@ -91,6 +111,25 @@ def credential_id(secret: str | None, *, host: str) -> str:
 class Lease:
     credential: str
     id: str
+
+
+@dataclass
+class Settlements:
+    """What answered requests left to write: their leases to give back, and the latest that
+    GitHub said of each credential's primary limit ((credential, resource) -> remaining, limit, reset_at)."""
+
+    leases: list[Lease] = field(default_factory=list)
+    limits: dict[tuple[str, str], dict[str, float]] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.leases or self.limits)
+
+    def note(self, credential: str, resource: str, *, remaining: int | None, limit: int | None,
+             reset_at: float | None) -> None:
+        values = {k: v for k, v in (("remaining", remaining), ("limit", limit), ("reset_at", reset_at))
+                  if v is not None}
+        if values:
+            self.limits.setdefault((credential, resource), {}).update(values)
 
 
 class SharedBudget:
@@ -116,18 +155,51 @@ class SharedBudget:
         """(index of the credential that may send, its lease, 0, '') or (-1, None, when to try
         again, why: 'primary', 'secondary', 'share', 'pacing' or 'concurrency'). Raises redis
         errors: the caller waits rather than send unpaced."""
+        index, leases, wait, why = self.acquire_many(credentials, resource=resource, share=share)
+        return index, (leases[0] if leases else None), wait, why
+
+    def acquire_many(self, credentials: list[str], *, resource: str, share: float = 1.0, count: int = 1,
+                     settled: Settlements | None = None) -> tuple[int, list[Lease], float, str]:
+        """Up to `count` sends from the first credential that may send now: (its index, a lease for
+        each, 0, ''), or (-1, [], when to try again, why). Every grant is counted as sent now, so it
+        must be sent at once (scans/grants.py keeps to that). What `settled` holds (the leases of
+        answered requests and what GitHub said of the limits) is written in the same round trip."""
         kind = "graphql" if resource == "graphql" else "rest"
         now = self.clock()
         lease = uuid.uuid4().hex
-        index, wait, why = self._acquire(keys=[PREFIX], args=[
-            repr(now), repr(self.window), self.per_window[kind], self.max_concurrent,
-            repr(now + self.lease_seconds), lease, repr(self.reset_margin), repr(share), resource, kind,
-            *credentials,
-        ])
+        args = [repr(now), repr(self.window), self.per_window[kind], self.max_concurrent,
+                repr(now + self.lease_seconds), lease, repr(self.reset_margin), repr(share), resource, kind,
+                max(1, count), *credentials]
+        if settled:
+            pipe = self.redis.pipeline(transaction=False)
+            self._write_settled(pipe, settled)
+            self._acquire(keys=[PREFIX], args=args, client=pipe)
+            index, granted, why = pipe.execute()[-1]
+        else:
+            index, granted, why = self._acquire(keys=[PREFIX], args=args)
         index = int(index)
         if index < 0:
-            return -1, None, float(wait), why.decode() if isinstance(why, bytes) else str(why)
-        return index, Lease(credentials[index], lease), 0.0, ""
+            return -1, [], float(granted), why.decode() if isinstance(why, bytes) else str(why)
+        return index, [Lease(credentials[index], f"{lease}:{n}") for n in range(1, int(granted) + 1)], 0.0, ""
+
+    def settle_all(self, settled: Settlements) -> None:
+        """Write what `settled` holds (when no acquire is coming to carry it)."""
+        if settled:
+            pipe = self.redis.pipeline(transaction=False)
+            self._write_settled(pipe, settled)
+            pipe.execute()
+
+    @staticmethod
+    def _write_settled(pipe, settled: Settlements) -> None:
+        by_credential: dict[str, list[str]] = {}
+        for lease in settled.leases:
+            by_credential.setdefault(lease.credential, []).append(lease.id)
+        for credential, ids in by_credential.items():
+            pipe.zrem(f"{PREFIX}:{credential}:leases", *ids)
+        for (credential, resource), values in settled.limits.items():
+            key = f"{PREFIX}:{credential}:{resource}"
+            pipe.hset(key, mapping=values)
+            pipe.expire(key, 24 * 3600)
 
     def release(self, lease: Lease) -> None:
         self.redis.zrem(f"{PREFIX}:{lease.credential}:leases", lease.id)
@@ -135,12 +207,9 @@ class SharedBudget:
     def record(self, credential: str, resource: str, *, remaining: int | None, limit: int | None,
                reset_at: float | None) -> None:
         """What GitHub said in its X-RateLimit-* headers."""
-        values = {k: v for k, v in (("remaining", remaining), ("limit", limit), ("reset_at", reset_at))
-                  if v is not None}
-        if values:
-            key = f"{PREFIX}:{credential}:{resource}"
-            self.redis.hset(key, mapping=values)
-            self.redis.expire(key, 24 * 3600)
+        settled = Settlements()
+        settled.note(credential, resource, remaining=remaining, limit=limit, reset_at=reset_at)
+        self.settle_all(settled)
 
     def exhaust(self, credential: str, resource: str, reset_at: float) -> None:
         self.record(credential, resource, remaining=0, limit=None, reset_at=reset_at)

@@ -24,6 +24,7 @@ from repohealth.cache import redis_available
 from repositories import history
 from repositories.health import COUNTER_OF, COUNTERS
 from repositories.models import Repository
+from repositories.selectors import name_taken
 from scans.connect import github_client, make_fetcher
 from scans.fetchers import Fetcher, FetchResult, Kind, RepoRef, wants_full_metadata
 from scans.github import BadCredentials, Cancelled, GitHubClient, GitHubUnreachable, parse_time
@@ -92,8 +93,7 @@ class _ShardRun:
             taken = None
             new_name = (result.metadata or {}).get("full_name") or ""
             if result.kind == Kind.FOUND and new_name and new_name.lower() != repo.full_name.lower():
-                exists = Repository.objects.filter(full_name__iexact=new_name).exclude(id=repo.id).exists()
-                taken = {new_name.lower()} if exists else set()
+                taken = {new_name.lower()} if name_taken(new_name, by_other_than=repo.id) else set()
             self.batch.before[repo.id] = history.capture(repo)  # issue 14: before the answer is applied
             outcome = apply_result(repo, result, now=timezone.now(), stale_days=self.stale_days, taken_names=taken,
                                    owners=self.owners)

@@ -1,6 +1,6 @@
 """The GitHub client: the only module that talks to GitHub (or GitHub Enterprise, or fakegithub).
 
-One `requests.Session` with a pool sized to the scan's concurrency, a timeout on every call,
+One HTTP transport (scans/transport.py) with a pool sized to the scan's concurrency, a timeout on every call,
 and a token pool that spreads requests over every configured token (personal tokens and a
 GitHub App installation's token, see scans/github_tokens.py). Rate limits, retries and
 redirects are handled here; callers get an `Answer` or one of this module's exceptions.
@@ -20,13 +20,15 @@ from datetime import datetime
 from typing import Any, Callable
 from urllib.parse import urljoin, urlparse
 
-import requests
-from requests.adapters import HTTPAdapter
+from urllib3.exceptions import (
+    ConnectTimeoutError, NameResolutionError, NewConnectionError, ReadTimeoutError, SSLError,
+)
 
 from scans.breaker import Breaker, GitHubUnreachable  # noqa: F401 - callers catch this module's exceptions
 from scans.github_tokens import (  # noqa: F401 - Cancelled: callers catch this module's exceptions
     BadCredentials, Cancelled, GitHubApp, GitHubError, InstallationToken, TokenPool, WaitCallback, int_header,
 )
+from scans.transport import ConnectionFailed, Response, Transport
 
 USER_AGENT = "RepoHealth/1.0 (+https://github.com/repohealth)"
 API_VERSION = "2022-11-28"
@@ -81,23 +83,21 @@ class GitHubClient:
         self._sleep = sleep
         self.installation = InstallationToken(app, self.create_installation_token) if app else None
         # With a shared budget (scans/budget.py) every process using these tokens paces as one.
-        shared = {"budget": budget, "host": urlparse(self.api_url).netloc, "share": budget_share}
+        shared = {"budget": budget, "host": urlparse(self.api_url).netloc, "share": budget_share,
+                  "batch": 2 * pool_size}
         self.core = TokenPool.from_tokens(list(tokens or []), "core", self.installation, **shared)
         self.graphql_pool = TokenPool.from_tokens(list(tokens or []), "graphql", self.installation, **shared)
         self.breaker = Breaker(threshold=unreachable_threshold, timeout=unreachable_timeout,
                                first_backoff=min(backoff, 1.0))
         self._points_lock = threading.Lock()
         self._points = {"core": 0, "graphql": 0}
-        self.session = requests.Session()
-        adapter = HTTPAdapter(pool_connections=2, pool_maxsize=max(pool_size, 2), max_retries=0)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
-        self.session.headers.update(
-            {"User-Agent": USER_AGENT, "Accept": "application/vnd.github+json", "X-GitHub-Api-Version": API_VERSION}
-        )
+        self.transport = Transport(self.api_url, pool_size=pool_size, timeout=timeout, headers={
+            "User-Agent": USER_AGENT, "Accept": "application/vnd.github+json", "X-GitHub-Api-Version": API_VERSION})
 
     def close(self) -> None:
-        self.session.close()
+        for pool in (self.core, self.graphql_pool):
+            pool.flush()
+        self.transport.close()
 
     @property
     def authenticated(self) -> bool:
@@ -214,19 +214,19 @@ class GitHubClient:
                 if credential:
                     request_headers["Authorization"] = f"Bearer {credential}"
                 try:
-                    response = self.session.request(
-                        method, url, headers=request_headers, json=json, timeout=self.timeout, allow_redirects=False
-                    )
-                except (requests.Timeout, requests.ConnectionError) as exc:
+                    response = self.transport.request(method, url, headers=request_headers, json_body=json)
+                except ConnectionFailed as exc:
+                    pool.release(lease)
                     last_reason = connection_failure(exc, url, self.timeout)
                     if self.breaker.failed(last_reason):
                         attempt -= 1  # the outage is to blame, not this request: the breaker waits it out
                         continue
-                finally:
+                except BaseException:
                     pool.release(lease)
+                    raise
             if response is not None:
                 self.breaker.succeeded()
-                pool.record(state, response.headers)
+                pool.settle(state, lease, response.headers)  # the lease back, the headers kept: one round trip
                 body = _json_or_none(response)
                 status = response.status_code
                 kind = _classify_refusal(status, response.headers, body)
@@ -289,18 +289,19 @@ def connection_failure(exc: Exception, url: str, timeout: float) -> str:
         if seen is None and hasattr(causes[-1], "reason") and isinstance(causes[-1].reason, BaseException):
             seen = causes[-1].reason
     names = " ".join(type(c).__name__ for c in causes) + " " + " ".join(str(c) for c in causes)
-    if isinstance(exc, requests.ConnectTimeout):
-        why = f"could not connect within {timeout:g} s"
-    elif isinstance(exc, requests.Timeout):
-        why = f"no answer within {timeout:g} s"
-    elif isinstance(exc, requests.exceptions.SSLError):
-        why = "TLS handshake failed"
-    elif "NameResolution" in names or "gaierror" in names or "Name or service not known" in names:
+    if any(isinstance(c, NameResolutionError) for c in causes) or "NameResolution" in names or "gaierror" in names \
+            or "Name or service not known" in names:
         why = "name resolution failed"
     elif any(isinstance(c, ConnectionRefusedError) for c in causes) or "Connection refused" in names:
         why = "connection refused"
     elif any(isinstance(c, ConnectionResetError) for c in causes) or "reset by peer" in names:
         why = "connection reset"
+    elif any(isinstance(c, SSLError) for c in causes):
+        why = "TLS handshake failed"
+    elif any(isinstance(c, ConnectTimeoutError) and not isinstance(c, NewConnectionError) for c in causes):
+        why = f"could not connect within {timeout:g} s"  # (urllib3's NewConnectionError subclasses it)
+    elif any(isinstance(c, (ReadTimeoutError, TimeoutError)) for c in causes):
+        why = f"no answer within {timeout:g} s"
     else:
         why = f"connection failed ({type(causes[-1]).__name__})"
     return f"{host}: {why}"
@@ -321,7 +322,7 @@ def _alias_count(payload: Any) -> int:
     return query.count(": repository(")
 
 
-def _json_or_none(response: requests.Response) -> Any:
+def _json_or_none(response: Response) -> Any:
     if not response.content:
         return None
     try:

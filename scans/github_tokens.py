@@ -20,6 +20,8 @@ from typing import Any, Callable
 
 import jwt
 
+from scans.grants import Grants
+
 logger = logging.getLogger(__name__)
 
 
@@ -98,6 +100,7 @@ class TokenState:
     reset_at: float = 0.0  # epoch seconds; while in the future and remaining == 0 the token rests
     alive: bool = True
     installation: InstallationToken | None = None  # a GitHub App's: `token` is then unused
+    budget_id: str | None = None  # its id in the shared budget, once computed (TokenPool.credential_id)
 
     @property
     def label(self) -> str:
@@ -122,7 +125,9 @@ class TokenPool:
     Only when every token is spent does a caller wait. One pool per resource (core, graphql).
     With a `budget` (scans/budget.py) the tokens' state lives in Redis and is shared by every
     worker: `acquire` then also paces below GitHub's secondary limits and takes a lease that
-    `release` gives back. `share` (0-1] keeps a scan to that share of each token's primary budget.
+    `release` gives back (both through scans/grants.py, which batches the round trips; `flush`
+    writes what is left when the client closes). `share` (0-1] keeps a scan to that share of
+    each token's primary budget.
     """
 
     tokens: list[TokenState]
@@ -133,6 +138,7 @@ class TokenPool:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _next: int = 0
     paused_until: float = 0.0  # secondary rate limit: nobody sends before this
+    _grants: Grants = field(default_factory=Grants)  # with a budget: grants asked for together
 
     @classmethod
     def from_tokens(cls, tokens: list[str], resource: str = "core",
@@ -140,14 +146,17 @@ class TokenPool:
         states = [TokenState(t) for t in tokens]
         if installation is not None:
             states.append(TokenState(None, installation=installation))
-        return cls(tokens=states or [TokenState(None)], resource=resource, **options)
+        batch = options.pop("batch", 1)
+        return cls(tokens=states or [TokenState(None)], resource=resource, _grants=Grants(max_batch=batch), **options)
 
     def credential_id(self, state: TokenState) -> str:
         from scans.budget import credential_id
 
-        secret = (f"app:{state.installation.app.installation_id}" if state.installation is not None
-                  else state.token)
-        return credential_id(secret, host=self.host)
+        if state.budget_id is None:
+            secret = (f"app:{state.installation.app.installation_id}" if state.installation is not None
+                      else state.token)
+            state.budget_id = credential_id(secret, host=self.host)
+        return state.budget_id
 
     def acquire(self, *, should_stop: Callable[[], bool], on_wait: WaitCallback,
                 sleep=time.sleep) -> tuple[TokenState, Any]:
@@ -189,16 +198,16 @@ class TokenPool:
                 raise Cancelled()
             with self._lock:
                 alive = self._alive()
-                start = self._next % len(alive)
-                order = alive[start:] + alive[:start]
-                self._next = start + 1
+                by_id = {self.credential_id(t): t for t in alive}
             try:
-                index, lease, wait_until, why = self.budget.acquire(
-                    [self.credential_id(t) for t in order], resource=self.resource, share=self.share)
+                lease, wait_until, why = self._grants.take(self._ask)
             except (RedisError, OSError):  # the shared budget is unknown: wait, never send unpaced
-                index, lease, wait_until, why = -1, None, time.time() + 1.0, "redis"
-            if index >= 0:
-                return order[index], lease
+                lease, wait_until, why = None, time.time() + 1.0, "redis"
+            if lease is not None:
+                if lease.credential in by_id:
+                    return by_id[lease.credential], lease
+                self.release(lease)  # granted to a token dropped since
+                continue
             message = _wait_message(wait_until, why)
             # Pacing and concurrency waits are short and constant: say so only when they are not.
             if message != announced and (why not in ("pacing", "concurrency") or wait_until - time.time() > 2):
@@ -206,13 +215,30 @@ class TokenPool:
                 announced = message
             sleep(min(0.5, max(0.005, wait_until - time.time())))
 
+    def _ask(self, count: int, settled) -> tuple[list, float, str]:
+        """Ask the shared budget for `count` grants (scans/grants.py), the next token first."""
+        with self._lock:
+            alive = self._alive()
+            start = self._next % len(alive)
+            order = alive[start:] + alive[:start]
+            self._next = start + 1
+        index, leases, wait_until, why = self.budget.acquire_many(
+            [self.credential_id(t) for t in order], resource=self.resource, share=self.share, count=count,
+            settled=settled)
+        return leases, wait_until, why
+
     def release(self, lease: Any) -> None:
-        """Give back a request's lease once its answer came (or it failed)."""
+        """Give back a request's lease once its answer came (or it failed): with the next ask."""
         if lease is not None and self.budget is not None:
-            try:
-                self.budget.release(lease)
-            except Exception:  # it expires by itself after a short TTL
-                logger.warning("could not release a GitHub budget lease; it expires by itself", exc_info=True)
+            self._grants.settle(lease, self._write_settled)
+
+    def flush(self) -> None:
+        """Write the leases and figures still waiting for an ask (the client is closing)."""
+        if self.budget is not None:
+            self._grants.flush(self._write_settled)
+
+    def _write_settled(self, settled) -> None:
+        self._shared(lambda: self.budget.settle_all(settled))  # leases expire by themselves if this fails
 
     def _alive(self) -> list[TokenState]:
         alive = [t for t in self.tokens if t.alive]
@@ -229,6 +255,12 @@ class TokenPool:
         return state.remaining > state.limit * (1 - self.share)
 
     def record(self, state: TokenState, headers: dict[str, str]) -> None:
+        """What GitHub said of the token's primary limit (X-RateLimit-*)."""
+        self.settle(state, None, headers)
+
+    def settle(self, state: TokenState, lease: Any, headers: dict[str, str]) -> None:
+        """An answer came: keep what GitHub said of the primary limit and give the request's
+        lease back (with a shared budget, both in one Redis round trip)."""
         remaining = int_header(headers, "X-RateLimit-Remaining")
         reset = int_header(headers, "X-RateLimit-Reset")
         limit = int_header(headers, "X-RateLimit-Limit")
@@ -240,8 +272,9 @@ class TokenPool:
             if limit is not None:
                 state.limit = limit
         if self.budget is not None:
-            self._shared(lambda: self.budget.record(self.credential_id(state), self.resource, remaining=remaining,
-                                                    limit=limit, reset_at=float(reset) if reset is not None else None))
+            self._grants.settle(lease, self._write_settled, credential=self.credential_id(state),
+                                resource=self.resource, remaining=remaining, limit=limit,
+                                reset_at=float(reset) if reset is not None else None)
 
     def exhaust(self, state: TokenState, reset_at: float) -> None:
         with self._lock:
