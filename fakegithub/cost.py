@@ -47,15 +47,24 @@ def _page_size(found: Field, variables: dict[str, Any]) -> int:
 def connection_requests(selections: list[Selection], fragments: dict[str, Fragment],
                         variables: dict[str, Any] | None = None, parents: int = 1) -> int:
     """Requests needed for every connection under ``selections``, each reached ``parents`` times."""
-    variables = variables or {}
-    total = 0
-    for found in _fields(selections, fragments):
-        inner = parents
-        if is_connection(found, fragments):
-            total += parents
-            inner = parents * _page_size(found, variables)
-        total += connection_requests(found.selections, fragments, variables, inner)
-    return total
+    return parents * _per_parent(selections, fragments, variables or {}, {})
+
+
+def _per_parent(selections: list[Selection], fragments: dict[str, Fragment], variables: dict[str, Any],
+                memo: dict[int, tuple[list, int]]) -> int:
+    """The requests under ``selections`` for one parent (the count is linear in the parents), once
+    per selection list: a batch's 100 aliases share their fragment's lists (the memo holds each
+    list, so its id is not reused during the call)."""
+    if id(selections) not in memo:
+        total = 0
+        for found in _fields(selections, fragments):
+            inner = 1
+            if is_connection(found, fragments):
+                total += 1
+                inner = _page_size(found, variables)
+            total += inner * _per_parent(found.selections, fragments, variables, memo)
+        memo[id(selections)] = (selections, total)
+    return memo[id(selections)][1]
 
 
 def score(requests: int) -> int:

@@ -324,6 +324,10 @@ def resolve(value: Any, variables: dict[str, Any]) -> Any:
     return value
 
 
+_FLAT: dict[tuple, tuple[list, dict, list[Field]]] = {}
+_FLAT_LIMIT = 4096
+
+
 def selection_fields(selections: list[Selection], fragments: dict[str, Fragment],
                      types: frozenset[str] | None = None, _seen: frozenset[str] = frozenset()) -> list[Field]:
     """The fields a selection set asks for, fragments flattened, one ``Field`` per response key
@@ -331,7 +335,24 @@ def selection_fields(selections: list[Selection], fragments: dict[str, Fragment]
 
     A fragment whose type condition is not in ``types`` (the object's type and its interfaces)
     is left out; with ``types=None`` every fragment applies. An unknown fragment raises ``KeyError``.
+
+    Remembered per selection list: a batch asks one fragment's fields for each of its 100 aliases,
+    and costing, checking and answering each flatten them (the entry holds the list and the
+    fragments, so their ids cannot be reused while remembered).
     """
+    key = (id(selections), id(fragments), types, _seen)
+    known = _FLAT.get(key)
+    if known is not None and known[0] is selections and known[1] is fragments:
+        return list(known[2])
+    fields = _flatten(selections, fragments, types, _seen)
+    if len(_FLAT) >= _FLAT_LIMIT:
+        _FLAT.clear()
+    _FLAT[key] = (selections, fragments, fields)
+    return list(fields)
+
+
+def _flatten(selections: list[Selection], fragments: dict[str, Fragment], types: frozenset[str] | None,
+             _seen: frozenset[str]) -> list[Field]:
     merged: dict[str, Field] = {}
 
     def add(found: Field) -> None:

@@ -8,7 +8,8 @@ import spent 20 of its 25 s there and a scan spent 20 of every 25 s in bulk_upda
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from django.db import connection
 from django.db.models import Model
@@ -44,11 +45,31 @@ def update_fields(objects: Sequence[Model], field_names: Sequence[str]) -> None:
         return
     meta = objects[0]._meta
     fields = [meta.get_field(name) for name in field_names]
+    prepare = [_preparer(f) for f in fields]
+    attnames = [f.attname for f in fields]
     assignments = ", ".join(f"{_quote(f.column)} = %s" for f in fields)
     sql = f"UPDATE {_quote(meta.db_table)} SET {assignments} WHERE {_quote(meta.pk.column)} = %s"
     _executemany(sql, [
-        (*(f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields), obj.pk) for obj in objects
+        (*(prep(getattr(obj, name)) for prep, name in zip(prepare, attnames)), obj.pk) for obj in objects
     ])
+
+
+# Fields whose database value is the Python value itself when that is a plain str, int or bool
+# (or None): the ORM's get_db_prep_save would only hand it back, at a few µs a call, and a scan
+# writes 28 fields of every repository it checks.
+_PASS_THROUGH = frozenset({"CharField", "TextField", "BooleanField", "IntegerField", "BigIntegerField",
+                           "PositiveIntegerField", "PositiveSmallIntegerField", "PositiveBigIntegerField",
+                           "SmallIntegerField"})
+_PLAIN = frozenset({str, int, bool, type(None)})
+
+
+def _preparer(field) -> Callable[[Any], Any]:
+    def prepare(value: Any) -> Any:
+        return field.get_db_prep_save(value, connection)
+
+    if field.get_internal_type() not in _PASS_THROUGH:
+        return prepare
+    return lambda value: value if type(value) in _PLAIN else prepare(value)
 
 
 def _executemany(sql: str, params: list[tuple]) -> None:

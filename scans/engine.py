@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -49,7 +50,7 @@ class ScanStopped(Exception):
     """The scan ended elsewhere (another shard failed it): this shard stops."""
 
 
-def _chunks(items: list[int], size: int) -> Iterable[list[int]]:
+def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
 
@@ -106,8 +107,8 @@ class _ShardRun:
             self.unsaved[name] += 1
         waiting = time.time() < self.wait_until
         self.scan.message = self.wait_message if waiting else f"Checking {repo.full_name}..."
-        self.batch.results.append(ScanResult(
-            scan=self.scan, repository=repo, full_name=result.ref.full_name, outcome=outcome,
+        self.batch.results.append(ScanResult(  # by id: the relation descriptors cost more than the rest
+            scan_id=self.scan.id, repository_id=repo.id, full_name=result.ref.full_name, outcome=outcome,
             http_status=result.http_status,
             detail=(result.detail if outcome == Health.ERROR else repo.health_detail or result.detail)[:300],
             duration_ms=result.duration_ms,
@@ -187,38 +188,62 @@ class _ShardRun:
         self.reporter.waiting = None
 
     def run(self, fetcher: Fetcher, ids: list[int]) -> None:
-        for chunk in _chunks(ids, fetcher.batch_size):
-            self.wait_for_redis()
+        chunks = _chunks(ids, fetcher.batch_size)
+        current = self.start_chunk(fetcher, next(chunks, None))
+        while current is not None:
+            # The next chunk's requests are queued behind this one's before its results are
+            # recorded, so the pool never idles between chunks (fetcher.close() cancels what is
+            # still queued when the shard stops).
+            upcoming = self.start_chunk(fetcher, next(chunks, None))
+            self.record_chunk(current)
+            current = upcoming
+
+    def start_chunk(self, fetcher: Fetcher, chunk: list[int] | None) -> _Chunk | None:
+        """Read the chunk's rows and send its requests (their results are read by record_chunk)."""
+        if chunk is None:
+            return None
+        self.wait_for_redis()
+        if self.reporter.cancel_requested():
+            raise Cancelled()
+        repos = Repository.objects.in_bulk(chunk)
+        if missing := len(chunk) - len(repos):  # deleted since the scan started: no longer part of it
+            self.batch.counts["total"] -= missing
+            self.scan.total -= missing
+        # GraphQL's full query where a repository's full metadata is due (or the scan asks it
+        # of all), the lean one elsewhere; REST always gets everything.
+        now, max_age = timezone.now(), timedelta(hours=settings.SCAN_FULL_METADATA_HOURS)
+        refs = [RepoRef(r.id, r.full_name, r.etag, r.github_id,
+                        full=self.scan.full_metadata or wants_full_metadata(r.metadata_fetched_at, now=now,
+                                                                            max_age=max_age))
+                for i in chunk if (r := repos.get(i))]
+        # With its full metadata (at most once per SCAN_FULL_METADATA_HOURS), a moved
+        # repository's old names are asked too (GraphQL: one lean query per 100): a name someone
+        # else took now points the lists that still link it at a stranger's code.
+        due = {ref.id for ref in refs if ref.full}
+        old_names = [old for r in repos.values() if r.github_id and r.id in due for old in r.previous_names]
+        owners = fetcher.owners(old_names) if old_names else {}
+        return _Chunk(repos, owners, fetcher.fetch(refs))
+
+    def record_chunk(self, chunk: _Chunk) -> None:
+        self.owners = chunk.owners
+        for result in chunk.results:
+            if result is not None:
+                self.record(chunk.repos[result.ref.id], result)
             if self.reporter.cancel_requested():
                 raise Cancelled()
-            repos = Repository.objects.in_bulk(chunk)
-            if missing := len(chunk) - len(repos):  # deleted since the scan started: no longer part of it
-                self.batch.counts["total"] -= missing
-                self.scan.total -= missing
-            # GraphQL's full query where a repository's full metadata is due (or the scan asks it
-            # of all), the lean one elsewhere; REST always gets everything.
-            now, max_age = timezone.now(), timedelta(hours=settings.SCAN_FULL_METADATA_HOURS)
-            refs = [RepoRef(r.id, r.full_name, r.etag, r.github_id,
-                            full=self.scan.full_metadata or wants_full_metadata(r.metadata_fetched_at, now=now,
-                                                                                max_age=max_age))
-                    for i in chunk if (r := repos.get(i))]
-            # With its full metadata (at most once per SCAN_FULL_METADATA_HOURS), a moved
-            # repository's old names are asked too (GraphQL: one lean query per 100): a name someone
-            # else took now points the lists that still link it at a stranger's code.
-            due = {ref.id for ref in refs if ref.full}
-            old_names = [old for r in repos.values() if r.github_id and r.id in due for old in r.previous_names]
-            self.owners = fetcher.owners(old_names) if old_names else {}
-            for result in fetcher.fetch(refs):
-                if result is not None:
-                    self.record(repos[result.ref.id], result)
-                if self.reporter.cancel_requested():
-                    raise Cancelled()
-                if time.monotonic() - self.last_flush >= FLUSH_SECONDS:
-                    self.flush()
-                    self.wait_for_redis()
-                elif self.reporter.due():
-                    self.publish()
-            self.flush()
+            if time.monotonic() - self.last_flush >= FLUSH_SECONDS:
+                self.flush()
+                self.wait_for_redis()
+            elif self.reporter.due():
+                self.publish()
+        self.flush()
+
+
+@dataclass
+class _Chunk:
+    repos: dict[int, Repository]
+    owners: dict[str, int | None]  # old names of its moved repositories -> who holds them
+    results: Iterator[FetchResult | None]
 
 
 def _claim(scan_id, index: int) -> tuple[ScanJob, ScanShard] | None:
