@@ -41,12 +41,17 @@ def repository_get(pk) -> Repository | None:
     return Repository.objects.prefetch_related("labels").filter(pk=pk).first()
 
 
-def name_taken(full_name: str, *, by_other_than: int | None = None) -> bool:
-    """Whether the catalog tracks `full_name` (any case) as another repository's name. It asks
-    `LOWER(full_name) = ...`, which the case-insensitive unique index answers; `__iexact`
-    (LIKE on SQLite, UPPER() on PostgreSQL) would read the whole table."""
-    rows = Repository.objects.annotate(key=Lower("full_name")).filter(key=full_name.lower())
-    return rows.exclude(id=by_other_than).exists() if by_other_than is not None else rows.exists()
+def names_held(names: list[str]) -> dict[str, int]:
+    """Which of these lower-cased names the catalog tracks (any case), with the id of the
+    repository holding each. It asks `LOWER(full_name) IN (...)`, which the case-insensitive
+    unique index answers; `__iexact` (LIKE on SQLite, UPPER() on PostgreSQL) reads the whole table."""
+    held: dict[str, int] = {}
+    unique = sorted(set(names))
+    for start in range(0, len(unique), 500):
+        rows = (Repository.objects.annotate(key=Lower("full_name")).filter(key__in=unique[start:start + 500])
+                .values_list("key", "id"))
+        held.update(rows)
+    return held
 
 
 # Ids per existence query: below SQLite's default cap of 32,766 bound values and PostgreSQL's 65,535.
