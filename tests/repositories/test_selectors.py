@@ -29,3 +29,11 @@ def test_it_names_the_unknown_ids_of_every_chunk_in_their_order(ids, monkeypatch
     asked = [missing + 1, *ids[:4], missing, *ids[4:], 2**70, 0, -5]
 
     assert selectors.unknown_ids(asked) == [missing + 1, missing, 2**70, 0, -5]
+
+
+def test_names_held_finds_names_in_any_case_with_their_holders():
+    one = Repository.objects.create(full_name="Acme/Stacky", imported_name="acme/stacky")
+    two = Repository.objects.create(full_name="beta/pixel", imported_name="beta/pixel")
+    assert selectors.names_held(["acme/stacky", "beta/pixel", "nobody/here", "acme/stacky"]) == {
+        "acme/stacky": one.id, "beta/pixel": two.id}
+    assert selectors.names_held([]) == {}
