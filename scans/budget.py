@@ -140,9 +140,9 @@ class SharedBudget:
                  clock=time.time) -> None:
         self.redis = connection
         self.per_window = per_window
-        # A margin: GitHub counts a request when it arrives, we when we send it; arrival times
-        # jitter by a few milliseconds, so a request sent exactly one window after another could
-        # land inside GitHub's window.
+        # A margin: GitHub counts a request when it arrives, we when we grant it; a grant is sent
+        # within scans.grants.GRANT_TTL (0.15 s) and arrival times jitter by a few milliseconds,
+        # so a request sent exactly one window after another could land inside GitHub's window.
         self.window = window + min(1.0, max(0.25, window * 0.02))
         self.max_concurrent = max_concurrent
         self.lease_seconds = lease_seconds

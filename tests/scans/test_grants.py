@@ -124,3 +124,9 @@ def test_a_pool_with_a_budget_gives_back_what_is_left_when_it_flushes():
     pool.flush()
     assert shared.in_flight(credential) == 0
     assert shared.state(credential, "core")["remaining"] == 100
+
+
+def test_a_grant_is_used_well_within_the_margin_the_window_keeps():
+    for window in (2.0, 15.0, 60.0):
+        shared = SharedBudget(django_rq.get_connection("default"), per_window={"rest": 1, "graphql": 1}, window=window)
+        assert shared.window - window > GRANT_TTL
