@@ -13,6 +13,10 @@ entries are written with `add` (only where nothing is stored), so a request that
 from the database just before it was deleted cannot put it back. Bulk `QuerySet.update()` sends no
 signal: a user deactivated that way keeps working through the cache for up to TOKEN_CACHE_SECONDS.
 While Redis is away every request asks the database, as DRF does.
+
+A view may name cache keys that its requests will read anyway (`cache_keys_read_with_token`): they
+are fetched in the same round trip as the token's entry (one MGET) and handed to the view with
+`read_with_token(request)`. The progress poll reads its payload that way.
 """
 
 from __future__ import annotations
@@ -37,12 +41,39 @@ def _cache_key(token_key: str) -> str:
     return _KEY.format(hashlib.sha256(token_key.encode()).hexdigest()[:40])
 
 
+_READ_WITH_TOKEN = "repohealth_read_with_token"
+
+
+def read_with_token(request) -> dict | None:
+    """What the token authentication read for the view beside the token: {key: value} for the keys
+    the view named (a key absent from it was not in the cache), or None if nothing was read that way
+    (another way of logging in, no key named)."""
+    return getattr(getattr(request, "_request", request), _READ_WITH_TOKEN, None)
+
+
+def _keys_named_by_view(request) -> list[str]:
+    view = (getattr(request, "parser_context", None) or {}).get("view")
+    named = getattr(view, "cache_keys_read_with_token", None)
+    return list(named(request)) if named else []
+
+
 class CachedTokenAuthentication(TokenAuthentication):
     """`Authorization: Token <key>`, resolved from the cache when it can be (0 queries), from the
     database otherwise; a wrong key still counts against the anonymous rate."""
 
+    def authenticate(self, request):
+        self.request = request
+        return super().authenticate(request)
+
     def authenticate_credentials(self, key):
-        entry = cache.get(_cache_key(key))
+        request = getattr(self, "request", None)
+        extra = _keys_named_by_view(request) if request is not None else []
+        if extra:
+            found = cache.get_many([_cache_key(key), *extra])
+            setattr(request._request, _READ_WITH_TOKEN, {name: found[name] for name in extra if name in found})
+            entry = found.get(_cache_key(key))
+        else:
+            entry = cache.get(_cache_key(key))
         if isinstance(entry, dict):
             return _from_entry(self.get_model(), key, entry)
         user, token = super().authenticate_credentials(key)  # raises for a wrong key or an inactive user

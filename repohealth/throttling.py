@@ -13,14 +13,25 @@ when the token is wrong, and by AnonymousRateLimit (last in the list) when no cr
 
 Throttle counters live in the cache (Redis). When Redis is unreachable a throttle lets the
 request through with a warning: an outage of the cache must not take the API down with it.
+
+On Redis a throttle costs one round trip: DRF's rule (at most N requests in the last `duration`
+seconds; a refused request is not counted; `Retry-After` as DRF computes it) kept in a sorted set
+of the accepted requests' times, which one Lua script trims, counts and adds to atomically. DRF's
+own way (read the list of times, then write it back) costs two round trips and moves the whole
+list each time, and concurrent requests overwrite each other's additions, so many parallel
+requests were under-counted. Another cache backend gets DRF's way.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 
 from django.conf import settings
-from redis.exceptions import RedisError
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import NoScriptError, RedisError
 from rest_framework import authentication, throttling
 from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.settings import api_settings
@@ -39,9 +50,34 @@ def client_ip(request) -> str:
     return addresses[-min(settings.NUM_PROXIES, len(addresses))] if addresses else remote_addr
 
 
+# KEYS[1]: the counter; ARGV: now, now - duration (requests at or before it no longer count),
+# the limit, this request's member, the key's lifetime. Answers {accepted, count, oldest time}.
+_SLIDING_LOG = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+local count = redis.call('ZCARD', KEYS[1])
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2] or ARGV[1]
+if count >= tonumber(ARGV[3]) then
+  return {0, count, oldest}
+end
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+return {1, count + 1, oldest}
+"""
+_SLIDING_LOG_SHA = hashlib.sha1(_SLIDING_LOG.encode()).hexdigest()
+
+
+def _sliding_log(client, key: str, *args):
+    try:
+        return client.evalsha(_SLIDING_LOG_SHA, 1, key, *args)
+    except NoScriptError:  # a restarted Redis: send the script itself once
+        return client.eval(_SLIDING_LOG, 1, key, *args)
+
+
 class _Rates:
     """Rates are read at each request (DRF reads them once at import), so a change of settings
     applies at once, tests' override_settings included; the cache may be down."""
+
+    cache_format = "throttle:%(scope)s:%(ident)s"  # a sorted set: not DRF's pickled list
 
     def get_rate(self):
         try:
@@ -54,10 +90,35 @@ class _Rates:
 
     def allow_request(self, request, view):
         try:
-            return super().allow_request(request, view)
+            backend = caches[DEFAULT_CACHE_ALIAS]
+            if self.rate is None or not isinstance(backend, RedisCache):
+                return super().allow_request(request, view)
+            return self._allow_in_redis(backend, request, view)
         except (RedisError, OSError) as exc:
             log.warning("throttle %s not applied: the cache is unavailable (%s)", self.scope, exc.__class__.__name__)
             return True
+
+    def _allow_in_redis(self, backend: RedisCache, request, view) -> bool:
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        self.now = self.timer()
+        member = f"{self.now!r}:{os.urandom(6).hex()}"
+        accepted, self.count, oldest = _sliding_log(
+            backend._cache.get_client(write=True), backend.make_key(self.key),
+            repr(self.now), repr(self.now - self.duration), self.num_requests, member, self.duration)
+        self.oldest = float(oldest)
+        return bool(accepted)
+
+    def wait(self):
+        """DRF's figure: the time until the oldest counted request leaves the window, spread over
+        the requests that will then be available."""
+        if not hasattr(self, "count"):
+            return super().wait()
+        available = self.num_requests - self.count + 1
+        if available <= 0:
+            return None
+        return (self.duration - (self.now - self.oldest)) / available
 
 
 class UserRateThrottle(_Rates, throttling.UserRateThrottle):
