@@ -136,6 +136,8 @@ class Bench:
             "GITHUB_TOKEN": GITHUB_TOKEN,
             "GITHUB_REST_POINTS_PER_MINUTE": str(UNPACED_PER_MINUTE),
             "GITHUB_GRAPHQL_POINTS_PER_MINUTE": str(UNPACED_PER_MINUTE),
+            # 50 pollers of one user measure a poll's cost, not the throttle that would refuse them.
+            "API_THROTTLE_PROGRESS": f"{UNPACED_PER_MINUTE}/min",
             "LOG_LEVEL": "warning",
             "PYTHONUNBUFFERED": "1",
         })

@@ -84,9 +84,7 @@ class BulkHealthCheckViewSet(viewsets.ViewSet):
 
     @extend_schema(responses={200: ProgressSerializer, 404: DetailSerializer})
     def progress(self, request, job_id=None):
-        payload = _progress_read_with_token(request, job_id)
-        if payload is None:
-            payload = selectors.progress_for(request.user, job_id)
+        payload = selectors.progress_for(request.user, job_id, read=read_with_token(request))
         if payload is None:
             return Response(NOT_FOUND, status=status.HTTP_404_NOT_FOUND)
         return Response(payload)
@@ -101,22 +99,6 @@ class BulkHealthCheckViewSet(viewsets.ViewSet):
         except services.ScanAlreadyFinished as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         return Response(selectors.progress_for(request.user, scan.id), status=status.HTTP_202_ACCEPTED)
-
-
-def _progress_read_with_token(request, job_id) -> dict | None:
-    """The payload the token authentication read with the token, when it is fresh and this user's
-    to see: what `selectors.progress_for` answers from the cache, without asking it again. None
-    otherwise (not read that way, a miss, a stale heartbeat, not theirs): `progress_for` decides."""
-    read = read_with_token(request)
-    if not read:
-        return None
-    try:
-        payload = read.get(progress_key(uuid.UUID(str(job_id))))
-    except ValueError:
-        return None
-    if payload is None or selectors._heartbeat_is_stale(payload):
-        return None
-    return payload if selectors.can_see(request.user, payload.get("requested_by_id")) else None
 
 
 class ScanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

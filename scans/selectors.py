@@ -48,14 +48,17 @@ def _heartbeat_is_stale(payload: dict[str, Any]) -> bool:
     return beat is not None and timezone.now() - beat > timedelta(seconds=settings.SCAN_HEARTBEAT_TIMEOUT)
 
 
-def progress_for(user, job_id) -> dict[str, Any] | None:
+def progress_for(user, job_id, *, read: dict[str, Any] | None = None) -> dict[str, Any] | None:
     """The progress payload for a poller: from the cache without touching the database while
-    the key is there; from the ScanJob row once it has expired. None: unknown or not theirs."""
+    the key is there; from the ScanJob row once it has expired. None: unknown or not theirs.
+    `read`: cache entries already fetched (a poll's token authentication reads the payload in its
+    own round trip, repohealth.auth.read_with_token); the key is asked again only if absent there."""
     try:
         key = uuid.UUID(str(job_id))
     except ValueError:
         return None
-    payload = cache.get(progress_key(key))
+    cache_key = progress_key(key)
+    payload = read[cache_key] if read and cache_key in read else cache.get(cache_key)
     if payload is not None and not _heartbeat_is_stale(payload):
         return payload if can_see(user, payload.get("requested_by_id")) else None
     scan = scan_get_for(user, key)
