@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rest_framework import serializers
+from rest_framework.validators import UniqueValidator
 
 from repohealth import outbound
 from repositories.history import FIELDS
@@ -44,8 +45,12 @@ class SubscriptionSerializer(serializers.ModelSerializer):
                                    help_text=f"any of {', '.join(EVENTS)}; default all")
     format = serializers.ChoiceField(choices=Subscription.Format.choices, required=False,
                                      help_text="webhook only: json, or slack ({\"text\": ...}, also Discord)")
-    secret = serializers.CharField(min_length=16, max_length=100, required=False,
-                                   help_text="optional on create (generated when absent); shown in full only then")
+    secret = serializers.CharField(
+        min_length=16, max_length=100, required=False,
+        help_text="optional on create (generated when absent); shown in full only then",
+        # Declared here, the field loses the model's unique check: without it a repeat was a 500.
+        validators=[UniqueValidator(queryset=Subscription.objects.all(),
+                                    message="this secret cannot be used; choose another, or leave it out")])
     active = serializers.BooleanField(required=False, default=True)
 
     class Meta:

@@ -155,3 +155,13 @@ def test_the_schema_documents_the_watch_api(api):
     for path in ("/api/schedules/", "/api/schedules/{id}/run", "/api/subscriptions/", "/api/changes/",
                  "/api/repositories/{id}/history"):
         assert any(p.rstrip("/") == path.rstrip("/") or p.replace("{id}", "{pk}") == path for p in paths), path
+
+
+def test_a_secret_already_in_use_is_a_400_naming_the_field_not_a_500(api, other_api):
+    first = api.post("/api/subscriptions/", {"channel": "email", "secret": "q" * 24}, format="json")
+    assert first.status_code == 201, first.data
+    again = other_api.post("/api/subscriptions/", {"channel": "email", "secret": "q" * 24}, format="json")
+    assert again.status_code == 400 and again.data["detail"].startswith("secret:")
+    assert Subscription.objects.count() == 1
+    mine = api.patch(f"/api/subscriptions/{first.data['id']}/", {"secret": "q" * 24}, format="json")
+    assert mine.status_code == 200, "its own secret again is no clash"
