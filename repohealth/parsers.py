@@ -8,7 +8,6 @@ ParseError (400) naming the problem and, for a string, where it is (`$.repositor
 
 from __future__ import annotations
 
-import codecs
 import re
 
 from django.conf import settings
@@ -18,14 +17,16 @@ from rest_framework.utils import json
 
 MAX_DEPTH = 32  # our bodies are two levels deep; nothing legitimate comes near this
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_PLAIN = frozenset({int, float, bool, type(None)})
 
 
 class JSONParser(parsers.JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
         encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         try:
-            data = json.load(codecs.getreader(encoding)(stream),
-                             parse_constant=json.strict_constant if self.strict else None)
+            # Read whole, then decoded: a codecs reader over the stream cost 30 ms of a 700 kB body.
+            data = json.loads(stream.read().decode(encoding),
+                              parse_constant=json.strict_constant if self.strict else None)
         except RecursionError:
             raise ParseError(f"JSON parse error - the body is nested too deeply (at most {MAX_DEPTH} levels)") from None
         except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, NaN/Infinity in strict mode
@@ -57,5 +58,7 @@ def check(data) -> None:
         else:
             # Only strings and containers can be wrong: a list of 100,000 ids must not cost 100,000
             # paths (they were half the time of starting a 100,000-id scan).
+            if _PLAIN.issuperset(map(type, value)):
+                continue  # numbers, booleans, nulls: nothing to check (a list of ids, at C speed)
             stack.extend((item, f"{path}[{index}]", depth + 1) for index, item in enumerate(value)
                          if isinstance(item, (str, dict, list)))

@@ -3,6 +3,8 @@ string means is `repositories.filters`."""
 
 from __future__ import annotations
 
+import json
+
 from django.core.cache import cache
 from django.db import connections, router
 from django.db.models import Count
@@ -67,7 +69,7 @@ def unknown_ids(ids: list[int]) -> list[int]:
     unknown: list[int] = []
     for start in range(0, len(ids), ID_CHUNK):
         chunk = ids[start:start + ID_CHUNK]
-        storable = [i for i in chunk if 0 < i <= MAX_ID]
+        storable = chunk if 0 < min(chunk) and max(chunk) <= MAX_ID else [i for i in chunk if 0 < i <= MAX_ID]
         if len(storable) == len(chunk) and _where_id_in("COUNT(*)", storable)[0][0] == len(chunk):
             continue
         found = {row[0] for row in _where_id_in("id", storable)} if storable else set()
@@ -76,9 +78,17 @@ def unknown_ids(ids: list[int]) -> list[int]:
 
 
 def _where_id_in(columns: str, ids: list[int]) -> list[tuple]:
+    """The ids travel as one parameter where the database can take a list in one (an array on
+    PostgreSQL, a JSON text on SQLite): a placeholder per id cost more than the query itself,
+    rewriting a 30,000-placeholder statement for the driver."""
     connection = connections[router.db_for_read(Repository)]
     table = connection.ops.quote_name(Repository._meta.db_table)
-    placeholders = ", ".join(["%s"] * len(ids))
+    if connection.vendor == "postgresql":
+        where, params = "id = ANY(%s::bigint[])", [ids]
+    elif connection.vendor == "sqlite":  # JSON1 is there: Django's JSONField needs it
+        where, params = "id IN (SELECT value FROM json_each(%s))", [json.dumps(ids)]
+    else:
+        where, params = f"id IN ({', '.join(['%s'] * len(ids))})", ids
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {columns} FROM {table} WHERE id IN ({placeholders})", ids)
+        cursor.execute(f"SELECT {columns} FROM {table} WHERE {where}", params)
         return cursor.fetchall()

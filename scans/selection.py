@@ -87,9 +87,11 @@ def _ids(value) -> list[int]:
         raise BadSelection('"repository_ids" must be a list of integers.')
     if not value:
         raise BadSelection('"repository_ids" is empty: name at least one repository.')
-    for index, item in enumerate(value):
-        if isinstance(item, bool) or not isinstance(item, int):
+    if not {int}.issuperset(map(type, value)):  # at C speed; a bool's type is bool, not int
+        index, item = next((i, v) for i, v in enumerate(value) if type(v) is not int)
+        if not isinstance(item, int) or isinstance(item, bool):
             raise BadSelection(f'"repository_ids"[{index}] is not an integer: {item!r}.')
+        value = [int(v) for v in value]  # an int subclass from a caller: plain ints from here
     ids = list(dict.fromkeys(value))
     _check_limit(len(ids))
     if unknown := unknown_ids(ids):

@@ -73,7 +73,7 @@ def scan_start(*, repositories: QuerySet | Iterable[int], requested_by=None, mod
     if isinstance(repositories, QuerySet):
         ids = list(repositories.order_by("id").values_list("id", flat=True))
     else:
-        ids = list(dict.fromkeys(int(i) for i in repositories))
+        ids = list(dict.fromkeys(map(int, repositories)))
     if len(ids) > settings.SCAN_MAX_REPOSITORIES:
         raise ScanError(f"{len(ids):,} repositories is more than the limit of {settings.SCAN_MAX_REPOSITORIES:,} "
                         "(SCAN_MAX_REPOSITORIES)")
