@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 
+from django.core.cache import cache
 from django.utils import timezone
 
 from repositories.models import Repository
 from scans import services
 from scans.engine import scan_run
 from scans.models import ScanJob
+from scans.progress import progress_key
 
 RECENT = (timezone.now() - timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
 OLD = (timezone.now() - timedelta(days=900)).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -17,6 +21,21 @@ OLD = (timezone.now() - timedelta(days=900)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 def track(*names: str) -> list[Repository]:
     return [Repository.objects.create(imported_name=n, full_name=n) for n in names]
+
+
+def run_cancelled_after(scan: ScanJob, checked: int) -> ScanJob:
+    """Run `scan` here while another thread cancels it once its progress counts `checked`."""
+
+    def cancel_soon():
+        while (cache.get(progress_key(scan.id)) or {}).get("current", 0) < checked:
+            time.sleep(0.01)
+        services.scan_cancel(scan=ScanJob.objects.get(id=scan.id))
+
+    canceller = threading.Thread(target=cancel_soon)
+    canceller.start()
+    finished = scan_run(scan_id=scan.id)
+    canceller.join()
+    return finished
 
 
 def run(repos, **kwargs) -> ScanJob:

@@ -3,18 +3,15 @@ still recorded once, and a cancel leaves the queued chunk unsent."""
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import Counter
 
 import pytest
-from django.core.cache import cache
 
 from scans import connect, services
 from scans.engine import scan_run
 from scans.models import ScanJob, ScanResult
-from scans.progress import progress_key
-from tests.scans.scanning import track
+from tests.scans.scanning import run_cancelled_after, track
 
 Status = ScanJob.Status
 CHUNK = 20
@@ -55,15 +52,7 @@ def test_a_cancel_leaves_the_queued_chunk_unsent(fake_github, small_chunks, sett
     repos = track(*[r["full_name"] for r in fake_github.repositories()[:150]])
     scan = services.scan_start(repositories=[r.id for r in repos], enqueue=False)
 
-    def cancel_soon():
-        while (cache.get(progress_key(scan.id)) or {}).get("current", 0) < 30:
-            time.sleep(0.01)
-        services.scan_cancel(scan=ScanJob.objects.get(id=scan.id))
-
-    canceller = threading.Thread(target=cancel_soon)
-    canceller.start()
-    finished = scan_run(scan_id=scan.id)
-    canceller.join()
+    finished = run_cancelled_after(scan, 30)
     assert finished.status == Status.CANCELLED and 30 <= finished.current < 150
     time.sleep(0.2)  # anything still queued would have been sent by now
     sent = sum(_repo_requests(fake_github).values())

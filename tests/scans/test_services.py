@@ -18,7 +18,7 @@ from scans import services
 from scans.engine import scan_run
 from scans.models import ScanJob, ScanResult
 from scans.progress import cancel_key, progress_key
-from tests.scans.scanning import RECENT, run, track
+from tests.scans.scanning import RECENT, run, run_cancelled_after, track
 
 pytestmark = pytest.mark.django_db
 Health = Repository.Health
@@ -140,15 +140,7 @@ def test_cancelling_a_running_scan_stops_it_between_repositories_and_keeps_resul
     repos = track(*[r["full_name"] for r in fake_github.repositories()[:150]])
     scan = services.scan_start(repositories=[r.id for r in repos], enqueue=False)
 
-    def cancel_soon():
-        while (cache.get(progress_key(scan.id)) or {}).get("current", 0) < 10:
-            time.sleep(0.02)
-        services.scan_cancel(scan=ScanJob.objects.get(id=scan.id))
-
-    canceller = threading.Thread(target=cancel_soon)
-    canceller.start()
-    finished = scan_run(scan_id=scan.id)
-    canceller.join()
+    finished = run_cancelled_after(scan, 10)
 
     assert finished.status == Status.CANCELLED and finished.message == "Scan cancelled"
     assert 10 <= finished.current < 150
