@@ -102,6 +102,23 @@ return {-1, tostring(soonest), why}
 """
 
 
+# What GitHub said of a credential's primary limit. Within one window (the same reset time) the
+# remaining count only goes down: what GitHub reports does not yet count the slots granted since
+# (a batch, or a grant taken while its answer was on its way), so it must not raise ours.
+_LIMITS = """
+local h = redis.call('HMGET', KEYS[1], 'remaining', 'reset_at')
+local remaining, limit, reset_at = ARGV[1], ARGV[2], ARGV[3]
+if remaining ~= '' and h[1] and h[2] and reset_at ~= '' and tonumber(h[2]) == tonumber(reset_at) then
+  remaining = tostring(math.min(tonumber(h[1]), tonumber(remaining)))
+end
+if remaining ~= '' then redis.call('HSET', KEYS[1], 'remaining', remaining) end
+if limit ~= '' then redis.call('HSET', KEYS[1], 'limit', limit) end
+if reset_at ~= '' then redis.call('HSET', KEYS[1], 'reset_at', reset_at) end
+redis.call('EXPIRE', KEYS[1], 86400)
+return 1
+"""
+
+
 def credential_id(secret: str | None, *, host: str) -> str:
     """A stable id for a credential: a hash, so no token is ever written to Redis."""
     return hashlib.sha256(f"{host}\0{secret or 'anonymous'}".encode()).hexdigest()[:20]
@@ -128,8 +145,12 @@ class Settlements:
              reset_at: float | None) -> None:
         values = {k: v for k, v in (("remaining", remaining), ("limit", limit), ("reset_at", reset_at))
                   if v is not None}
-        if values:
-            self.limits.setdefault((credential, resource), {}).update(values)
+        if not values:
+            return
+        known = self.limits.setdefault((credential, resource), {})
+        if "remaining" in values and "remaining" in known and known.get("reset_at") == values.get("reset_at"):
+            values["remaining"] = min(known["remaining"], values["remaining"])  # answers overtake each other
+        known.update(values)
 
 
 class SharedBudget:
@@ -149,6 +170,7 @@ class SharedBudget:
         self.reset_margin = reset_margin
         self.clock = clock
         self._acquire = connection.register_script(_ACQUIRE)
+        self._limits = connection.register_script(_LIMITS)
 
     def acquire(self, credentials: list[str], *, resource: str,
                 share: float = 1.0) -> tuple[int, Lease | None, float, str]:
@@ -189,17 +211,16 @@ class SharedBudget:
             self._write_settled(pipe, settled)
             pipe.execute()
 
-    @staticmethod
-    def _write_settled(pipe, settled: Settlements) -> None:
+    def _write_settled(self, pipe, settled: Settlements) -> None:
         by_credential: dict[str, list[str]] = {}
         for lease in settled.leases:
             by_credential.setdefault(lease.credential, []).append(lease.id)
         for credential, ids in by_credential.items():
             pipe.zrem(f"{PREFIX}:{credential}:leases", *ids)
         for (credential, resource), values in settled.limits.items():
-            key = f"{PREFIX}:{credential}:{resource}"
-            pipe.hset(key, mapping=values)
-            pipe.expire(key, 24 * 3600)
+            self._limits(keys=[f"{PREFIX}:{credential}:{resource}"],
+                         args=[repr(values[name]) if name in values else "" for name in ("remaining", "limit", "reset_at")],
+                         client=pipe)
 
     def release(self, lease: Lease) -> None:
         self.redis.zrem(f"{PREFIX}:{lease.credential}:leases", lease.id)

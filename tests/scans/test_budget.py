@@ -72,9 +72,11 @@ def test_a_spent_token_rests_until_its_reset_and_a_share_keeps_the_rest_for_othe
     assert (index, why, wait_until) == (-1, "primary", clock.now + 61)
 
     shared.record("tok", "core", remaining=2600, limit=5000, reset_at=clock.now + 60)
+    assert shared.state("tok", "core")["remaining"] == 0, "within its window a report never raises the count"
+    shared.record("tok", "core", remaining=2600, limit=5000, reset_at=clock.now + 3660)  # the next window
     assert shared.acquire(["tok"], resource="core", share=0.5)[0] == 0  # 2,600 > half of 5,000
     assert shared.state("tok", "core")["remaining"] == 2599
-    shared.record("tok", "core", remaining=2500, limit=5000, reset_at=clock.now + 60)
+    shared.record("tok", "core", remaining=2500, limit=5000, reset_at=clock.now + 3660)
     index, _, _, why = shared.acquire(["tok"], resource="core", share=0.5)
     assert (index, why) == (-1, "share")
     assert shared.acquire(["tok"], resource="core", share=1.0)[0] == 0, "a full-share scan still may"
