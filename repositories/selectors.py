@@ -43,16 +43,21 @@ def repository_get(pk) -> Repository | None:
     return Repository.objects.prefetch_related("labels").filter(pk=pk).first()
 
 
-def names_held(names: list[str]) -> dict[str, int]:
-    """Which of these lower-cased names the catalog tracks (any case), with the id of the
-    repository holding each. It asks `LOWER(full_name) IN (...)`, which the case-insensitive
-    unique index answers; `__iexact` (LIKE on SQLite, UPPER() on PostgreSQL) reads the whole table."""
+NAME_CHUNK = 5000  # names per lookup query
+
+
+def names_held(names: list[str], *, column: str = "full_name") -> dict[str, int]:
+    """Which of these lower-cased names the catalog has in `column` (any case), with the id of a
+    repository holding each (the first in the catalog's order, where `imported_name` repeats). It
+    asks `LOWER(column) IN (...)`, which the case-insensitive indexes answer; `__iexact` (LIKE on
+    SQLite, UPPER() on PostgreSQL) reads the whole table."""
     held: dict[str, int] = {}
     unique = sorted(set(names))
-    for start in range(0, len(unique), 500):
-        rows = (Repository.objects.annotate(key=Lower("full_name")).filter(key__in=unique[start:start + 500])
+    for start in range(0, len(unique), NAME_CHUNK):
+        rows = (Repository.objects.annotate(key=Lower(column)).filter(key__in=unique[start:start + NAME_CHUNK])
                 .values_list("key", "id"))
-        held.update(rows)
+        for key, pk in rows:
+            held.setdefault(key, pk)
     return held
 
 

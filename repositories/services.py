@@ -9,16 +9,15 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.db.models import F
-from django.db.models.functions import Lower
 
 from repositories import importers
 from repositories.bulk import insert_ignoring_conflicts
 from repositories.health import health_from_metadata
 from repositories.importers import ImportRefused
 from repositories.models import Label, Repository
+from repositories.selectors import names_held
 from repositories.sources import source_keep
 
-LOOKUP_CHUNK = 5000
 
 __all__ = ["ImportPreview", "ImportRefused", "ImportReport", "repositories_accept_names", "repositories_delete", "repositories_import",
            "repositories_import_preview", "repositories_label", "repository_accept_name", "repository_delete"]
@@ -57,15 +56,8 @@ def _ids_by_name(names: list[str], columns: tuple[str, ...] = ("full_name", "imp
     as imported, so a moved repository is still found under the name its list holds."""
     found: dict[str, int] = {}
     for column in columns:
-        wanted = [name for name in names if name not in found]
-        for start in range(0, len(wanted), LOOKUP_CHUNK):
-            rows = (
-                Repository.objects.annotate(key=Lower(column))
-                .filter(key__in=wanted[start:start + LOOKUP_CHUNK])
-                .values_list("key", "id")
-            )
-            for key, pk in rows:
-                found.setdefault(key, pk)
+        for key, pk in names_held([name for name in names if name not in found], column=column).items():
+            found.setdefault(key, pk)
     return found
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from datetime import timedelta
 
 from django.core.cache import cache
@@ -14,6 +13,7 @@ from scans import services
 from scans.engine import scan_run
 from scans.models import ScanJob
 from scans.progress import progress_key
+from tests.conftest import wait_for
 
 RECENT = (timezone.now() - timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
 OLD = (timezone.now() - timedelta(days=900)).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -27,8 +27,8 @@ def run_cancelled_after(scan: ScanJob, checked: int) -> ScanJob:
     """Run `scan` here while another thread cancels it once its progress counts `checked`."""
 
     def cancel_soon():
-        while (cache.get(progress_key(scan.id)) or {}).get("current", 0) < checked:
-            time.sleep(0.01)
+        wait_for(lambda: (cache.get(progress_key(scan.id)) or {}).get("current", 0) >= checked,
+                 interval=0.01, message=f"{checked} repositories checked")
         services.scan_cancel(scan=ScanJob.objects.get(id=scan.id))
 
     canceller = threading.Thread(target=cancel_soon)
