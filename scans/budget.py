@@ -223,7 +223,7 @@ class SharedBudget:
                          client=pipe)
 
     def release(self, lease: Lease) -> None:
-        self.redis.zrem(f"{PREFIX}:{lease.credential}:leases", lease.id)
+        self.settle_all(Settlements(leases=[lease]))
 
     def record(self, credential: str, resource: str, *, remaining: int | None, limit: int | None,
                reset_at: float | None) -> None:

@@ -254,10 +254,6 @@ class TokenPool:
             return True
         return state.remaining > state.limit * (1 - self.share)
 
-    def record(self, state: TokenState, headers: dict[str, str]) -> None:
-        """What GitHub said of the token's primary limit (X-RateLimit-*)."""
-        self.settle(state, None, headers)
-
     def settle(self, state: TokenState, lease: Any, headers: dict[str, str]) -> None:
         """An answer came: keep what GitHub said of the primary limit and give the request's
         lease back (with a shared budget, both in one Redis round trip)."""
