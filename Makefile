@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # RQ workers that `make run` / `make demo` start: `make run WORKERS=4` (or RQ_WORKERS=4 in the environment).
 WORKERS ?= $(or $(RQ_WORKERS),1)
 
-.PHONY: run demo test bench migrate stop clean
+.PHONY: run demo test test-setup bench migrate stop clean
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) is needed (set PYTHON=...)"; exit 1; }
@@ -26,9 +26,12 @@ run: $(STAMP)
 demo: $(STAMP)
 	RQ_WORKERS=$(WORKERS) $(PY) -m repohealth.runner --demo
 
-test: $(STAMP)
+# What the suite needs besides the virtualenv: Chromium is there, GitHub's schemas are cached.
+test-setup: $(STAMP)
 	@$(PY) -m tests.browser.chromium
 	$(PY) -m tests.schemas.fetch
+
+test: test-setup
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
