@@ -239,9 +239,11 @@ def test_ctrl_c_cancels_runscan_cleanly_with_exit_130(app_env, fake_github):
     # first saved results (about 2 s in) always lands mid-scan, even on a loaded machine.
     fake_github.configure(latency_ms=200)
     track(fake_github, 150)
+    # As from a terminal: a command started in the background of a script (CI runs the suite that
+    # way) inherits SIGINT ignored, and Python then leaves it ignored.
     process = subprocess.Popen([sys.executable, "manage.py", "runscan", "--all", "--concurrency", "2"],
                                cwd=BASE_DIR, env=app_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True)
+                               text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     wait_for(lambda: ScanResult.objects.exists(), message="runscan to start checking")
 
     process.send_signal(signal.SIGINT)
