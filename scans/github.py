@@ -144,14 +144,15 @@ class GitHubClient:
         target of GitHub's rename redirects)."""
         return self._request("GET", f"{self.api_url}/repositories/{int(github_id)}", pool=self.core)
 
-    def graphql(self, query: str) -> Answer:
+    def graphql(self, query: str, variables: dict[str, Any] | None = None) -> Answer:
         """POST /graphql: https://docs.github.com/graphql/overview/resource-limitations
 
         A RATE_LIMITED error answer waits for the reset and retries; other errors are returned.
         The points GitHub charged (`rateLimit { cost }`, which every query should ask) are added
         to `points_spent`.
         """
-        answer = self._request("POST", self.graphql_url, pool=self.graphql_pool, json={"query": query})
+        payload = {"query": query, "variables": variables} if variables else {"query": query}
+        answer = self._request("POST", self.graphql_url, pool=self.graphql_pool, json=payload)
         self._spend("graphql", graphql_cost(answer))
         return answer
 

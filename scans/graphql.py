@@ -19,9 +19,9 @@ added up by the client (`GitHubClient.points_spent`).
 
 from __future__ import annotations
 
-import json
+import functools
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Iterator
+from typing import Any, Iterator, NamedTuple
 
 from scans.fetchers import FetchResult, Kind, RepoRef, check_identity, drain
 from scans.github import GitHubClient, TransientFailure, parse_time
@@ -42,24 +42,41 @@ def fragment(*, full: bool) -> str:
     return f"fragment F on Repository {{\n  {fields}\n}}"
 
 
-def build_query(refs: list[RepoRef], *, full: bool = True) -> str:
+class Query(NamedTuple):
+    """A GraphQL document and its variables. The names travel as variables, so every batch of one
+    size and kind sends the same text: a server can keep it parsed (and no name needs escaping)."""
+
+    text: str
+    variables: dict[str, str]
+
+
+def build_query(refs: list[RepoRef], *, full: bool = True) -> Query:
     """One query for these repositories: the full one, or the lean one (no connections)."""
-    lines = []
-    for index, ref in enumerate(refs):
-        owner, _, name = ref.full_name.partition("/")
-        lines.append(f"  r{index}: repository(owner: {json.dumps(owner)}, name: {json.dumps(name)}) {{ ...F }}")
-    return ("query {\n" + "\n".join(lines) + "\n  rateLimit { cost remaining resetAt }\n}\n"
-            + fragment(full=full))
+    return Query(_repositories_document(len(refs), "{ ...F }", fragment(full=full)),
+                 _name_variables([ref.full_name for ref in refs]))
 
 
-def build_owners_query(names: list[str]) -> str:
+def build_owners_query(names: list[str]) -> Query:
     """Which repository each name answers for now (`repository` follows renames): a repository's
     old names, checked on rescans for a name someone else took."""
-    lines = []
+    return Query(_repositories_document(len(names), "{ databaseId }", ""), _name_variables(names))
+
+
+@functools.lru_cache(maxsize=32)
+def _repositories_document(count: int, selection: str, fragments: str) -> str:
+    """`r0` ... `r{count-1}`: `repository(owner: $o<i>, name: $n<i>)`, each with `selection`."""
+    parameters = ", ".join(f"$o{i}: String!, $n{i}: String!" for i in range(count))
+    lines = [f"  r{i}: repository(owner: $o{i}, name: $n{i}) {selection}" for i in range(count)]
+    return (f"query({parameters}) {{\n" + "\n".join(lines) + "\n  rateLimit { cost remaining resetAt }\n}\n"
+            + fragments)
+
+
+def _name_variables(names: list[str]) -> dict[str, str]:
+    variables = {}
     for index, name in enumerate(names):
         owner, _, repo = name.partition("/")
-        lines.append(f"  r{index}: repository(owner: {json.dumps(owner)}, name: {json.dumps(repo)}) {{ databaseId }}")
-    return "query {\n" + "\n".join(lines) + "\n  rateLimit { cost remaining resetAt }\n}\n"
+        variables[f"o{index}"], variables[f"n{index}"] = owner, repo
+    return variables
 
 
 def metadata_from_graphql(node: dict[str, Any], *, full: bool = True) -> dict[str, Any]:
@@ -142,7 +159,7 @@ class GraphQLFetcher:
         """One request for these repositories; a batch GitHub times out on (502/504) is split
         in half and each half asked again, down to single repositories."""
         try:
-            answer = self.client.graphql(build_query(refs, full=full))
+            answer = self.client.graphql(*build_query(refs, full=full))
         except TransientFailure as exc:
             return [FetchResult(ref, Kind.ERROR, detail=str(exc)) for ref in refs]
         if answer.status in (502, 504) and len(refs) > 1:
@@ -175,7 +192,7 @@ class GraphQLFetcher:
         for start in range(0, len(names), self.query_size):
             chunk = names[start:start + self.query_size]
             try:
-                answer = self.client.graphql(build_owners_query(chunk))
+                answer = self.client.graphql(*build_owners_query(chunk))
             except TransientFailure:
                 continue  # unknown this time; the next rescan asks again
             data = (answer.body or {}).get("data") or {} if isinstance(answer.body, dict) else {}

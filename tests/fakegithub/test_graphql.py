@@ -54,8 +54,8 @@ def fake():
         yield server
 
 
-def post(fake: FakeGitHub, query: str, **body) -> requests.Response:
-    return requests.post(fake.url + "/graphql", json={"query": query, **body},
+def post(fake: FakeGitHub, query: str, variables: dict | None = None, **body) -> requests.Response:
+    return requests.post(fake.url + "/graphql", json={"query": query, "variables": variables, **body},
                          headers={"Authorization": "bearer t1"}, timeout=10)
 
 
@@ -88,9 +88,9 @@ def test_the_score_is_requests_over_100_rounded_half_up_and_never_below_1(reques
 
 def test_the_scanners_full_query_needs_4_requests_per_repository_and_the_lean_one_none():
     refs = [RepoRef(i, f"bulk/repo-{i}") for i in range(100)]
-    assert cost_of(build_query(refs, full=True)) == (400, 4)
-    assert cost_of(build_query(refs, full=False)) == (0, 1)
-    assert cost_of(build_query(refs[:12], full=True)) == (48, 1)
+    assert cost_of(*build_query(refs, full=True)) == (400, 4)
+    assert cost_of(*build_query(refs, full=False)) == (0, 1)
+    assert cost_of(*build_query(refs[:12], full=True)) == (48, 1)
 
 
 def test_variables_set_page_sizes_and_a_field_asked_twice_is_one_connection():
@@ -107,8 +107,8 @@ def test_variables_set_page_sizes_and_a_field_asked_twice_is_one_connection():
 def test_the_cost_is_answered_charged_to_the_token_and_counted_in_the_stats(fake):
     refs = [RepoRef(i, f"bulk/repo-{i}") for i in range(100)]
 
-    full = post(fake, build_query(refs, full=True))
-    lean = post(fake, build_query(refs, full=False))
+    full = post(fake, *build_query(refs, full=True))
+    lean = post(fake, *build_query(refs, full=False))
 
     assert full.json()["data"]["rateLimit"]["cost"] == 4 and full.json()["data"]["rateLimit"]["remaining"] == 4996
     assert lean.json()["data"]["rateLimit"]["cost"] == 1 and lean.json()["data"]["rateLimit"]["remaining"] == 4995
@@ -120,10 +120,10 @@ def test_the_cost_is_answered_charged_to_the_token_and_counted_in_the_stats(fake
 
 def test_a_query_that_costs_more_than_the_points_left_is_rate_limited(fake):
     fake.configure(graphql_rate_limit=(6, 60))
-    query = build_query([RepoRef(i, f"bulk/repo-{i}") for i in range(100)], full=True)
+    query, variables = build_query([RepoRef(i, f"bulk/repo-{i}") for i in range(100)], full=True)
 
-    assert post(fake, query).json()["data"]["rateLimit"]["remaining"] == 2
-    refused = post(fake, query).json()
+    assert post(fake, query, variables).json()["data"]["rateLimit"]["remaining"] == 2
+    refused = post(fake, query, variables).json()
 
     assert refused["errors"][0]["type"] == "RATE_LIMITED" and "data" not in refused
     assert fake.stats()["points_spent"]["graphql"] == 4
@@ -153,9 +153,9 @@ def test_the_answer_holds_exactly_the_fields_asked_under_their_aliases(fake):
 
 
 def test_an_unknown_field_is_githubs_undefined_field_error_with_no_data_and_no_points(fake):
-    query = build_query([RepoRef(1, "acme/healthy")]).replace("stargazerCount", "stargazersCount")
+    query, variables = build_query([RepoRef(1, "acme/healthy")])
 
-    document = post(fake, query).json()
+    document = post(fake, query.replace("stargazerCount", "stargazersCount"), variables).json()
 
     assert "data" not in document
     [error] = document["errors"]

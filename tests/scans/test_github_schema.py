@@ -15,9 +15,10 @@ import os
 from typing import Any
 
 import pytest
-from graphql import GraphQLSchema, build_schema, get_named_type, is_leaf_type, parse, validate
+from graphql import GraphQLSchema, OperationDefinitionNode, build_schema, get_named_type, is_leaf_type, parse, validate
+from graphql.execution.values import get_variable_values
 
-from fakegithub import graphql as fake_graphql
+from fakegithub import query as fake_query
 from fakegithub.catalog import normalize_repo
 from fakegithub.rest import repo_document
 from scans.fetchers import RepoRef, metadata_from_rest
@@ -59,8 +60,15 @@ def github_openapi() -> dict[str, Any]:
     return json.loads(_cached(OPENAPI))
 
 
-def errors_of(schema: GraphQLSchema, document: str) -> list[str]:
-    return [error.message for error in validate(schema, parse(document))]
+def errors_of(schema: GraphQLSchema, document: str, variables: dict | None = None) -> list[str]:
+    """The document's validation errors; with its variables, those of their values too."""
+    tree = parse(document)
+    errors = [error.message for error in validate(schema, tree)]
+    if errors or variables is None:
+        return errors
+    [operation] = [node for node in tree.definitions if isinstance(node, OperationDefinitionNode)]
+    values = get_variable_values(schema, operation.variable_definitions or (), variables)
+    return [error.message for error in values] if isinstance(values, list) else []
 
 
 # --------------------------------------------------------------------------- GraphQL
@@ -70,22 +78,22 @@ def errors_of(schema: GraphQLSchema, document: str) -> list[str]:
                          ids=["one", "a hundred", "tricky names"])
 def test_every_query_the_scanner_builds_validates_against_githubs_schema(github_graphql_schema, full, names):
     refs = [RepoRef(i, name) for i, name in enumerate(names)]
-    assert errors_of(github_graphql_schema, build_query(refs, full=full)) == []
+    assert errors_of(github_graphql_schema, *build_query(refs, full=full)) == []
 
 
 @pytest.mark.parametrize("names", [["psf/requests"], [f"owner{i}/repo-{i}" for i in range(100)], TRICKY_NAMES],
                          ids=["one", "a hundred", "tricky names"])
 def test_the_old_names_query_validates_against_githubs_schema(github_graphql_schema, names):
-    assert errors_of(github_graphql_schema, build_owners_query(names)) == []
+    assert errors_of(github_graphql_schema, *build_owners_query(names)) == []
 
 
 def test_the_queries_a_graphql_scan_sends_validate_against_githubs_schema(github_graphql_schema, fake_github):
     """What the fetcher really sends, halves of split batches included."""
     fake_github.configure(tokens="tok", graphql_max_batch=30)
     client = GitHubClient(api_url=fake_github.url, tokens=["tok"], backoff=0.01)
-    sent: list[str] = []
+    sent: list[tuple[str, dict]] = []
     send = client.graphql
-    client.graphql = lambda query: sent.append(query) or send(query)
+    client.graphql = lambda query, variables=None: sent.append((query, variables)) or send(query, variables)
     fetcher = GraphQLFetcher(client, batch_size=100, concurrency=2)
     names = [r["full_name"] for r in fake_github.repositories()[:120] if not r["flaky"]]
     refs = [RepoRef(i, name, full=i % 3 != 0) for i, name in enumerate(names)]
@@ -96,7 +104,7 @@ def test_the_queries_a_graphql_scan_sends_validate_against_githubs_schema(github
         client.close()
 
     assert len(results) == len(refs) and len(sent) > 4  # split on 502 down to batches of 30
-    assert {query: errors_of(github_graphql_schema, query) for query in sent} == dict.fromkeys(sent, [])
+    assert [errors_of(github_graphql_schema, query, variables) for query, variables in sent] == [[]] * len(sent)
 
 
 @pytest.mark.parametrize(("wrong", "right", "message"), [
@@ -106,7 +114,7 @@ def test_the_queries_a_graphql_scan_sends_validate_against_githubs_schema(github
     ("repositoryTopics(first: 20)", "repositoryTopics(top: 20)", "Unknown argument 'top'"),
 ])
 def test_a_misspelt_field_or_argument_fails_validation(github_graphql_schema, wrong, right, message):
-    query = build_query([RepoRef(1, "psf/requests")], full=True)
+    query = build_query([RepoRef(1, "psf/requests")], full=True).text
     assert wrong in query
     errors = errors_of(github_graphql_schema, query.replace(wrong, right))
     assert any(message in error for error in errors), errors
@@ -115,7 +123,7 @@ def test_a_misspelt_field_or_argument_fails_validation(github_graphql_schema, wr
 def test_every_field_the_fake_answers_exists_on_github_with_the_same_type(github_graphql_schema):
     """The fake's schema (fakegithub/graphql.py TYPES) is a faithful subset of GitHub's."""
     checked = 0
-    for type_name, fields in fake_graphql.TYPES.items():
+    for type_name, fields in fake_query.TYPES.items():
         github_type = github_graphql_schema.get_type(type_name)
         assert github_type is not None, type_name
         for field_name, object_type in fields.items():

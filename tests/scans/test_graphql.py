@@ -40,10 +40,13 @@ def tokens(fake_github, settings):
 
 
 def test_the_query_asks_for_aliases_and_the_rate_limit():
-    query = build_query([RepoRef(1, "psf/requests"), RepoRef(2, "gone/missing")])
-    assert 'r0: repository(owner: "psf", name: "requests") { ...F }' in query
-    assert 'r1: repository(owner: "gone", name: "missing") { ...F }' in query
+    query, variables = build_query([RepoRef(1, "psf/requests"), RepoRef(2, "gone/missing")])
+    assert query.startswith("query($o0: String!, $n0: String!, $o1: String!, $n1: String!) {")
+    assert "r0: repository(owner: $o0, name: $n0) { ...F }" in query
+    assert "r1: repository(owner: $o1, name: $n1) { ...F }" in query
+    assert variables == {"o0": "psf", "n0": "requests", "o1": "gone", "n1": "missing"}
     assert "rateLimit { cost remaining resetAt }" in query and "fragment F on Repository" in query
+    assert build_query([RepoRef(7, "a/b"), RepoRef(8, "c/d")]).text == query  # one text per batch size
 
 
 def test_rest_and_graphql_give_the_same_outcome_and_metadata_for_500_repositories(fake_github, tokens, settings):
