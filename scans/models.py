@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from repositories.health import COUNTERS, SCAN_OUTCOMES
 from repositories.models import Repository
+from scans.fields import IdListField
 
 Outcome = Repository.Health
 
@@ -53,7 +54,7 @@ class ScanJob(models.Model):
     cancel_requested = models.BooleanField(default=False)
     mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.REST)
     concurrency = models.PositiveSmallIntegerField(default=8)
-    repository_ids = models.JSONField(default=list, blank=True, help_text="what this scan checks, in order")
+    repository_ids = IdListField(blank=True, help_text="what this scan checks, in order")
     resumed_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="resumes")
     rate_limit_remaining = models.IntegerField(null=True, blank=True)
     rate_limit_reset_at = models.DateTimeField(null=True, blank=True)
