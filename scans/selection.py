@@ -139,7 +139,7 @@ def describe(data: dict) -> str:
         return "all repositories"
     parts = []
     if "repository_ids" in data:
-        parts.append(f"{len(dict.fromkeys(data['repository_ids'])):,} selected")
+        parts.append(f"{len(set(data['repository_ids'])):,} selected")
     for name, value in _as_query({n: data[n] for n in FILTER_FIELDS if n in data}).items():
         if name == "health":
             value = ", ".join(outcome_of(h).label.lower() for h in value.split(","))

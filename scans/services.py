@@ -73,7 +73,11 @@ def scan_start(*, repositories: QuerySet | Iterable[int], requested_by=None, mod
     if isinstance(repositories, QuerySet):
         ids = list(repositories.order_by("id").values_list("id", flat=True))
     else:
-        ids = list(dict.fromkeys(map(int, repositories)))
+        ids = list(repositories)
+        if not {int}.issuperset(map(type, ids)):  # each test at C speed: a selection is already plain ints,
+            ids = [int(i) for i in ids]
+        if len(set(ids)) != len(ids):  # and distinct
+            ids = list(dict.fromkeys(ids))
     if len(ids) > settings.SCAN_MAX_REPOSITORIES:
         raise ScanError(f"{len(ids):,} repositories is more than the limit of {settings.SCAN_MAX_REPOSITORIES:,} "
                         "(SCAN_MAX_REPOSITORIES)")
