@@ -32,7 +32,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from repohealth.times import format_iso
-from repositories.bulk import update_fields
+from repositories.bulk import insert, update_fields
 from repositories.models import MetricSnapshot, Repository, RepositoryChange
 
 Health = Repository.Health
@@ -84,11 +84,8 @@ def record_changes(*, scan_id, before: dict[int, dict[str, Any]], after: Iterabl
         if repo.github_id is not None and (not known or any(old[m] != getattr(repo, m) for m in METRICS)):
             snapshots[(repo.id, at.date())] = MetricSnapshot(
                 repository_id=repo.id, day=at.date(), **{m: getattr(repo, m) for m in METRICS})
-    if changes:
-        RepositoryChange.objects.bulk_create(changes, batch_size=500)
-    if snapshots:
-        MetricSnapshot.objects.bulk_create(list(snapshots.values()), batch_size=500, update_conflicts=True,
-                                           unique_fields=["repository", "day"], update_fields=list(METRICS))
+    insert(changes)
+    insert(list(snapshots.values()), unique=("repository", "day"), update=METRICS)
     if suspicions:
         update_fields(suspicions, SUSPICION_FIELDS)
     return len(changes) + len(snapshots)

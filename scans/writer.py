@@ -17,7 +17,7 @@ from typing import Callable
 from django.db import IntegrityError, close_old_connections, connection, transaction
 from django.db.models import F
 
-from repositories.bulk import update_fields
+from repositories.bulk import insert, update_fields
 from repositories.history import record_changes
 from repositories.models import Repository
 from scans.health import FAILED_CHECK_FIELDS, SCANNED_FIELDS
@@ -67,7 +67,7 @@ def _write(scan_id, batch: Batch) -> None:
     if batch.failed:
         update_fields(batch.failed, FAILED_CHECK_FIELDS)
     if batch.results:
-        ScanResult.objects.bulk_create(batch.results, batch_size=500)
+        insert(batch.results)
     changes = {name: F(name) + n for name, n in batch.counts.items() if n}
     changes.update(batch.row_fields)
     if changes:
