@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db import connection
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Model
 from django.utils import timezone
 
@@ -90,13 +91,22 @@ _PLAIN = frozenset({str, int, bool, type(None)})
 
 
 def _preparer(field) -> Callable[[Any], Any]:
+    db = connections[DEFAULT_DB_ALIAS]  # once, not through the thread-local proxy for every value
+
     def prepare(value: Any) -> Any:
-        return field.get_db_prep_save(value, connection)
+        return field.get_db_prep_save(value, db)
 
     kind = field.get_internal_type()
     if kind == "DateTimeField":  # an aware datetime is already what get_prep_value would make of it
-        adapt = connection.ops.adapt_datetimefield_value
-        return lambda value: adapt(value) if type(value) is datetime and value.tzinfo is not None else prepare(value)
+        adapt = db.ops.adapt_datetimefield_value
+        if db.vendor == "sqlite" and settings.USE_TZ:  # what that adapter does, without its checks
+            zone = db.timezone
+            adapt = lambda value: str(value.astimezone(zone).replace(tzinfo=None))  # noqa: E731
+        return lambda value: (adapt(value) if type(value) is datetime and value.tzinfo is not None
+                              else None if value is None else prepare(value))
+    if kind == "JSONField":  # a list or dict: the database's JSON adapter, as get_db_prep_value ends
+        adapt_json, encoder = db.ops.adapt_json_value, field.encoder
+        return lambda value: adapt_json(value, encoder) if type(value) in (list, dict) else prepare(value)
     if kind not in _PASS_THROUGH:
         return prepare
     return lambda value: value if type(value) in _PLAIN else prepare(value)
