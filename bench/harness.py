@@ -58,7 +58,12 @@ class FakeGitHubControl:
         return self._call("POST", "config", json=settings)
 
     def reset(self) -> None:
+        """A new hour on both sides: the fake's rate-limit windows restart, and the app's shared
+        budget forgets what the rows before spent. Else a row that used up a token's hour (row 3's
+        scan polls for 40 s) leaves the app waiting out a reset that the fake has already done:
+        the app never asks again before the time GitHub gave it, as it must not on real GitHub."""
         self._call("POST", "reset")
+        forget_shared_budget()
 
     def stats(self) -> dict:
         return self._call("GET", "stats")
@@ -223,6 +228,18 @@ class Bench:
         if names:
             raise RuntimeError(f"RQ workers are already listening on this Redis ({', '.join(sorted(names))}); "
                                "the bench needs a Redis of its own")
+
+
+def forget_shared_budget() -> None:
+    """Clear the app's shared GitHub budget (scans/budget.py) in the bench's own Redis."""
+    import django_rq
+
+    from scans.budget import PREFIX
+
+    connection = django_rq.get_connection(QUEUE)
+    keys = list(connection.scan_iter(f"{PREFIX}:*", count=1000))
+    if keys:
+        connection.delete(*keys)
 
 
 def _worker_names() -> set[str]:
