@@ -65,13 +65,23 @@ class QueryError(Exception):
 
 @dataclass
 class Request:
-    """A parsed, checked ``POST /graphql`` body."""
+    """A parsed, checked ``POST /graphql`` body: its query text's analysis and its variables."""
 
-    document: Document
-    operation: Operation
-    variables: dict[str, Any]
-    fields: list[Field]  # the operation's root fields, fragments flattened
     analysis: _Analysis
+    variables: dict[str, Any]
+
+    @property
+    def document(self) -> Document:
+        return self.analysis.document
+
+    @property
+    def operation(self) -> Operation:
+        return self.analysis.operation
+
+    @property
+    def fields(self) -> list[Field]:
+        """The operation's root fields, fragments flattened."""
+        return self.analysis.fields
 
     def repositories(self) -> list[Field]:
         return [found for found in self.fields if found.name == "repository"]
@@ -183,9 +193,7 @@ def _analyse(query: str, operation_name: str | None) -> _Analysis:
 def read_request(query: str, variables: dict[str, Any], operation_name: str | None) -> Request:
     """Parse and check a query; raises ``QueryError`` with GitHub-shaped errors."""
     analysis = _analyse(query, operation_name)
-    operation = analysis.operation
-    request = Request(analysis.document, operation, {**operation.variable_defaults, **variables}, analysis.fields,
-                      analysis)
+    request = Request(analysis, {**analysis.operation.variable_defaults, **variables})
     if not request.dry_run():  # a dry run is only costed: the fake need not know its fields
         errors = analysis.errors or _missing_arguments(request)
         if errors:
