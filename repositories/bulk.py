@@ -60,8 +60,9 @@ def update_fields(objects: Sequence[Model], field_names: Sequence[str]) -> None:
 def insert(objects: Sequence[Model], *, unique: Sequence[str] = (), update: Sequence[str] = ()) -> None:
     """INSERT these new objects (all of one model, their primary keys left to the database) in
     one executemany; their primary keys are not read back. With `unique` (the fields of a unique
-    constraint) and `update`, a row that exists already gets those fields instead (ON CONFLICT
-    ... DO UPDATE). Defaults and auto_now(_add) are applied as save() would."""
+    constraint), a row that exists already gets the fields of `update` instead (ON CONFLICT ...
+    DO UPDATE), or is left as it is when `update` is empty (DO NOTHING). Defaults and
+    auto_now(_add) are applied as save() would."""
     if not objects:
         return
     meta = objects[0]._meta
@@ -71,7 +72,7 @@ def insert(objects: Sequence[Model], *, unique: Sequence[str] = (), update: Sequ
     if unique:
         targets = ", ".join(_quote(meta.get_field(name).column) for name in unique)
         sets = ", ".join(f"{(c := _quote(meta.get_field(name).column))} = EXCLUDED.{c}" for name in update)
-        sql += f" ON CONFLICT ({targets}) DO UPDATE SET {sets}"
+        sql += f" ON CONFLICT ({targets}) " + (f"DO UPDATE SET {sets}" if sets else "DO NOTHING")
     prepare = [_preparer(f) for f in fields]
     stamped = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
     for obj in objects:

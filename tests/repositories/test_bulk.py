@@ -62,3 +62,13 @@ def test_insert_with_a_unique_constraint_updates_the_row_already_there():
            unique=("repository", "day"), update=("stars", "forks", "open_issues", "watchers"))
     assert list(MetricSnapshot.objects.order_by("day").values_list("day", "stars", "forks", "open_issues", "watchers")) \
         == [(day, 5, 6, 7, 8), (day + timedelta(days=1), 9, 0, 0, 0)]
+
+
+def test_insert_with_a_unique_constraint_and_nothing_to_update_keeps_the_row_already_there():
+    repo = Repository.objects.create(full_name="acme/one", imported_name="acme/one")
+    day = date(2026, 11, 2)
+    MetricSnapshot.objects.create(repository=repo, day=day, stars=1, forks=1, open_issues=1, watchers=1)
+    insert([MetricSnapshot(repository_id=repo.id, day=day, stars=5),
+            MetricSnapshot(repository_id=repo.id, day=day + timedelta(days=1), stars=9)], unique=("repository", "day"))
+    assert list(MetricSnapshot.objects.order_by("day").values_list("day", "stars", "forks")) \
+        == [(day, 1, 1), (day + timedelta(days=1), 9, 0)]
