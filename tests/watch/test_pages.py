@@ -50,6 +50,17 @@ def test_a_schedule_is_created_paused_and_run_from_its_page(page, owner, watched
     assert (schedule.name, schedule.label, schedule.active) == ("renamed", None, False)
 
 
+def test_each_list_page_ends_with_its_own_create_form(page):
+    schedules, alerts = page.get("/schedules/").content.decode(), page.get("/subscriptions/").content.decode()
+    assert '<h2 id="new-schedule">New schedule</h2>' in schedules
+    assert '<form method="post" action="/schedules/"' in schedules and 'name="interval_minutes"' in schedules
+    assert ">Create schedule</button>" in schedules
+    assert '<h2 id="new-subscription">New alert</h2>' in alerts
+    assert '<form method="post" action="/subscriptions/"' in alerts and 'name="channel"' in alerts
+    bad = page.post("/subscriptions/", {"channel": "carrier-pigeon"}).content.decode()
+    assert 'role="alert"' in bad and '<h2 id="new-subscription">' in bad
+
+
 def test_someone_elses_schedule_or_subscription_is_not_found(page, other_user):
     schedule = Schedule.objects.create(owner=other_user, name="theirs")
     subscription = Subscription.objects.create(owner=other_user, channel="email", events=["dead"])
