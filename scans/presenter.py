@@ -54,6 +54,7 @@ def present(payload: dict, *, cancelling: bool = False, notice: str = "") -> dic
     rate_limit = payload.get("rate_limit") or {}
     waiting_until = parse_iso(payload.get("waiting_until"))
     current, total = int(payload.get("current") or 0), int(payload.get("total") or 0)
+    elapsed = seconds_between(payload.get("started_at"), payload.get("finished_at"))
     return {
         "job_id": payload["job_id"],
         "status": status.value,
@@ -79,9 +80,8 @@ def present(payload: dict, *, cancelling: bool = False, notice: str = "") -> dic
         "started_at": parse_iso(payload.get("started_at")),
         "finished_at": parse_iso(payload.get("finished_at")),
         # Live: time so far; finished: how long it took.
-        "elapsed_seconds": seconds_between(payload.get("started_at"), payload.get("finished_at")),
-        "duration_seconds": (seconds_between(payload.get("started_at"), payload.get("finished_at"))
-                             if payload.get("finished_at") else None),
+        "elapsed_seconds": elapsed,
+        "duration_seconds": elapsed if payload.get("finished_at") else None,
         "summary": "" if live else finish_summary(payload),
         "notice": notice,
         "stall_after_ms": STALL_AFTER_MS,
