@@ -54,7 +54,8 @@ def present(payload: dict, *, cancelling: bool = False, notice: str = "") -> dic
     rate_limit = payload.get("rate_limit") or {}
     waiting_until = parse_iso(payload.get("waiting_until"))
     current, total = int(payload.get("current") or 0), int(payload.get("total") or 0)
-    elapsed = seconds_between(payload.get("started_at"), payload.get("finished_at"))
+    started_at, finished_at = parse_iso(payload.get("started_at")), parse_iso(payload.get("finished_at"))
+    elapsed = seconds_between(started_at, finished_at)
     return {
         "job_id": payload["job_id"],
         "status": status.value,
@@ -77,8 +78,8 @@ def present(payload: dict, *, cancelling: bool = False, notice: str = "") -> dic
         "error": payload.get("error") or "",
         "is_cancelled": status == Status.CANCELLED,
         "can_resume": status in (Status.FAILED, Status.CANCELLED),
-        "started_at": parse_iso(payload.get("started_at")),
-        "finished_at": parse_iso(payload.get("finished_at")),
+        "started_at": started_at,
+        "finished_at": finished_at,
         # Live: time so far; finished: how long it took.
         "elapsed_seconds": elapsed,
         "duration_seconds": elapsed if payload.get("finished_at") else None,
