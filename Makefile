@@ -21,10 +21,10 @@ migrate: $(STAMP)
 	$(PY) manage.py migrate --noinput
 
 run: $(STAMP)
-	RQ_WORKERS=$(WORKERS) $(PY) -m repohealth.runner
+	RQ_WORKERS=$(WORKERS) $(PY) -m devserver.runner
 
 demo: $(STAMP)
-	RQ_WORKERS=$(WORKERS) $(PY) -m repohealth.runner --demo
+	RQ_WORKERS=$(WORKERS) $(PY) -m devserver.runner --demo
 
 # What the suite needs besides the virtualenv: Chromium is there, GitHub's schemas are cached.
 test-setup: $(STAMP)
@@ -38,7 +38,7 @@ bench: $(STAMP)
 	$(PY) -m bench $(BENCH_ARGS)
 
 stop: $(STAMP)
-	$(PY) -m repohealth.embedded_redis stop
+	$(PY) -m devserver.embedded_redis stop
 
 clean:
 	rm -rf $(VENV) var test-artifacts .pytest_cache .hypothesis

@@ -6,7 +6,7 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "repohealth.settings")
-    from repohealth.embedded_redis import ensure_running
+    from devserver.embedded_redis import ensure_running
 
     ensure_running()
     from django.core.management import execute_from_command_line

@@ -16,7 +16,7 @@ from django.utils import timezone
 from rq import get_current_job
 
 from repositories.models import Repository
-from scans.github import parse_time
+from scans.github.client import parse_time
 
 
 def health_check(repository_ids: list[int]) -> dict:

@@ -26,7 +26,7 @@ import requests
 
 from bench import catalog as catalog_db
 from bench.catalog import Catalog
-from repohealth.processes import Child, free_port
+from devserver.processes import Child, free_port
 from bench.sizes import Sizes
 
 GITHUB_TOKEN = "bench-token"
@@ -150,7 +150,7 @@ class Bench:
     def _start_redis(self, var_dir: Path) -> None:
         if os.environ.get("REDIS_URL"):
             return
-        from repohealth.embedded_redis import server_args, wait_until_up
+        from devserver.embedded_redis import server_args, wait_until_up
 
         socket_path = var_dir / "redis" / "redis.sock"
         socket_path.parent.mkdir(parents=True)
@@ -231,10 +231,10 @@ class Bench:
 
 
 def forget_shared_budget() -> None:
-    """Clear the app's shared GitHub budget (scans/budget.py) in the bench's own Redis."""
+    """Clear the app's shared GitHub budget (scans/github/budget.py) in the bench's own Redis."""
     import django_rq
 
-    from scans.budget import PREFIX
+    from scans.github.budget import PREFIX
 
     connection = django_rq.get_connection(QUEUE)
     keys = list(connection.scan_iter(f"{PREFIX}:*", count=1000))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import psutil
 
-from repohealth.processes import Child
+from devserver.processes import Child
 
 MB = 1024 * 1024
 

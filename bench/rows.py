@@ -16,7 +16,7 @@ from bench.cost import graphql_cost
 from bench.fleet import pacing, workers
 from bench.harness import WEB_THREADS, WEB_WORKERS, Bench
 from bench.memory import MB, RssSampler, sample
-from repohealth.processes import Child
+from devserver.processes import Child
 from bench.report import Line, Row, ratio
 from bench.scanning import Baseline, Ours, Runner, ScanMeasure
 from bench.sizes import BULK_LATENCY_MS, IMPORT_TARGET_SECONDS, SCAN_LATENCY_MS

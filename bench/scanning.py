@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bench.harness import QUEUE, FakeGitHubControl
-from repohealth.processes import Child
+from devserver.processes import Child
 
 FINISHED_JOB_STATES = {"finished", "failed", "stopped", "canceled"}
 
@@ -91,10 +91,10 @@ class Ours:
         return scan_start(repositories=ids, mode=self.mode, requested_by=self.user, enqueue=False)
 
     def start(self, ids: list[int]) -> str:
-        from scans.services import enqueue_scan
+        from scans.run.shards import enqueue_shards
 
         scan = self.create(ids)
-        enqueue_scan(scan)
+        enqueue_shards(scan)
         return str(scan.id)
 
     def result(self, job_id: str) -> tuple[str, dict[str, int]]:
@@ -106,13 +106,13 @@ class Ours:
 
 
 def graphql_pending() -> str | None:
-    """Why GraphQL mode cannot run yet, or None when scans/graphql.py has its GraphQLFetcher."""
+    """Why GraphQL mode cannot run yet, or None when scans/fetch/graphql.py has its GraphQLFetcher."""
     try:
-        module = importlib.import_module("scans.graphql")
+        module = importlib.import_module("scans.fetch.graphql")
     except ModuleNotFoundError:
-        return "scans/graphql.py (GraphQLFetcher) is not there yet"
+        return "scans/fetch/graphql.py (GraphQLFetcher) is not there yet"
     if not hasattr(module, "GraphQLFetcher"):
-        return "scans/graphql.py has no GraphQLFetcher yet"
+        return "scans/fetch/graphql.py has no GraphQLFetcher yet"
     return None
 
 
@@ -155,7 +155,7 @@ def on_worker(fake: FakeGitHubControl, runner: Runner, ids: list[int], *, latenc
 def in_process(fake: FakeGitHubControl, ids: list[int], *, mode: str, user: Any, latency_ms: float,
                progress: bool) -> ScanMeasure:
     """`scan_run` called here (no queue), with progress writes on or off; times scan_run only."""
-    from scans.engine import scan_run
+    from scans.run.engine import scan_run
 
     scan = Ours(mode, user).create(ids)
 

@@ -9,6 +9,6 @@ class RepoHealthConfig(AppConfig):
     verbose_name = "RepoHealth"
 
     def ready(self) -> None:
-        from repohealth import auth
+        from repohealth.web import auth
 
         auth.connect()

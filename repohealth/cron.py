@@ -3,7 +3,7 @@
 from django.conf import settings
 from rq import cron
 
-from repohealth.maintenance import QUEUE, run
+from repohealth.runtime.upkeep import QUEUE, run
 
 cron.register(run, QUEUE, interval=settings.MAINTENANCE_INTERVAL_SECONDS, job_timeout=settings.MAINTENANCE_LOCK_SECONDS,
               result_ttl=600, failure_ttl=24 * 3600, name="repohealth-maintenance")

@@ -64,7 +64,7 @@ INSTALLED_APPS = [
     "django_rq",
     "axes",
     "csp",
-    "repohealth",  # its ready() connects the token cache's receivers (repohealth/auth.py)
+    "repohealth",  # its ready() connects the token cache's receivers (repohealth/web/auth.py)
     "repositories",
     "scans",
     "watch",
@@ -72,9 +72,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "repohealth.csp.CSPMiddleware",
+    "repohealth.web.csp.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "repohealth.middleware.RequestLimitsMiddleware",
+    "repohealth.web.middleware.RequestLimitsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -98,8 +98,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "repohealth.context_processors.github",
-                "repohealth.staff_status.staff_banner",
+                "repohealth.web.context_processors.github",
+                "repohealth.web.staff_status.staff_banner",
                 "watch.context_processors.alerts",
             ],
         },
@@ -139,11 +139,11 @@ REDIS_URL = env_url(
 
 CACHES = {
     "default": {
-        # Django's Redis cache that answers as a miss while Redis is away (repohealth/cache.py).
-        "BACKEND": "repohealth.cache.TolerantRedisCache",
+        # Django's Redis cache that answers as a miss while Redis is away (repohealth/runtime/cache.py).
+        "BACKEND": "repohealth.runtime.cache.TolerantRedisCache",
         "LOCATION": REDIS_URL,
         # Keys are stored as given: progress lives under exactly `health_check:{job_id}`.
-        "KEY_FUNCTION": "repohealth.cache.make_key",
+        "KEY_FUNCTION": "repohealth.runtime.cache.make_key",
         # A Redis that is away is noticed in seconds, not after the operating system gives up.
         "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 5},
     }
@@ -155,13 +155,13 @@ RQ_QUEUES = {
     "maintenance": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 300},
 }
 
-# --- The periodic maintenance job (repohealth/maintenance.py) --------------------------------------
+# --- The periodic maintenance job (repohealth/runtime/upkeep.py) --------------------------------------
 MAINTENANCE_INTERVAL_SECONDS = env_int("MAINTENANCE_INTERVAL_SECONDS", 30, minimum=1)
 MAINTENANCE_LOCK_SECONDS = env_int("MAINTENANCE_LOCK_SECONDS", 120, minimum=5)
 from repohealth.settings_watch import *  # noqa: E402,F403 - watch/: schedules, history, alerts (issues 14, 18)
 MAINTENANCE_TASKS = [
-    "scans.maintenance.reap_dead_scans",
-    "scans.maintenance.fail_unqueued_scans",
+    "scans.upkeep.reap_dead_scans",
+    "scans.upkeep.fail_unqueued_scans",
     *WATCH_MAINTENANCE_TASKS,  # noqa: F405
 ]
 # A queued scan with no job on the queue for this long is failed, saying why.
@@ -182,11 +182,11 @@ _default_graphql = (
 GITHUB_GRAPHQL_URL = env_url("GITHUB_GRAPHQL_URL", _default_graphql, schemes=("http", "https"))
 GITHUB_TIMEOUT_SECONDS = env_int("GITHUB_TIMEOUT_SECONDS", 20, minimum=1)
 GITHUB_MAX_RETRIES = env_int("GITHUB_MAX_RETRIES", 4, minimum=0, maximum=10)
-# The circuit breaker (scans/breaker.py): this many connection-level failures in a row mean GitHub
+# The circuit breaker (scans/github/breaker.py): this many connection-level failures in a row mean GitHub
 # is unreachable; the scan then waits and probes, and fails (resumable) after the timeout.
 GITHUB_UNREACHABLE_THRESHOLD = env_int("GITHUB_UNREACHABLE_THRESHOLD", 20, minimum=1)
 GITHUB_UNREACHABLE_TIMEOUT = env_int("GITHUB_UNREACHABLE_TIMEOUT", 600, minimum=1)
-# One budget for every worker (scans/budget.py, in Redis): paced below GitHub's secondary limits
+# One budget for every worker (scans/github/budget.py, in Redis): paced below GitHub's secondary limits
 # per token, before GitHub refuses. The window is GitHub's minute (shorter only in tests).
 GITHUB_REST_POINTS_PER_MINUTE = env_int("GITHUB_REST_POINTS_PER_MINUTE", 900, minimum=1)
 GITHUB_GRAPHQL_POINTS_PER_MINUTE = env_int("GITHUB_GRAPHQL_POINTS_PER_MINUTE", 2000, minimum=1)
@@ -249,19 +249,19 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token -> user from the cache for 60 s (no query per poll); a wrong token counts against the
         # anonymous rate.
-        "repohealth.auth.CachedTokenAuthentication",
+        "repohealth.web.auth.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
         # Reached only without credentials: counts the request against the anonymous rate.
-        "repohealth.throttling.AnonymousRateLimit",
+        "repohealth.web.throttling.AnonymousRateLimit",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # Nesting too deep for the JSON decoder is a 400, not a RecursionError. The import adds multipart itself.
-    "DEFAULT_PARSER_CLASSES": ["repohealth.parsers.JSONParser"],
-    "DEFAULT_PAGINATION_CLASS": "repohealth.pagination.PageNumberPagination",
+    "DEFAULT_PARSER_CLASSES": ["repohealth.web.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "repohealth.web.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
-    "DEFAULT_THROTTLE_CLASSES": ["repohealth.throttling.AnonRateThrottle", "repohealth.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["repohealth.web.throttling.AnonRateThrottle", "repohealth.web.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_rate("API_THROTTLE_ANON", "60/min"),
         "user": env_rate("API_THROTTLE_USER", "1200/min"),
@@ -277,7 +277,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     # The schema names the two ways to log in; AnonymousRateLimit authenticates nobody.
-    "AUTHENTICATION_WHITELIST": ["repohealth.auth.CachedTokenAuthentication",
+    "AUTHENTICATION_WHITELIST": ["repohealth.web.auth.CachedTokenAuthentication",
                                  "rest_framework.authentication.SessionAuthentication"],
     # A repository's health and a result's outcome are one set of states: one name in the schema.
     "ENUM_NAME_OVERRIDES": {"HealthEnum": "repositories.models.Repository.Health", **WATCH_ENUM_NAMES},  # noqa: F405
@@ -290,7 +290,7 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_tokens": {"()": "repohealth.logging.RedactTokensFilter"}},
+    "filters": {"redact_tokens": {"()": "repohealth.runtime.logging.RedactTokensFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_tokens"]},
@@ -334,10 +334,10 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minim
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_CLIENT_IP_CALLABLE = "repohealth.throttling.client_ip"
+AXES_CLIENT_IP_CALLABLE = "repohealth.web.throttling.client_ip"
 
 # django-csp 4: no inline script or style anywhere on our pages (htmx's indicator style is off in
-# base.html). django-rq's dashboard has inline scripts and styles: repohealth.csp relaxes the
+# base.html). django-rq's dashboard has inline scripts and styles: repohealth.web.csp relaxes the
 # policy for CSP_RELAXED_PATH_PREFIXES only.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -28,7 +28,7 @@ SCHEDULE_MINUTE_SECONDS = env_int("SCHEDULE_MINUTE_SECONDS", 60, minimum=1)
 RETENTION_DAYS = env_int("RETENTION_DAYS", 90, minimum=1)
 RETENTION_BATCH = env_int("RETENTION_BATCH", 5000, minimum=100, maximum=100_000)
 # Webhook targets: https only unless ALERT_ALLOW_HTTP; public addresses only unless
-# ALERT_ALLOW_PRIVATE_TARGETS (repohealth/outbound.py).
+# ALERT_ALLOW_PRIVATE_TARGETS (repohealth/runtime/outbound.py).
 ALERT_ALLOW_HTTP = env_bool("ALERT_ALLOW_HTTP", False)
 ALERT_ALLOW_PRIVATE_TARGETS = env_bool("ALERT_ALLOW_PRIVATE_TARGETS", False)
 WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 6, minimum=1, maximum=20)

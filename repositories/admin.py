@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.db import models
 from django.utils.html import format_html
 
-from repohealth.admin import ReadOnlyAdminMixin
+from repohealth.web.admin import ReadOnlyAdminMixin
 from repositories.models import Label, MetricSnapshot, Repository, RepositoryChange
 from repositories.services import repository_accept_name
 

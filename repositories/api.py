@@ -11,7 +11,7 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from repohealth.api import BadParameter, DetailSerializer
+from repohealth.web.api import BadParameter, DetailSerializer
 from repositories import services
 from repositories.export import FORMATS, export_response
 from repositories.filters import InvalidFilter, RepositoryFilter, filter_repositories

@@ -4,7 +4,7 @@ repository its health from what the catalog knows of it.
 `OUTCOMES` is the one table of outcomes. The scan counters (model fields and progress payload
 keys), the serializers, the progress panel, the health cards and donut, the outcome bar and
 `runscan`'s summary are all derived from it. How a GitHub answer becomes facts stays with the
-scanner (`scans.health`).
+scanner (`scans.run.apply`).
 """
 
 from __future__ import annotations

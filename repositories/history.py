@@ -31,7 +31,7 @@ from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from repohealth.times import format_iso
+from repohealth.runtime.times import format_iso
 from repositories.bulk import insert, update_fields
 from repositories.models import MetricSnapshot, Repository, RepositoryChange
 

@@ -14,7 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from repohealth.api import BadParameter, DetailSerializer
+from repohealth.web.api import BadParameter, DetailSerializer
 from repositories.fixes import ARCHIVED_POLICIES, DEAD_POLICIES, KINDS, BadPolicy, source_fix
 from repositories.sources import sources
 

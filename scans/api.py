@@ -13,14 +13,14 @@ from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from repohealth.api import DetailSerializer, bad_request, choices_param
-from repohealth.auth import read_with_token
-from repohealth.parsers import JSONParser
+from repohealth.web.api import DetailSerializer, bad_request, choices_param
+from repohealth.web.auth import read_with_token
+from repohealth.web.parsers import JSONParser
 from repositories.models import Repository
 from repositories.services import ImportRefused
 from scans import selectors, services
 from scans.models import ScanJob
-from scans.progress import progress_key
+from scans.run.progress import progress_key
 from scans.selection import describe
 from scans.serializers import (
     BulkHealthCheckRequestSerializer,
@@ -74,7 +74,7 @@ class BulkHealthCheckViewSet(viewsets.ViewSet):
         return Response(started_response(request, scan), status=status.HTTP_202_ACCEPTED)
 
     def cache_keys_read_with_token(self, request) -> list[str]:
-        """A progress poll's payload is read in the token's round trip (repohealth.auth)."""
+        """A progress poll's payload is read in the token's round trip (repohealth.web.auth)."""
         if self.action != "progress":
             return []
         try:

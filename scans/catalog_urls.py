@@ -1,9 +1,10 @@
-"""The catalog's pages (`scans.catalog_views`), under the `catalog:` names."""
+"""The catalog's pages (`scans.pages.catalog`), under the `catalog:` names."""
 
 from django.urls import path
 
-from scans import bulk_views, import_views
-from scans import catalog_views as views
+from scans.pages import bulk as bulk_views
+from scans.pages import imports as import_views
+from scans.pages import catalog as views
 
 app_name = "catalog"
 urlpatterns = [

@@ -1,6 +1,6 @@
 """What a scan would take before it starts: about how long, and how many of GitHub's rate-limit
 points. A page asks a person to confirm a scan of more than SCAN_CONFIRM_OVER repositories with
-this in front of them (scans/confirm.py), and the import preview shows it.
+this in front of them (scans/pages/confirm.py), and the import preview shows it.
 
 Time comes from the rate of the last finished scans in the same mode on this installation; with
 none yet, from a rough rate (said so). Points follow what the scanner asks (README, "What a scan
@@ -21,8 +21,8 @@ from django.utils import timezone
 
 from repositories.models import Repository
 from scans import services
-from scans.fetchers import wants_full_metadata
-from scans.graphql import GraphQLFetcher
+from scans.fetch.common import wants_full_metadata
+from scans.fetch.graphql import GraphQLFetcher
 from scans.models import ScanJob
 
 Mode = ScanJob.Mode
@@ -32,7 +32,7 @@ MEASURABLE = 20  # a scan that checked fewer says little about a rate
 # GitHub's hourly limits: per token (or GitHub App installation), and without one.
 POINTS_PER_HOUR_TOKEN = 5000
 POINTS_PER_HOUR_ANONYMOUS = 60
-FULL_QUERY_CONNECTIONS = 4  # topics, watchers, open issues, open pull requests (scans.graphql)
+FULL_QUERY_CONNECTIONS = 4  # topics, watchers, open issues, open pull requests (scans.fetch.graphql)
 # Without a finished scan to measure: seconds per request, roughly, on github.com.
 ROUGH_REST_SECONDS = 0.3
 ROUGH_GRAPHQL_SECONDS = 2.0

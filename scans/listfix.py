@@ -23,7 +23,7 @@ from repositories.fixes import ARCHIVED_POLICIES, DEAD_POLICIES, KINDS, Fix, sou
 from repositories.models import Repository, Source
 from repositories.services import ImportRefused
 from scans import services
-from scans.engine import scan_run
+from scans.run.engine import scan_run
 from scans.models import ScanJob
 
 FORMATS = ("text", "json", "markdown", "junit")

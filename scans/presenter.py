@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from repohealth.times import parse_iso, seconds_between
+from repohealth.runtime.times import parse_iso, seconds_between
 from repositories.health import SCAN_OUTCOMES
 from scans.models import ScanJob
 

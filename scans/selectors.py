@@ -11,12 +11,12 @@ from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from repohealth.times import parse_iso
+from repohealth.runtime.times import parse_iso
 from repositories import history
 from repositories.charts import step_chart
 from repositories.models import Repository
 from scans.models import ScanJob
-from scans.progress import progress_key, progress_payload
+from scans.run.progress import progress_key, progress_payload
 
 
 def can_see(user, owner_id: int | None) -> bool:
@@ -52,7 +52,7 @@ def progress_for(user, job_id, *, read: dict[str, Any] | None = None) -> dict[st
     """The progress payload for a poller: from the cache without touching the database while
     the key is there; from the ScanJob row once it has expired. None: unknown or not theirs.
     `read`: cache entries already fetched (a poll's token authentication reads the payload in its
-    own round trip, repohealth.auth.read_with_token); the key is asked again only if absent there."""
+    own round trip, repohealth.web.auth.read_with_token); the key is asked again only if absent there."""
     try:
         key = uuid.UUID(str(job_id))
     except ValueError:

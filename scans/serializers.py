@@ -79,7 +79,7 @@ class RateLimitSerializer(serializers.Serializer):
 
 @with_outcome_counters
 class ProgressSerializer(serializers.Serializer):
-    """The progress payload, every key it has (`scans.progress.progress_payload` builds it; a
+    """The progress payload, every key it has (`scans.run.progress.progress_payload` builds it; a
     test checks a real payload against this). The counters come from the outcomes table."""
 
     job_id = serializers.UUIDField()

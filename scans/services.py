@@ -1,7 +1,7 @@
 """Scan services: start, cancel, resume and reap scans, and import then scan.
 
 `scan_start` records what to scan and enqueues the RQ job after commit; it does no
-per-repository work. Running a scan is `scans.engine.scan_run`.
+per-repository work. Running a scan is `scans.run.engine.scan_run`.
 """
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ from redis.exceptions import RedisError
 
 from repositories.services import ImportReport, repositories_import
 from scans.models import ScanJob, ScanShard
-from scans.progress import cancel_key, progress_payload, publish
+from scans.run.shards import QUEUE_NAME, cut_shards, enqueue_shards, remove_from_queue
+from scans.run.progress import cancel_key, progress_payload, publish
 from scans.selection import describe_import, describe_resume, select
 
 logger = logging.getLogger(__name__)
 
-QUEUE_NAME = "default"
 WORKER_STOPPED = "the worker stopped responding"
 NEVER_QUEUED = "the scan never reached the queue"
 
@@ -96,9 +96,7 @@ def scan_start(*, repositories: QuerySet | Iterable[int], requested_by=None, mod
         scope=scope[:200],
         budget_share=budget_share,  # percent of each token's rate limit it may spend (a schedule's share)
     )
-    size = settings.SCAN_SHARD_SIZE
-    ScanShard.objects.bulk_create([ScanShard(scan=scan, index=n, start=start, end=min(start + size, len(ids)))
-                                   for n, start in enumerate(range(0, max(len(ids), 1), size))])
+    cut_shards(scan)
     publish(scan, progress_payload(scan))
     if enqueue:
         transaction.on_commit(lambda: _enqueue_or_fail(scan))
@@ -146,7 +144,7 @@ def _enqueue_or_fail(scan: ScanJob) -> None:
     """Enqueue once the row is committed; if the queue went away since the check, the row says so
     at once instead of waiting in `queued` for a job that will never come."""
     try:
-        enqueue_scan(scan)
+        enqueue_shards(scan)
     except (RedisError, OSError) as exc:
         logger.warning("scan %s could not be queued: %s", scan.id, exc)
         ScanJob.objects.filter(id=scan.id, status=ScanJob.Status.QUEUED).update(
@@ -154,28 +152,11 @@ def _enqueue_or_fail(scan: ScanJob) -> None:
             error=f"{NEVER_QUEUED} (the queue was unavailable: {exc}); start it again")
 
 
-def enqueue_scan(scan: ScanJob, shards=None) -> None:
-    """Its shards as RQ jobs of one group (the scan's id), so any worker on any machine takes one."""
-    import django_rq
-    from rq import Queue
-    from rq.group import Group
-
-    queue = django_rq.get_queue(QUEUE_NAME, commit_mode="auto")
-    shards = list(shards if shards is not None else scan.shards.filter(status=ScanJob.Status.QUEUED))
-    jobs = [Queue.prepare_data(
-        "scans.jobs.run_shard", (str(scan.id), shard.index), job_id=shard.job_id, timeout=7 * 24 * 3600,
-        result_ttl=24 * 3600, failure_ttl=7 * 24 * 3600,
-        description=f"Health scan of {scan.total} repositories: shard {shard.index + 1} "
-                    f"({shard.end - shard.start} repositories)",
-    ) for shard in shards]
-    Group(connection=queue.connection, name=str(scan.id)).enqueue_many(queue, jobs)
-
-
 # --- cancel, resume, reap -----------------------------------------------------------------------
 def scan_cancel(*, scan: ScanJob) -> ScanJob:
     """Queued shards leave the queue at once; running ones stop between repositories. The scan
     is cancelled once none runs."""
-    from scans.engine import settle
+    from scans.run.engine import settle
 
     scan.refresh_from_db()
     if scan.is_finished:
@@ -185,7 +166,7 @@ def scan_cancel(*, scan: ScanJob) -> ScanJob:
     scan.cancel_requested = True
     publish(scan, progress_payload(scan))  # pollers see "cancelling" at once; the workers agree
     queued = list(scan.shards.filter(status=ScanJob.Status.QUEUED))
-    _remove_from_queue(queued)
+    remove_from_queue(queued)
     scan.shards.filter(id__in=[s.id for s in queued], status=ScanJob.Status.QUEUED).update(
         status=ScanJob.Status.CANCELLED)
     updated = ScanJob.objects.filter(id=scan.id, status=ScanJob.Status.QUEUED).update(
@@ -195,21 +176,6 @@ def scan_cancel(*, scan: ScanJob) -> ScanJob:
         publish(scan, progress_payload(scan))
         return scan
     return settle(scan.id)  # nothing may be running (its shards were all queued or done)
-
-
-def _remove_from_queue(shards) -> None:
-    import django_rq
-    from rq.exceptions import NoSuchJobError
-    from rq.job import Job
-
-    connection = django_rq.get_connection(QUEUE_NAME)
-    for shard in shards:
-        try:
-            Job.fetch(shard.job_id, connection=connection).cancel()
-        except NoSuchJobError:
-            pass
-        except Exception:  # the row is the record; a worker skips a cancelled shard anyway
-            logger.warning("could not remove %s from the queue", shard.job_id, exc_info=True)
 
 
 def scan_remaining_ids(scan: ScanJob) -> list[int]:
@@ -240,7 +206,7 @@ def scan_reap_stale(*, scan: ScanJob | None = None) -> int:
     """Shards whose heartbeat is older than SCAN_HEARTBEAT_TIMEOUT lost their worker: the first
     time, the shard goes back on the queue (another worker goes on from where it stopped); the
     second time the scan fails, resumable. Returns how many shards were found dead."""
-    from scans.engine import fail_scan, settle
+    from scans.run.engine import fail_scan, settle
 
     cutoff = timezone.now() - timedelta(seconds=settings.SCAN_HEARTBEAT_TIMEOUT)
     dead = ScanShard.objects.filter(status=ScanJob.Status.RUNNING, heartbeat_at__lt=cutoff,
@@ -255,7 +221,7 @@ def scan_reap_stale(*, scan: ScanJob | None = None) -> int:
             if requeued:
                 logger.warning("scan %s: shard %s lost its worker; queued again", shard.scan_id, shard.index)
                 ScanJob.objects.filter(id=shard.scan_id).update(heartbeat_at=timezone.now())
-                enqueue_scan(shard.scan, [shard])
+                enqueue_shards(shard.scan, [shard])
                 reaped += 1
             continue
         failed = ScanShard.objects.filter(id=shard.id, status=ScanJob.Status.RUNNING,

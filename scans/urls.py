@@ -1,6 +1,6 @@
 from django.urls import path
 
-from scans import source_views, views
+from scans.pages import scans as views
 
 app_name = "scans"
 urlpatterns = [
@@ -11,6 +11,4 @@ urlpatterns = [
     path("scans/<uuid:job_id>/cancel", views.scan_cancel, name="cancel"),
     path("scans/<uuid:job_id>/resume", views.scan_resume, name="resume"),
     path("scans/<uuid:job_id>/rescan-failed", views.scan_rescan_failed, name="rescan_failed"),
-    path("sources/", source_views.source_list, name="sources"),
-    path("sources/<int:pk>/", source_views.source_detail, name="source"),
 ]

@@ -13,7 +13,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from fakegithub import FakeGitHub, generate_catalog
-from repohealth.processes import Child
+from devserver.processes import Child
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 

@@ -20,13 +20,13 @@ os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
 os.environ.setdefault("GITHUB_API_URL", "http://127.0.0.1:9")  # never github.com from a test
 os.environ.pop("GITHUB_TOKEN", None)
 
-_redis = None  # repohealth.processes.Child of the private redis-server, when this run started one
+_redis = None  # devserver.processes.Child of the private redis-server, when this run started one
 
 
 def _start_private_redis() -> None:
     global _redis
-    from repohealth.embedded_redis import wait_until_up
-    from repohealth.processes import start_redis
+    from devserver.embedded_redis import wait_until_up
+    from devserver.processes import start_redis
 
     folder = Path(tempfile.mkdtemp(prefix="repohealth-test-redis-"))
     socket_path = folder / "redis.sock"

@@ -1,4 +1,4 @@
-"""The cached API token lookup (repohealth/auth.py): no query once a token is known, and a token
+"""The cached API token lookup (repohealth/web/auth.py): no query once a token is known, and a token
 that is deleted, or whose user is deactivated or loses staff, stops working at once."""
 
 from __future__ import annotations
@@ -153,8 +153,8 @@ def test_a_known_token_still_counts_against_its_users_rate(token, settings):
 
 
 def test_with_the_cache_down_a_token_is_read_from_the_database(token, settings, django_assert_num_queries):
-    settings.CACHES = {"default": {"BACKEND": "repohealth.cache.TolerantRedisCache", "LOCATION": DEAD_REDIS,
-                                   "KEY_FUNCTION": "repohealth.cache.make_key"}}
+    settings.CACHES = {"default": {"BACKEND": "repohealth.runtime.cache.TolerantRedisCache", "LOCATION": DEAD_REDIS,
+                                   "KEY_FUNCTION": "repohealth.runtime.cache.make_key"}}
     client = client_with(token)
 
     assert [client.get("/api/scans/").status_code for _ in range(2)] == [200, 200]

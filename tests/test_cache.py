@@ -1,4 +1,4 @@
-"""The cache's Redis client (repohealth/cache.py): one per connection pool, not one per operation."""
+"""The cache's Redis client (repohealth/runtime/cache.py): one per connection pool, not one per operation."""
 
 from __future__ import annotations
 

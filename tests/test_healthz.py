@@ -11,7 +11,7 @@ from django.test import Client, override_settings
 from rq import Queue, Worker
 
 import django_rq
-from repohealth.healthz import GITHUB_TOKENS_OK_KEY, MAINTENANCE_LAST_RUN_KEY
+from repohealth.web.healthz import GITHUB_TOKENS_OK_KEY, MAINTENANCE_LAST_RUN_KEY
 from tests.conftest import wait_for
 
 pytestmark = pytest.mark.django_db
@@ -65,7 +65,7 @@ def test_without_a_live_worker_it_answers_503_saying_so():
 
 def test_with_redis_down_it_answers_503_not_500():
     caches = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": DEAD_REDIS,
-                          "KEY_FUNCTION": "repohealth.cache.make_key"}}
+                          "KEY_FUNCTION": "repohealth.runtime.cache.make_key"}}
     with override_settings(REDIS_URL=DEAD_REDIS, RQ_QUEUES={"default": {"URL": DEAD_REDIS}}, CACHES=caches):
         response, body = healthz()
 

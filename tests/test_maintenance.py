@@ -1,4 +1,4 @@
-"""The periodic maintenance job (repohealth.maintenance): its tasks run, exactly one run works at a
+"""The periodic maintenance job (repohealth.runtime.upkeep): its tasks run, exactly one run works at a
 time (a Redis lock with a TTL), a failing task does not stop the others, and the run is recorded
 where /healthz and the staff banner read it."""
 
@@ -11,8 +11,8 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from repohealth import maintenance
-from repohealth.times import parse_iso
+from repohealth.runtime import upkeep as maintenance
+from repohealth.runtime.times import parse_iso
 from repositories.models import Repository
 from scans import services
 from scans.models import ScanJob
@@ -36,7 +36,7 @@ def test_a_run_reaps_a_dead_scan_and_records_when_it_ran(owner, settings):
     outcome = maintenance.run()
 
     scans_tasks = {name: outcome[name] for name in outcome if name.startswith("scans.")}  # watch adds its own
-    assert scans_tasks == {"scans.maintenance.reap_dead_scans": 1, "scans.maintenance.fail_unqueued_scans": 0}
+    assert scans_tasks == {"scans.upkeep.reap_dead_scans": 1, "scans.upkeep.fail_unqueued_scans": 0}
     scan.refresh_from_db()
     assert scan.status == Status.FAILED and "the worker stopped responding" in scan.error
     assert timezone.now() - parse_iso(cache.get(maintenance.LAST_RUN_KEY)) < timedelta(minutes=1)
@@ -55,10 +55,10 @@ def test_only_one_run_works_while_another_holds_the_lock():
 
 
 def test_a_failing_task_is_reported_and_the_others_still_run(settings):
-    settings.MAINTENANCE_TASKS = ["tests.test_maintenance.boom", "scans.maintenance.reap_dead_scans"]
+    settings.MAINTENANCE_TASKS = ["tests.test_maintenance.boom", "scans.upkeep.reap_dead_scans"]
     outcome = maintenance.run()
     assert outcome["tests.test_maintenance.boom"] == "failed: RuntimeError: a broken task"
-    assert outcome["scans.maintenance.reap_dead_scans"] == 0
+    assert outcome["scans.upkeep.reap_dead_scans"] == 0
 
 
 def test_the_cron_configuration_registers_the_job_on_its_own_queue(settings):

@@ -1,4 +1,4 @@
-"""The guard of outbound requests to URLs users choose (repohealth/outbound.py, issue 18): a table
+"""The guard of outbound requests to URLs users choose (repohealth/runtime/outbound.py, issue 18): a table
 of targets with the refusal each must get, DNS rebinding at the socket level, no redirects, the
 timeouts and the read limit, and a delivery to an allowed target.
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from repohealth import outbound
+from repohealth.runtime import outbound
 from tests.receiver import PUBLIC, Answer, fake_net, receiver  # noqa: F401 - fixtures
 
 # url, what the name resolves to (None: an address literal or no lookup), the refusal's words

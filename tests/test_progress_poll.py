@@ -15,10 +15,10 @@ from redis.client import Redis
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from repohealth import throttling
+from repohealth.web import throttling
 from repositories.models import Repository
 from scans import services
-from scans.progress import progress_key
+from scans.run.progress import progress_key
 from tests.test_security import DEAD_REDIS, Clock, rates
 
 pytestmark = pytest.mark.django_db
@@ -155,10 +155,10 @@ def test_a_redis_that_lost_its_scripts_gets_the_script_again(client, job_id, set
 
 def test_with_redis_down_the_progress_throttle_lets_polls_through_with_a_warning(client, job_id, settings, caplog):
     rates(settings, progress="1/min")
-    settings.CACHES = {"default": {"BACKEND": "repohealth.cache.TolerantRedisCache", "LOCATION": DEAD_REDIS,
-                                   "KEY_FUNCTION": "repohealth.cache.make_key"}}
+    settings.CACHES = {"default": {"BACKEND": "repohealth.runtime.cache.TolerantRedisCache", "LOCATION": DEAD_REDIS,
+                                   "KEY_FUNCTION": "repohealth.runtime.cache.make_key"}}
 
-    with caplog.at_level(logging.WARNING, logger="repohealth.throttling"):
+    with caplog.at_level(logging.WARNING, logger="repohealth.web.throttling"):
         answers = [client.get(poll_url(job_id)).status_code for _ in range(3)]
 
     assert answers == [200] * 3  # the token and the payload come from the database

@@ -1,4 +1,4 @@
-"""`make demo`'s own parts (repohealth.runner): the fake GitHub it starts, what it says about the
+"""`make demo`'s own parts (devserver.runner): the fake GitHub it starts, what it says about the
 demo list (names that exist and names deleted on purpose), and the `export` line that points a
 terminal's `runscan` at it."""
 
@@ -8,7 +8,7 @@ import json
 import urllib.request
 from types import SimpleNamespace
 
-from repohealth import runner
+from devserver import runner
 
 
 def test_the_demo_github_says_how_many_repositories_it_knows_and_writes_the_export_line(tmp_path, capsys):

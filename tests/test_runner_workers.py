@@ -14,7 +14,7 @@ import threading
 import psutil
 import pytest
 
-from repohealth.processes import BASE_DIR, free_port
+from devserver.processes import BASE_DIR, free_port
 from tests.conftest import wait_for
 
 pytestmark = pytest.mark.integration
@@ -25,7 +25,7 @@ def test_rq_workers_starts_that_many_workers_the_first_with_the_scheduler():
         env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "GITHUB_TOKEN")}
         env.update({"REPOHEALTH_VAR_DIR": folder, "PORT": str(free_port()), "RQ_WORKERS": "3",
                     "GITHUB_API_URL": "http://127.0.0.1:9", "PYTHONUNBUFFERED": "1"})
-        process = subprocess.Popen([sys.executable, "-m", "repohealth.runner"], cwd=BASE_DIR, env=env,
+        process = subprocess.Popen([sys.executable, "-m", "devserver.runner"], cwd=BASE_DIR, env=env,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                    start_new_session=True)
         lines: list[str] = []

@@ -16,7 +16,7 @@ from django.test import Client, override_settings
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from repohealth import throttling
+from repohealth.web import throttling
 from tests.conftest import BASE_DIR
 
 pytestmark = pytest.mark.django_db
@@ -121,7 +121,7 @@ def test_the_default_rates_come_from_the_environment():
 def test_with_the_cache_down_throttles_let_requests_through(api, settings):
     rates(settings, user="1/min")
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": DEAD_REDIS,
-                                   "KEY_FUNCTION": "repohealth.cache.make_key"}}
+                                   "KEY_FUNCTION": "repohealth.runtime.cache.make_key"}}
 
     assert [api.get("/api/repositories/").status_code for _ in range(3)] == [200] * 3
 

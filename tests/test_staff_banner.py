@@ -10,8 +10,8 @@ from django.test import Client, override_settings
 from rq import Worker
 
 import django_rq
-from repohealth import staff_status
-from repohealth.healthz import GITHUB_TOKENS_OK_KEY, MAINTENANCE_LAST_RUN_KEY
+from repohealth.web import staff_status
+from repohealth.web.healthz import GITHUB_TOKENS_OK_KEY, MAINTENANCE_LAST_RUN_KEY
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +64,7 @@ def test_staff_are_told_when_every_token_was_rejected(staff_user, registered_wor
 
 def test_with_redis_down_the_banner_says_so_instead_of_failing():
     caches = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": DEAD_REDIS,
-                          "KEY_FUNCTION": "repohealth.cache.make_key"}}
+                          "KEY_FUNCTION": "repohealth.runtime.cache.make_key"}}
     with override_settings(REDIS_URL=DEAD_REDIS, RQ_QUEUES={"default": {"URL": DEAD_REDIS}}, CACHES=caches):
         found = staff_status.problems()
 

@@ -1,4 +1,4 @@
-"""repohealth.times: the one way timestamps go into payloads and come back, and durations read."""
+"""repohealth.runtime.times: the one way timestamps go into payloads and come back, and durations read."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from repohealth.times import clock_text, duration_text, format_iso, parse_iso, seconds_between
+from repohealth.runtime.times import clock_text, duration_text, format_iso, parse_iso, seconds_between
 
 
 def test_a_payload_timestamp_round_trips_in_utc_with_a_z():

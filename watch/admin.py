@@ -4,7 +4,7 @@ digests (read-only)."""
 from django import forms
 from django.contrib import admin, messages
 
-from repohealth import outbound
+from repohealth.runtime import outbound
 from scans import services as scan_services
 from watch import schedules
 from watch.models import Delivery, Digest, Schedule, Subscription

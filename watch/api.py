@@ -11,8 +11,8 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
-from repohealth.api import BadParameter, DetailSerializer, bad_request
-from repohealth.times import parse_iso
+from repohealth.web.api import BadParameter, DetailSerializer, bad_request
+from repohealth.runtime.times import parse_iso
 from repositories.filters import FILTER_FIELDS, InvalidFilter, filter_repositories
 from repositories.history import FIELDS, changes, metric_series, transition
 from repositories.models import Repository

@@ -1,7 +1,7 @@
 """Sending deliveries: each attempt is an RQ job on the `maintenance` queue (`watch.jobs.deliver`),
 which has a worker of its own.
 
-A webhook is POSTed through the outbound guard (repohealth.outbound: the target is checked again
+A webhook is POSTed through the outbound guard (repohealth.runtime.outbound: the target is checked again
 at every attempt, and the request goes to the address that was checked) with the header
 `X-RepoHealth-Signature: sha256=<hex HMAC-SHA256 of the body, keyed with the subscription's
 secret>`; an e-mail goes through Django's mail framework. A failed attempt is tried again after
@@ -25,7 +25,7 @@ from django.db.models import F
 from django.utils import timezone
 from redis.exceptions import RedisError
 
-from repohealth import outbound
+from repohealth.runtime import outbound
 from watch.links import subscription_url, unsubscribe_url
 from watch.models import Delivery, Subscription
 

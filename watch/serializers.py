@@ -5,7 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
-from repohealth import outbound
+from repohealth.runtime import outbound
 from repositories.history import FIELDS
 from repositories.models import Label, RepositoryChange
 from watch.models import EVENTS, Delivery, Schedule, Subscription

@@ -1,4 +1,4 @@
-"""The watch app's maintenance tasks (listed in MAINTENANCE_TASKS; repohealth.maintenance runs
+"""The watch app's maintenance tasks (listed in MAINTENANCE_TASKS; repohealth.runtime.upkeep runs
 them in this order on every pass): start due schedules, start confirmation rechecks, digest
 finished scans, enqueue due deliveries, prune what is past RETENTION_DAYS (at most once every
 PRUNE_EVERY seconds)."""

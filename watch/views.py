@@ -15,12 +15,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from repohealth.api import first_error
-from repohealth.web import login_required_page
+from repohealth.web.api import first_error
+from repohealth.web.pages import login_required_page
 from repositories import selectors as catalog
 from repositories.models import RepositoryChange
 from scans import services as scan_services
-from scans.views import scan_url
+from scans.pages.scans import scan_url
 from watch import schedules, services
 from watch.links import site_url, subscription_for_token
 from watch.models import EVENTS, Delivery, Schedule, Subscription

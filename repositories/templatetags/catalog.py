@@ -12,7 +12,7 @@ from django import template
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from repohealth.times import duration_text, parse_iso
+from repohealth.runtime.times import duration_text, parse_iso
 from repositories.health import SCAN_OUTCOMES, outcome_of
 
 register = template.Library()

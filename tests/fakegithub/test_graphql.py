@@ -8,8 +8,8 @@ import requests
 from fakegithub import FakeGitHub
 from fakegithub.cost import query_cost, score
 from fakegithub.document import GraphQLSyntaxError, parse
-from scans.fetchers import RepoRef
-from scans.graphql import build_query
+from scans.fetch.common import RepoRef
+from scans.fetch.graphql import build_query
 
 # docs.github.com/graphql/overview/rate-limits-and-query-limits-for-the-graphql-api, "Calculating
 # a rate limit score before running the call": 1 + 100 + 5,000 requests, "for a total of 51".

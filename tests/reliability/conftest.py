@@ -10,8 +10,8 @@ from pathlib import Path
 import django_rq.settings
 import pytest
 
-from repohealth.embedded_redis import is_up, wait_until_up
-from repohealth.processes import Child, start_redis
+from devserver.embedded_redis import is_up, wait_until_up
+from devserver.processes import Child, start_redis
 
 
 class VictimRedis:

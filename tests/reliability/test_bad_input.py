@@ -35,7 +35,7 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from repohealth.middleware import import_body_limit
+from repohealth.web.middleware import import_body_limit
 from tests.routes import Route, Samples, routes
 
 pytestmark = pytest.mark.django_db

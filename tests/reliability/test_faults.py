@@ -11,9 +11,9 @@ from django.core.cache import cache
 
 from repositories.models import Repository
 from scans import services
-from scans.engine import scan_run
+from scans.run.engine import scan_run
 from scans.models import ScanJob, ScanResult
-from scans.progress import progress_key
+from scans.run.progress import progress_key
 from tests.conftest import wait_for
 
 Health = Repository.Health

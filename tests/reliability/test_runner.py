@@ -1,4 +1,4 @@
-"""`make run`'s supervisor (repohealth.runner) as a user runs it, on a private var/ folder with its
+"""`make run`'s supervisor (devserver.runner) as a user runs it, on a private var/ folder with its
 own SQLite database and embedded Redis (never the machine's shared services): a worker that dies
 is restarted while the web stays up, the periodic maintenance job runs, Ctrl-C stops it all."""
 
@@ -18,7 +18,7 @@ import psutil
 import pytest
 import redis
 
-from repohealth.processes import BASE_DIR, free_port
+from devserver.processes import BASE_DIR, free_port
 from tests.conftest import wait_for
 
 pytestmark = pytest.mark.integration
@@ -30,7 +30,7 @@ class Runner:
         env.update({"REPOHEALTH_VAR_DIR": str(var_dir), "PORT": str(port), "MAINTENANCE_INTERVAL_SECONDS": "2",
                     "GITHUB_API_URL": "http://127.0.0.1:9", "PYTHONUNBUFFERED": "1"})
         self.lines: list[str] = []
-        self.process = subprocess.Popen([sys.executable, "-m", "repohealth.runner"], cwd=BASE_DIR, env=env,
+        self.process = subprocess.Popen([sys.executable, "-m", "devserver.runner"], cwd=BASE_DIR, env=env,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                         start_new_session=True)
         threading.Thread(target=self._read, daemon=True).start()

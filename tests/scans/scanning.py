@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from repositories.models import Repository
 from scans import services
-from scans.engine import scan_run
+from scans.run.engine import scan_run
 from scans.models import ScanJob
-from scans.progress import progress_key
+from scans.run.progress import progress_key
 from tests.conftest import wait_for
 
 RECENT = (timezone.now() - timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")

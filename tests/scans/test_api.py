@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 from repositories.models import Repository
 from scans import services
 from scans.models import ScanJob, ScanResult
-from scans.progress import progress_key
+from scans.run.progress import progress_key
 
 pytestmark = pytest.mark.django_db
 Health = Repository.Health

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from repohealth.times import format_iso
+from repohealth.runtime.times import format_iso
 from repositories.health import COUNTERS
 from scans.models import ScanJob
 from scans.presenter import counts_text, finish_summary, present

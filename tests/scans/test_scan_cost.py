@@ -13,10 +13,10 @@ from django.utils import timezone
 
 from repositories.models import Repository
 from scans import services
-from scans.health import SCANNED_FIELDS
+from scans.run.apply import SCANNED_FIELDS
 from scans.models import ScanJob
 from scans.presenter import present
-from scans.progress import progress_payload
+from scans.run.progress import progress_payload
 from tests.scans.app_keys import key_pair
 from tests.scans.scanning import run
 

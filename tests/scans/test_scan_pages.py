@@ -12,7 +12,7 @@ from django.utils import timezone
 from repositories.models import Repository
 from scans import services
 from scans.models import ScanJob, ScanResult
-from scans.progress import progress_payload, publish
+from scans.run.progress import progress_payload, publish
 
 pytestmark = pytest.mark.django_db
 Status = ScanJob.Status

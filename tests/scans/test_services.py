@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from repositories.models import Repository
 from scans import services
-from scans.engine import scan_run
+from scans.run.engine import scan_run
 from scans.models import ScanJob, ScanResult
-from scans.progress import cancel_key, progress_key
+from scans.run.progress import cancel_key, progress_key
 from tests.scans.scanning import RECENT, run, run_cancelled_after, track
 
 pytestmark = pytest.mark.django_db
@@ -201,7 +201,7 @@ def test_graphql_mode_needs_a_token(settings):
 
 
 def test_a_shard_whose_set_up_fails_ends_failed_and_never_stays_running(fake_github, monkeypatch):
-    from scans import engine
+    from scans.run import engine
 
     def broken(scan, client):
         raise RuntimeError("no fetcher today")

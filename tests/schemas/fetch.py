@@ -3,7 +3,7 @@
     python -m tests.schemas.fetch        # `make test` runs it first; fast when cached
 
 The tests check every GraphQL document the scanner sends against GitHub's GraphQL schema and
-every REST field it reads against GitHub's OpenAPI description (tests/scans/test_github_schema.py).
+every REST field it reads against GitHub's OpenAPI description (tests/scans/fetch/test_github_schema.py).
 Both come from the npm registry at pinned versions, with npm itself (`npm pack`: no install, no
 scripts run), into `${XDG_CACHE_HOME:-~/.cache}/repohealth/schemas/<package>@<version>/`. Each
 step has a timeout, so a missing network costs seconds, not a hang. When a file cannot be had

@@ -23,7 +23,7 @@ from django.core import mail
 from django.utils import timezone
 from rq.worker import SimpleWorker
 
-from repohealth import maintenance
+from repohealth.runtime import upkeep as maintenance
 from repositories.models import Label, Repository
 from repositories.services import repositories_import
 from scans import selectors, services

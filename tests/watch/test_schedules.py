@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from repohealth import maintenance
+from repohealth.runtime import upkeep as maintenance
 from repositories.models import Label, Repository, Source
 from scans.models import ScanJob, ScanResult
 from watch import retention, schedules

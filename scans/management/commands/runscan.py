@@ -20,13 +20,13 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from repohealth.times import clock_text, duration_text
+from repohealth.runtime.times import clock_text, duration_text
 from repositories.services import ImportRefused
 from scans import listfix, services
-from scans.engine import scan_run
+from scans.run.engine import scan_run
 from scans.models import ScanJob
 from scans.presenter import present
-from scans.progress import progress_key, progress_payload
+from scans.run.progress import progress_key, progress_payload
 from scans.selection import BadSelection, describe, select
 
 Status = ScanJob.Status

@@ -1,0 +1,106 @@
+"""The import page's two steps. An uploaded or pasted list is first read and shown, with nothing
+saved: what would be created, what is already tracked, what is skipped or invalid, and about what
+a scan of it takes (scans.estimate). Then the person imports it, with a scan or without one.
+
+Between the two steps the list waits in the cache for PREVIEW_TTL seconds, under a random token
+that only the user who uploaded it can use. After the import the browser is redirected to the
+import page (a reload never imports twice), which shows the report and the scan's panel.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import cache
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from repohealth.web.pages import login_required_page
+from repositories import services as catalog
+from repositories.forms import ImportForm
+from repositories.importers import CSV_COLUMNS, JSON_KEYS, JSON_LISTS
+from scans import services
+from scans.estimate import estimate
+from scans.models import ScanJob
+from scans.pages.scans import panels_for
+
+PREVIEW_TTL = 3600
+REPORT_SESSION_KEY = "import_report"
+REPORT_MAX_LINES = 500  # invalid and skipped lines kept for the page; the counts say how many there were
+SCAN, IMPORT_ONLY = "scan", "import"
+
+
+def _key(token: str) -> str:
+    return f"import_preview:{token}"
+
+
+def report_for_session(started: services.ImportStarted) -> dict:
+    """The report the import page shows once, after the redirect."""
+    report = started.report
+    data = report.as_dict()
+    data.pop("repository_ids")
+    data["job_id"] = str(started.scan.id) if started.scan else None
+    data["invalid_total"] = len(report.invalid)
+    data["invalid"] = report.invalid[:REPORT_MAX_LINES]
+    data["skipped_entries"] = report.skipped_entries[:REPORT_MAX_LINES]
+    data["summary"] = report.summary
+    return data
+
+
+def preview_page(request, form: ImportForm):
+    """The preview of a valid form's list, or None when the whole file is refused (the form then
+    says why)."""
+    source, filename = form.source()
+    label = form.cleaned_data["label"]
+    try:
+        preview = catalog.repositories_import_preview(source=source, label=label, filename=filename)
+    except catalog.ImportRefused as exc:
+        form.add_error(None, str(exc))
+        return None
+    token = secrets.token_urlsafe(18)
+    cache.set(_key(token), {"user_id": request.user.id, "source": source, "filename": filename, "label": label},
+              PREVIEW_TTL)
+    report = preview.report
+    context = {
+        "preview": preview,
+        "report": report,
+        "token": token,
+        "filename": filename,
+        "to_scan": report.created + report.existing,
+        "estimate": estimate(report.repository_ids, new=report.created) if report.created + report.existing else None,
+        "skipped_entries": report.skipped_entries[:REPORT_MAX_LINES],
+        "invalid": report.invalid[:REPORT_MAX_LINES],
+        "panels": panels_for(request.user),
+    }
+    return render(request, "scans/import_preview.html", context)
+
+
+@require_POST
+@login_required_page
+def repository_import_confirm(request):
+    """Import the previewed list, then scan what it holds (`then=scan`) or not (`then=import`)."""
+    token = request.POST.get("token") or ""
+    # Only a token we could have made (token_urlsafe) is looked up: anything else is no preview.
+    stored = cache.get(_key(token)) if re.fullmatch(r"[A-Za-z0-9_-]{1,64}", token) else None
+    if not stored or stored["user_id"] != request.user.id:
+        messages.error(request, "That preview has expired, or was not yours: nothing was imported. Upload the list again.")
+        return redirect("catalog:import")
+    try:
+        started = services.import_and_scan(
+            source=stored["source"], label=stored["label"], requested_by=request.user, filename=stored["filename"],
+            scan=request.POST.get("then") != IMPORT_ONLY, trigger=ScanJob.Trigger.PAGE)
+    except (catalog.ImportRefused, services.ScanError) as exc:  # nothing was imported either way
+        messages.error(request, f"Nothing was imported: {exc}")
+        return redirect("catalog:import")
+    cache.delete(_key(token))
+    request.session[REPORT_SESSION_KEY] = report_for_session(started)
+    return redirect("catalog:import")
+
+
+def formats() -> dict:
+    """What the page says about the files it takes (the parser's own lists and limits)."""
+    return {"csv_columns": CSV_COLUMNS, "json_keys": JSON_KEYS, "json_lists": JSON_LISTS,
+            "max_mb": f"{settings.IMPORT_MAX_BYTES / 1e6:g}", "max_entries": settings.IMPORT_MAX_ENTRIES}
