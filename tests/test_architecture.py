@@ -78,15 +78,19 @@ def test_no_repositories_template_loads_a_scans_tag_library_or_includes_a_scans_
     assert offenders == []
 
 
-# A path the page names: a word with a slash or a file ending, written from the repository root.
-PATH = re.compile(r"`((?:[\w.-]+/)+[\w.-]*|[\w-]+\.(?:py|md|html|toml|txt|ini))`")
+# A path the page names, written from the repository root (a word with a slash), and a module it
+# names by its file name alone, inside the room its paragraph is about.
+PATH = re.compile(r"`((?:[\w.-]+/)+[\w.-]*)`")
+FILE = re.compile(r"`([\w-]+\.(?:py|md|html|toml|txt|ini))`")
 
 
 def test_every_path_the_architecture_page_names_exists():
     text = (BASE_DIR / "docs" / "architecture.md").read_text()
-    named = {match.split("::")[0] for match in PATH.findall(text)}
-    assert len(named) > 30
-    assert sorted(path for path in named if not (BASE_DIR / path).exists()) == []
+    paths = set(PATH.findall(text))
+    assert len(paths) > 30
+    assert sorted(path for path in paths if not (BASE_DIR / path).exists()) == []
+    files = set(FILE.findall(text))
+    assert sorted(name for name in files if not any(BASE_DIR.glob(f"*/**/{name}")) and not (BASE_DIR / name).exists()) == []
 
 
 def test_the_checker_sees_an_import_that_points_the_wrong_way(tmp_path):
