@@ -396,3 +396,16 @@ GITHUB_APP_CONFIGURED = all(_github_app.values())
 # 100 repositories) for repositories whose full metadata is this old or was never fetched, and the
 # lean one (1 point per 100) for the others.
 SCAN_FULL_METADATA_HOURS = env_int("SCAN_FULL_METADATA_HOURS", 24, minimum=0)
+
+# --- Is it still maintained? (repositories/maintenance.py) ---------------------------------------
+# `active`: at least MAINTAINED_MIN_COMMITS default-branch commits, or a release, in the last
+# MAINTAINED_ACTIVE_DAYS; `inactive` (and the health `stale`): no commit and no release in the last
+# MAINTAINED_INACTIVE_DAYS; `quiet` between. Topics in MAINTAINED_FINISHED_TOPICS mark a repository
+# `finished` without a click (for organisations that tag their own; none by default).
+MAINTAINED_MIN_COMMITS = env_int("MAINTAINED_MIN_COMMITS", 6, minimum=1)
+MAINTAINED_ACTIVE_DAYS = env_int("MAINTAINED_ACTIVE_DAYS", 365, minimum=1)
+MAINTAINED_INACTIVE_DAYS = env_int("MAINTAINED_INACTIVE_DAYS", 730, minimum=1)
+MAINTAINED_FINISHED_TOPICS = [t.strip().lower() for t in env_str("MAINTAINED_FINISHED_TOPICS").split(",") if t.strip()]
+if MAINTAINED_INACTIVE_DAYS < MAINTAINED_ACTIVE_DAYS:
+    raise ImproperlyConfigured(f"MAINTAINED_INACTIVE_DAYS ({MAINTAINED_INACTIVE_DAYS}) is shorter than "
+                               f"MAINTAINED_ACTIVE_DAYS ({MAINTAINED_ACTIVE_DAYS})")
