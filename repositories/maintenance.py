@@ -25,17 +25,11 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 
+from repositories.models import Repository
 
-class Verdict:
-    ACTIVE = "active"
-    QUIET = "quiet"
-    INACTIVE = "inactive"
-    DEPRECATED = "deprecated"
-    FINISHED = "finished"
-    UNKNOWN = "unknown"
-    CHOICES = (ACTIVE, QUIET, INACTIVE, DEPRECATED, FINISHED, UNKNOWN)
-    # What a person may set for one repository; None clears it.
-    OVERRIDES = (FINISHED, INACTIVE, DEPRECATED)
+
+Verdict = Repository.Maintenance
+OVERRIDES = tuple(Repository.Override.values)
 
 
 @dataclass(frozen=True)
@@ -105,7 +99,7 @@ def _age(since: datetime, now: datetime) -> str:
 
 def verdict(signals: Signals, *, now: datetime, thresholds: Thresholds = Thresholds()) -> Result:
     """The verdict and the reasons that decided it (see the module's table)."""
-    if signals.override in Verdict.OVERRIDES:
+    if signals.override in OVERRIDES:
         return _overridden(signals)
     if not signals.answered:
         return Result(Verdict.UNKNOWN, [_reason("health", None, "GitHub has not answered with this repository")])
@@ -119,7 +113,7 @@ def verdict(signals: Signals, *, now: datetime, thresholds: Thresholds = Thresho
 def _overridden(signals: Signals) -> Result:
     who = f" by {signals.override_by}" if signals.override_by else ""
     note = f": '{signals.override_note}'" if signals.override_note else ""
-    return Result(signals.override, [_reason("override", signals.override, f"marked {signals.override}{who}{note}")])
+    return Result(Verdict(signals.override), [_reason("override", signals.override, f"marked {signals.override}{who}{note}")])
 
 
 def _finished_topic(signals: Signals, thresholds: Thresholds) -> str | None:

@@ -30,6 +30,21 @@ class Repository(models.Model):
         BLOCKED = "blocked", "Blocked"
         ERROR = "error", "Error"
 
+    class Maintenance(models.TextChoices):
+        """Is it still looked after? The verdict of repositories/maintenance.py."""
+        ACTIVE = "active", "Active"
+        QUIET = "quiet", "Quiet"
+        INACTIVE = "inactive", "Inactive"
+        DEPRECATED = "deprecated", "Deprecated"
+        FINISHED = "finished", "Finished"
+        UNKNOWN = "unknown", "Unknown"
+
+    class Override(models.TextChoices):
+        """What a person may say of one repository, over every signal."""
+        FINISHED = "finished", "Finished"
+        INACTIVE = "inactive", "Inactive"
+        DEPRECATED = "deprecated", "Deprecated"
+
     imported_name = models.CharField(max_length=140, help_text="owner/name as it stood in the imported list")
     full_name = models.CharField(max_length=140, help_text="canonical owner/name on GitHub")
     github_id = models.BigIntegerField(null=True, blank=True)
@@ -74,6 +89,25 @@ class Repository(models.Model):
     # Repo-jacking (issue 15): a name it had or has now answers for another GitHub repository.
     name_reused = models.BooleanField(
         default=False, db_index=True, help_text="a name of it (current or previous) now belongs to another repository")
+
+    # Is it still looked after: the signals (refreshed by scans), the verdict and a person's override.
+    last_commit_at = models.DateTimeField(null=True, blank=True, help_text="the newest commit on the default branch")
+    commits_last_year = models.PositiveIntegerField(
+        null=True, blank=True, help_text="commits on the default branch in the last MAINTAINED_ACTIVE_DAYS "
+                                         "(refreshed with the full metadata; null: not asked yet)")
+    last_release_at = models.DateTimeField(null=True, blank=True)
+    last_release_tag = models.CharField(max_length=255, blank=True)
+    declared = models.CharField(max_length=100, null=True, blank=True,
+                                help_text="the words of its description or a topic that declare it over")
+    successor = models.CharField(max_length=140, null=True, blank=True,
+                                 help_text="owner/name it names as its successor")
+    maintenance = models.CharField(max_length=20, choices=Maintenance.choices, default=Maintenance.UNKNOWN,
+                                   db_index=True)
+    maintenance_reasons = models.JSONField(default=list, blank=True)
+    maintenance_override = models.CharField(max_length=20, choices=Override.choices, blank=True)
+    maintenance_note = models.CharField(max_length=500, blank=True)
+    maintenance_override_by = models.CharField(max_length=150, blank=True)
+    maintenance_override_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "repositories"
