@@ -1,5 +1,5 @@
 """Rows 9 and 10, several workers on one scan: `workers` (a REST scan shared by 1, 2 and
-4 workers) and `pacing` (4 workers and one token under GitHub's secondary limit). README.md
+4 workers) and `pacing` (4 workers and one token under GitHub's secondary limit). bench/README.md
 explains them."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Rows 1 to 7, row 8, `graphql_cost` (bench/cost.py), and rows 9 and 10, `workers` and `pacing`
-(bench/fleet.py). Each takes the `Bench` and returns a `Row`; README.md explains them."""
+(bench/fleet.py). Each takes the `Bench` and returns a `Row`; bench/README.md explains them."""
 
 from __future__ import annotations
 
