@@ -43,7 +43,7 @@ def test_a_primary_rate_limit_is_waited_out_and_nothing_is_sent_before_the_reset
                 messages.append(payload["message"])
             if payload.get("status") in ScanJob.FINISHED:
                 return
-            time.sleep(0.05)
+            time.sleep(0.05)  # sampling the payload as a poller would, until the scan ends
 
     watcher = threading.Thread(target=watch)
     watcher.start()

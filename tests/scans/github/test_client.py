@@ -14,8 +14,8 @@ from scans.github.errors import Cancelled
 
 
 def test_backoff_never_asks_to_sleep_a_negative_time(monkeypatch):
-    # A clock that moves 0.3 s between any two readings: the old loop read it twice a turn
-    # and could pass `deadline - now < 0` to sleep(), which raises ValueError.
+    # A clock that moves 0.3 s between any two readings: a loop that read it twice a turn could
+    # pass `deadline - now < 0` to sleep(), which raises ValueError.
     ticks = itertools.count(0, 0.3)
     monkeypatch.setattr(github.time, "monotonic", lambda: next(ticks))
     monkeypatch.setattr(github.random, "random", lambda: 1.0)
