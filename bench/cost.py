@@ -18,7 +18,7 @@ from bench.report import Line, Row
 from bench.scanning import Ours, ScanMeasure
 from bench.sizes import BULK_LATENCY_MS
 
-GOALS = {"full": 0.05, "lean": 0.011}  # points per repository, issue 17
+GOALS = {"full": 0.05, "lean": 0.011}  # points per repository
 
 
 def _scan(bench: Bench, runner: Ours, ids: list[int], worker) -> tuple[ScanMeasure, dict[str, Any]]:

@@ -1,5 +1,5 @@
-"""Rows 9 and 10 (issue 13), several workers on one scan: `workers` (a REST scan shared by 1, 2 and
-4 workers) and `pacing` (4 workers and one token under GitHub's secondary limit). README.md
+"""Rows 9 and 10, several workers on one scan: `workers` (a REST scan shared by 1, 2 and
+4 workers) and `pacing` (4 workers and one token under GitHub's secondary limit). bench/README.md
 explains them."""
 
 from __future__ import annotations
@@ -54,9 +54,9 @@ def workers(bench: Bench) -> Row:
 def pacing(bench: Bench) -> Row:
     """4 workers, one token, the fake refusing more than PACING_PER_MINUTE requests a minute from it
     and the app paced to the same figure. Two variants, each with a token of its own: GitHub's
-    60 s window (as the issue sets it: 1,000 repositories are about 1,050 requests, under the
-    limit), and the same rate over a 15 s window (300 requests), where the pacing must hold back
-    the workers for most of the scan."""
+    60 s window (1,000 repositories are about 1,050 requests, under the limit), and the same rate
+    over a 15 s window (300 requests), where the pacing must hold back the workers for most of
+    the scan."""
     ids = bench.ids(bench.sizes.pacing_repos)
     variants = {"minute": (60, PACING_TOKENS[0]), "short_window": (SHORT_WINDOW_SECONDS, PACING_TOKENS[1])}
     data: dict[str, Any] = {"repositories": len(ids), "workers": PACING_WORKERS, "mode": "rest",

@@ -1,5 +1,5 @@
-"""The seven rows of issue 8, row 8, `graphql_cost` (bench/cost.py, issue 17), and rows 9 and 10, `workers`
-and `pacing` (bench/fleet.py, issue 13). Each takes the `Bench` and returns a `Row`; README.md explains them."""
+"""Rows 1 to 7, row 8, `graphql_cost` (bench/cost.py), and rows 9 and 10, `workers` and `pacing`
+(bench/fleet.py). Each takes the `Bench` and returns a `Row`; bench/README.md explains them."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from bench.sizes import BULK_LATENCY_MS, IMPORT_TARGET_SECONDS, SCAN_LATENCY_MS
 from bench.watch import history_bytes, pruning
 
 START_REPEATS = {"small": 5, "largest": 3}
-GOALS = {"start_ms": 200.0, "progress_ratio": 1.5, "queries_per_poll": 0}  # issue 13
+GOALS = {"start_ms": 200.0, "progress_ratio": 1.5, "queries_per_poll": 0}
 
 
 # --- rows 1 and 2: the baseline against our two modes, on the queue --------------------------------
@@ -265,7 +265,7 @@ def progress_overhead(bench: Bench) -> Row:
         Line(f"{mode}, progress off", {k: off[k] for k in shown})], "time on ÷ time off")
 
 
-# In the order of the issue (the table and latest.json), and the order they run in: the import
+# In the order of the table and latest.json, and the order they run in: the import
 # first, so that it measures an import into an empty catalog.
 ROWS: dict[str, Callable[[Bench], Row]] = {
     "scan_throughput": scan_throughput,
@@ -278,7 +278,7 @@ ROWS: dict[str, Callable[[Bench], Row]] = {
     "graphql_cost": graphql_cost,
     "workers": workers,
     "pacing": pacing,
-    "history": history_bytes,  # bench/watch.py (issue 14)
+    "history": history_bytes,  # bench/watch.py
     "pruning": pruning,
 }
 RUN_ORDER = ("import", "scan_throughput", "rescan_cost", "graphql_cost", "progress_overhead", "worker_rss",

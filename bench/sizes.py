@@ -1,4 +1,4 @@
-"""How big each row is: the issue's sizes, and the smaller ones of `--quick` (a smoke run)."""
+"""How big each row is: the full sizes, and the smaller ones of `--quick` (a smoke run)."""
 
 from __future__ import annotations
 

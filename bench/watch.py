@@ -1,4 +1,4 @@
-"""Rows `history` and `pruning` (issue 14): what the history costs to keep, and how fast retention
+"""Rows `history` and `pruning`: what the history costs to keep, and how fast retention
 removes old scan results.
 
 `history`: the catalog's first `throughput_repos` repositories are scanned once on the worker

@@ -158,7 +158,7 @@ RQ_QUEUES = {
 # --- The periodic maintenance job (repohealth/runtime/upkeep.py) --------------------------------------
 MAINTENANCE_INTERVAL_SECONDS = env_int("MAINTENANCE_INTERVAL_SECONDS", 30, minimum=1)
 MAINTENANCE_LOCK_SECONDS = env_int("MAINTENANCE_LOCK_SECONDS", 120, minimum=5)
-from repohealth.settings_watch import *  # noqa: E402,F403 - watch/: schedules, history, alerts (issues 14, 18)
+from repohealth.settings_watch import *  # noqa: E402,F403 - watch/: schedules, history, alerts, outbound requests
 MAINTENANCE_TASKS = [
     "scans.upkeep.reap_dead_scans",
     "scans.upkeep.fail_unqueued_scans",
@@ -363,7 +363,7 @@ CSP_RELAXED_DIRECTIVES = {
 # sending `Authorization: Bearer <RQ_API_TOKEN>` when that is set.
 RQ_API_TOKEN = env_str("RQ_API_TOKEN")
 
-# --- GitHub App credentials and GraphQL metadata age (issue 17; keep this block at the end) -------
+# --- GitHub App credentials and GraphQL metadata age (keep this block at the end) -------
 # A GitHub App's installation token joins the pool of GITHUB_TOKEN personal tokens. All three
 # variables or none. GITHUB_APP_PRIVATE_KEY is the PEM text itself (newlines may be written \n)
 # or the path of the .pem file GitHub gave; GITHUB_APP_ID is the app's id (or its client id).

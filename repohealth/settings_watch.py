@@ -1,4 +1,4 @@
-"""The watch app's settings (schedules, history, alerts: issue 14; outbound requests: issue 18),
+"""The watch app's settings (schedules, history, alerts, outbound requests),
 read from the environment once like every other setting; settings.py imports them all (it would
 pass 400 lines with them)."""
 

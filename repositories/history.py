@@ -113,7 +113,7 @@ def event_for(field: str, old, new, *, renamed: bool = False) -> str:
     is `moved` (on the full_name row; on the health row only when the name could not change)."""
     if field == "full_name":
         return Event.MOVED
-    if field == "name_reused":  # issue 15: the name now points at a stranger's repository
+    if field == "name_reused":  # the name now points at a stranger's repository
         return Event.NAME_REUSED if new else ""
     if field != "health":
         return ""

@@ -86,7 +86,7 @@ class Repository(models.Model):
     suspect_checks = models.PositiveSmallIntegerField(default=0, help_text="consecutive checks that saw it dead")
     health_before_suspicion = models.CharField(max_length=20, blank=True,
                                                help_text="its confirmed health while the suspicion lasts")
-    # Repo-jacking (issue 15): a name it had or has now answers for another GitHub repository.
+    # Repo-jacking: a name it had or has now answers for another GitHub repository.
     name_reused = models.BooleanField(
         default=False, db_index=True, help_text="a name of it (current or previous) now belongs to another repository")
 

@@ -33,7 +33,7 @@ class CatalogPaginator(Paginator):
     - The row count is taken from the caller when it already knows it, so the page does not run
       a COUNT that `health_counts()` has just summed up.
     - A page first picks its 50 ids (a narrow sort: the ordering column and the id), then loads
-      those rows with their labels: a deep page no longer sorts and skips over whole rows.
+      those rows with their labels, so a deep page never sorts and skips over whole rows.
     """
 
     def __init__(self, *args, count: int | None = None, **kwargs):

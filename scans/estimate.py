@@ -3,11 +3,12 @@ points. A page asks a person to confirm a scan of more than SCAN_CONFIRM_OVER re
 this in front of them (scans/pages/confirm.py), and the import preview shows it.
 
 Time comes from the rate of the last finished scans in the same mode on this installation; with
-none yet, from a rough rate (said so). Points follow what the scanner asks (README, "What a scan
-costs"): REST one request per repository (a rescan's 304 is free with a token, so that is an upper
-bound); GraphQL one query per batch of up to 100, scored by GitHub's formula: the lean query 1
-point, the full one 4 per 100 repositories (its four connections), for repositories whose full
-metadata is due (`fetchers.wants_full_metadata`, the scanner's own rule).
+none yet, from a rough rate (said so). Points follow what the scanner asks
+(docs/github-access.md, "What a scan costs"): REST one request per repository (a rescan's 304 is
+free with a token, so that is an upper bound); GraphQL one query per batch of up to 100, scored
+by GitHub's formula: the lean query 1 point, the full one 4 per 100 repositories (its four
+connections), for repositories whose full metadata is due (`scans/fetch/common.py`'s
+`wants_full_metadata`, the scanner's own rule).
 """
 
 from __future__ import annotations

@@ -121,7 +121,7 @@ def import_and_scan(*, source: bytes | str, label: str | None = None, requested_
     BadSelection when `narrow` leaves nothing or names a bad filter."""
     with transaction.atomic():
         report = repositories_import(source=source, label=label, format=format, filename=filename,
-                                     requested_by=requested_by)  # issue 15: the source is kept
+                                     requested_by=requested_by)  # the source is kept
         job = None
         if scan and report.repository_ids:
             ids = select({"repository_ids": report.repository_ids, **narrow}) if narrow else report.repository_ids

@@ -53,7 +53,7 @@ class Receiver:
                     receiver.requests.append(Request("POST", self.path, dict(self.headers.items()), body))
                     answer = receiver.answers.pop(0) if len(receiver.answers) > 1 else receiver.answers[0]
                 if answer.delay:
-                    time.sleep(answer.delay)
+                    time.sleep(answer.delay)  # a slow receiver, as the test asked
                 self.send_response(answer.status)
                 if answer.location:
                     self.send_header("Location", answer.location)

@@ -1,4 +1,4 @@
-"""The guard of outbound requests to URLs users choose (repohealth/runtime/outbound.py, issue 18): a table
+"""The guard of outbound requests to URLs users choose (repohealth/runtime/outbound.py): a table
 of targets with the refusal each must get, DNS rebinding at the socket level, no redirects, the
 timeouts and the read limit, and a delivery to an allowed target.
 

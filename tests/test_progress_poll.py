@@ -119,8 +119,8 @@ def test_a_deleted_token_stops_a_poller_at_once(client, token, job_id):
 
 
 def test_every_concurrent_poll_counts_against_the_progress_rate(client, job_id, settings):
-    """DRF's list of times, read and written back, lost the polls that overlapped; the script
-    counts each one, so the rate holds however many pollers share the user."""
+    """DRF's own list of times, read and written back, would lose the polls that overlap; the
+    script counts each one, so the rate holds however many pollers share the user."""
     rates(settings, progress="5/min")
 
     answers = [client.get(poll_url(job_id)).status_code for _ in range(7)]

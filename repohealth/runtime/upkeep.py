@@ -1,5 +1,5 @@
 """The periodic maintenance job: the one home of work that runs on a clock (reaping dead scans,
-and later rescans, digests and pruning).
+starting due schedules and rechecks, digesting finished scans, sending deliveries, pruning).
 
 RQ's cron scheduler (`manage.py rqcron repohealth.cron`, started by `make run`) enqueues `run`
 every MAINTENANCE_INTERVAL_SECONDS on the `maintenance` queue, which has a worker of its own so a

@@ -2,8 +2,8 @@
 wrong instead of a 500 (or a silently cut answer) further in.
 
 - A control character (NUL, ESC, DEL, ...) in the path or in a query parameter's name or value:
-  400 naming the parameter. PostgreSQL refuses NUL in text, so `?search=%00` used to be a 500
-  (and the CSV export a 200 whose body stopped after the header).
+  400 naming the parameter. PostgreSQL refuses NUL in text, so `?search=%00` would otherwise be a
+  500 (and the CSV export a 200 whose body stopped after the header).
 - A body larger than API_MAX_BODY_BYTES (2 MB): 413, from Content-Length, before anything
   reads it. The import routes (API and page) take up to twice IMPORT_MAX_BYTES and 64 KiB
   instead: the file plus its JSON or multipart envelope; the import itself then checks the file

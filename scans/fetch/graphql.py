@@ -13,7 +13,7 @@ A `RepoRef` says which one it needs (`full`); a scan asks the full one when a re
 metadata is due (`wants_full_metadata`). Outcomes match the REST fetcher's: a null alias with
 NOT_FOUND is not_found, a different `nameWithOwner` is a move, FORBIDDEN "Repository access
 blocked" is blocked, `isArchived`/`isDisabled`/`pushedAt` as in REST. GraphQL gives no ETag, so
-a GraphQL rescan cannot be conditional (see README). What GitHub charged (`rateLimit.cost`) is
+a GraphQL rescan cannot be conditional (docs/github-access.md). What GitHub charged (`rateLimit.cost`) is
 added up by the client (`GitHubClient.points_spent`).
 """
 

@@ -118,8 +118,9 @@ class GitHubClient:
     def get_repository(self, full_name: str, *, etag: str | None = None) -> Answer:
         """GET /repos/{owner}/{repo}: https://docs.github.com/rest/repos/repos#get-a-repository
 
-        Answers as they come (200, 304, 301 followed, 404, 451, 403 blocked). A 301 is
-        followed once to /repositories/{id}; the returned Answer has `moved_from` headers kept.
+        Answers as they come (200, 304, 301 followed, 404, 451, 403 blocked). A redirect is
+        followed once, on the same host, to its Location (GitHub's /repositories/{id}); the answer
+        returned is the target's, its duration_ms both requests'.
         """
         owner, _, name = full_name.partition("/")
         headers = {"If-None-Match": etag} if etag else {}

@@ -82,7 +82,7 @@ def repository_detail(request, pk: int):
     for result in results:
         result.scan_visible = scan_selectors.can_see(request.user, result.scan.requested_by_id)
     context = {"repository": repository, "results": results,
-               **scan_selectors.repository_history(request.user, repository)}  # issue 14: timeline, stars chart
+               **scan_selectors.repository_history(request.user, repository)}  # timeline, stars chart
     if request.htmx:
         return render(request, "scans/_repository.html", context)
     context["panels"] = panels_for(request.user)

@@ -163,7 +163,7 @@ def scan_detail(request, job_id):
         "page_obj": Paginator(results, RESULTS_PER_PAGE).get_page(request.GET.get("page")),
         "can_resume": panel["can_resume"],
         "can_rescan_failed": not panel["live"] and scan.errors > 0,
-        "changes_summary": history.scan_summary(scan.id),  # issue 14: what this scan changed
+        "changes_summary": history.scan_summary(scan.id),  # what this scan changed
     }
     if request.htmx:
         return render(request, "scans/_results.html", context)

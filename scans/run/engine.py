@@ -115,7 +115,7 @@ class _ShardRun:
             outcome = apply_failed_check(repo, result, now=timezone.now())
             self.batch.failed.append(repo)
         else:
-            self.batch.before[repo.id] = history.capture(repo)  # issue 14: before the answer is applied
+            self.batch.before[repo.id] = history.capture(repo)  # before the answer is applied
             outcome = apply_result(repo, result, now=timezone.now(), stale_days=self.stale_days, taken_names=taken,
                                    owners=self.owners)
             self.batch.checked.append(repo)

@@ -34,7 +34,7 @@ class Batch:
     counts: Counter = field(default_factory=Counter)  # ScanJob counter -> increment
     row_fields: dict = field(default_factory=dict)  # ScanJob fields set as they are (heartbeat, message)
     after: Callable[[], None] | None = None  # called once written, in the writer's thread
-    before: dict = field(default_factory=dict)  # issue 14: repository id -> repositories.history.capture()
+    before: dict = field(default_factory=dict)  # repository id -> repositories.history.capture()
 
 
 def write(scan_id, batch: Batch) -> None:
@@ -62,7 +62,7 @@ def _write(scan_id, batch: Batch) -> None:
                 except IntegrityError:
                     fields = [f for f in SCANNED_FIELDS if f not in ("full_name", "previous_names")]
                     Repository.objects.filter(id=repo.id).update(**{f: getattr(repo, f) for f in fields})
-    if batch.checked:  # issue 14: the catalog records what these checks changed, in this transaction
+    if batch.checked:  # the catalog records what these checks changed, in this transaction
         record_changes(scan_id=scan_id, before=batch.before, after=batch.checked)
     if batch.failed:
         update_fields(batch.failed, FAILED_CHECK_FIELDS)

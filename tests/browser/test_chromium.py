@@ -72,6 +72,7 @@ def test_without_root_it_tries_playwrights_download_and_says_why_each_way_failed
 
 
 def test_a_command_that_hangs_is_stopped_by_its_timeout():
+    # A child that would run 30 s: the point is that its 1 s timeout stops it.
     started = chromium._run([sys.executable, "-c", "import time; time.sleep(30)"], timeout=1)
 
     assert started == "timed out after 1 s"

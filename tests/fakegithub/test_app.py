@@ -55,7 +55,7 @@ def test_an_installation_token_is_refused_once_it_expired(fake):
     fake.configure(app_token_seconds=0.3)
     token = mint(fake, app_jwt()).json()["token"]
     assert get_repo(fake, token).status_code == 200
-    time.sleep(0.4)
+    time.sleep(0.4)  # the token's 0.3 s life passes: the fake's clock is the wall clock
     refused = get_repo(fake, token)
     assert refused.status_code == 401 and refused.json()["message"] == "Bad credentials"
 

@@ -19,6 +19,7 @@ import requests
 
 import fakegithub
 from fakegithub import FakeGitHub, generate_catalog
+from tests.conftest import wait_for
 
 REPO_ROOT = Path(fakegithub.__file__).resolve().parent.parent
 NOW = datetime(2025, 6, 1, tzinfo=timezone.utc)
@@ -390,11 +391,11 @@ def test_stats_record_the_concurrency_of_simultaneous_requests():
                for _ in range(8)]
     for client in clients:
         client.start()
-    deadline = time.monotonic() + 10
-    while fake.stats()["in_flight"] < 8 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    in_flight = fake.stats()["in_flight"]
-    fake.stop()  # wakes the handlers sleeping in their latency; they answer and finish
+    try:
+        wait_for(lambda: fake.stats()["in_flight"] >= 8, timeout=10, interval=0.01, message="8 requests in flight")
+        in_flight = fake.stats()["in_flight"]
+    finally:
+        fake.stop()  # wakes the handlers sleeping in their latency; they answer and finish
     for client in clients:
         client.join(timeout=10)
     assert in_flight == 8 and fake.stats()["max_concurrency"] == 8

@@ -10,7 +10,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 import urllib.request
 from pathlib import Path
 
@@ -56,6 +55,18 @@ class Runner:
         return found
 
 
+def survivors(pids: list[int]) -> list[int]:
+    """The processes of `pids` still alive (a zombie, or one gone meanwhile, is not)."""
+    alive = []
+    for pid in pids:
+        try:
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                alive.append(pid)
+        except psutil.NoSuchProcess:
+            continue
+    return alive
+
+
 def test_a_dead_worker_is_restarted_the_web_stays_up_and_maintenance_runs():
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="rh-run-") as folder:
@@ -93,5 +104,5 @@ def test_a_dead_worker_is_restarted_the_web_stays_up_and_maintenance_runs():
                 os.killpg(pid, signal.SIGKILL)
                 raise
         assert runner.said("all stopped"), runner.output()
-        time.sleep(0.5)
-        assert [p for p in family if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE] == []
+        wait_for(lambda: not survivors(family), timeout=10, interval=0.1, message="every child of make run to exit")
+        assert survivors(family) == []

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from datetime import timedelta
 
+import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
 from repositories.models import Repository
 from scans import services
+from scans.run import connect
 from scans.run.engine import scan_run
 from scans.models import ScanJob
 from scans.run.progress import progress_key
@@ -17,6 +20,7 @@ from tests.conftest import wait_for
 
 RECENT = (timezone.now() - timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
 OLD = (timezone.now() - timedelta(days=900)).strftime("%Y-%m-%dT%H:%M:%SZ")
+CHUNK = 20  # repositories per chunk under the small_chunks fixture
 
 
 def track(*names: str) -> list[Repository]:
@@ -41,3 +45,21 @@ def run_cancelled_after(scan: ScanJob, checked: int) -> ScanJob:
 def run(repos, **kwargs) -> ScanJob:
     scan = services.scan_start(repositories=[r.id for r in repos], enqueue=False, **kwargs)
     return scan_run(scan_id=scan.id)
+
+
+@pytest.fixture
+def small_chunks(monkeypatch):
+    """Fetchers that ask CHUNK repositories at a time, so a scan of 150 is several chunks."""
+    make = connect.make_fetcher
+
+    def fetcher_in_small_chunks(scan, client):
+        fetcher = make(scan, client)
+        fetcher.batch_size = CHUNK
+        return fetcher
+
+    monkeypatch.setattr("scans.run.engine.make_fetcher", fetcher_in_small_chunks)
+
+
+def repo_requests(fake) -> Counter:
+    """How many times the fake was asked each /repos/ path."""
+    return Counter(r["path"] for r in fake.request_log() if r["path"].startswith("/repos/"))

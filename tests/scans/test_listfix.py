@@ -1,5 +1,5 @@
 """`runscan --file LIST --check|--fix` against the fake GitHub, as a CI job runs it: exit codes,
-the file written in place with its .orig, the reports, and the README's CI job run exactly."""
+the file written in place with its .orig, the reports, and docs/fix-the-list.md's CI job run exactly."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pytest
 
 from tests.conftest import BASE_DIR
 
-README = BASE_DIR / "README.md"
+FIX_THE_LIST = BASE_DIR / "docs" / "fix-the-list.md"
 FIXTURE = BASE_DIR / "tests" / "data" / "awesome-fix.md"
 CATALOG = [
     {"full_name": "new-owner/flexbox", "previous_names": ["old-owner/flexbox"]},
@@ -39,13 +39,13 @@ def runscan(app_env, *args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 
 def ci_job_command() -> str:
-    """The runscan line of the README's CI job, exactly as written there."""
-    job = README.read_text().split("<!-- ci-job -->", 1)[1].split("```yaml", 1)[1].split("```", 1)[0]
+    """The runscan line of docs/fix-the-list.md's CI job, exactly as written there."""
+    job = FIX_THE_LIST.read_text().split("<!-- ci-job -->", 1)[1].split("```yaml", 1)[1].split("```", 1)[0]
     assert len(job.strip().splitlines()) == 10
     return next(line.split("- run: ", 1)[1] for line in job.splitlines() if "manage.py runscan" in line)
 
 
-def test_the_readme_ci_job_fails_the_build_with_a_junit_case_per_broken_link(app_env, listing):
+def test_the_documented_ci_job_fails_the_build_with_a_junit_case_per_broken_link(app_env, listing):
     command = ci_job_command()
     assert command.startswith("../repohealth/.venv/bin/python ../repohealth/manage.py runscan --file README.md")
     # the job's checkout of RepoHealth is this one; everything after the two paths is run as written

@@ -1,6 +1,8 @@
 """The scan service in this process against fakegithub over HTTP: rate limits, 401, retries,
-cancellation, resume and reaping. What each answer means (test_health.py), what the REST fetcher
-reads and sends (test_fetchers.py) and the progress payload (test_progress.py) have their own files."""
+cancelling a queued scan, resume and reaping. What each answer means (tests/scans/run/test_apply.py),
+what the REST fetcher reads and sends (tests/scans/fetch/test_rest.py), the engine
+(tests/scans/run/test_engine.py), the write path (tests/scans/run/test_writer.py) and the progress
+payload (tests/scans/run/test_progress.py) have their own files."""
 
 from __future__ import annotations
 
@@ -17,8 +19,8 @@ from repositories.models import Repository
 from scans import services
 from scans.run.engine import scan_run
 from scans.models import ScanJob, ScanResult
-from scans.run.progress import cancel_key, progress_key
-from tests.scans.scanning import RECENT, run, run_cancelled_after, track
+from scans.run.progress import progress_key
+from tests.scans.scanning import RECENT, run, track
 
 pytestmark = pytest.mark.django_db
 Health = Repository.Health
@@ -41,7 +43,7 @@ def test_a_primary_rate_limit_is_waited_out_and_nothing_is_sent_before_the_reset
                 messages.append(payload["message"])
             if payload.get("status") in ScanJob.FINISHED:
                 return
-            time.sleep(0.05)
+            time.sleep(0.05)  # sampling the payload as a poller would, until the scan ends
 
     watcher = threading.Thread(target=watch)
     watcher.start()
@@ -100,17 +102,6 @@ def test_server_errors_are_retried_then_reported_as_errors(fake_github, settings
     assert repo.last_check_error == "" and repo.last_check_failed_at is None, "a good check clears the failure"
 
 
-def test_a_repository_never_checked_successfully_shows_error_after_a_failed_check(fake_github, settings):
-    settings.GITHUB_MAX_RETRIES = 0
-    fake_github.load_catalog([{"id": 57, "full_name": "acme/new", "pushed_at": RECENT}])
-    (repo,) = track("acme/new")
-    fake_github.configure(fail_next=5)
-    run([repo])
-    repo.refresh_from_db()
-    assert repo.health == Health.ERROR and repo.health_detail == "HTTP 502 after 1 try"
-    assert repo.last_checked_at is None
-
-
 def test_a_secondary_rate_limit_honours_retry_after(fake_github):
     fake_github.load_catalog([{"id": 56, "full_name": "acme/busy", "pushed_at": RECENT}])
     (repo,) = track("acme/busy")
@@ -131,23 +122,6 @@ def test_cancelling_a_queued_scan_takes_it_off_the_queue(fake_github):
     assert scan.status == Status.CANCELLED
     assert scan_run(scan_id=scan.id).status == Status.CANCELLED
     assert not ScanResult.objects.filter(scan=scan).exists()
-
-
-@pytest.mark.django_db(transaction=True)
-def test_cancelling_a_running_scan_stops_it_between_repositories_and_keeps_results(fake_github, settings):
-    settings.SCAN_CONCURRENCY = 2
-    fake_github.configure(latency_ms=30)
-    repos = track(*[r["full_name"] for r in fake_github.repositories()[:150]])
-    scan = services.scan_start(repositories=[r.id for r in repos], enqueue=False)
-
-    finished = run_cancelled_after(scan, 10)
-
-    assert finished.status == Status.CANCELLED and finished.message == "Scan cancelled"
-    assert 10 <= finished.current < 150
-    assert ScanResult.objects.filter(scan=scan).count() == finished.current
-    assert cache.get(cancel_key(scan.id)) is None
-    with pytest.raises(services.ScanAlreadyFinished):
-        services.scan_cancel(scan=finished)
 
 
 def test_resume_scans_only_what_a_cancelled_scan_did_not_reach(fake_github):
@@ -198,17 +172,3 @@ def test_graphql_mode_needs_a_token(settings):
     assert services.resolve_mode("auto") == "rest"
     settings.GITHUB_TOKENS = ["t"]
     assert services.resolve_mode("auto") == "graphql"
-
-
-def test_a_shard_whose_set_up_fails_ends_failed_and_never_stays_running(fake_github, monkeypatch):
-    from scans.run import engine
-
-    def broken(scan, client):
-        raise RuntimeError("no fetcher today")
-
-    monkeypatch.setattr(engine, "make_fetcher", broken)
-    repos = track("acme/setup")
-    scan = run(repos)
-
-    assert scan.status == Status.FAILED and scan.error == "RuntimeError: no fetcher today"
-    assert list(scan.shards.values_list("status", flat=True)) == [Status.FAILED]

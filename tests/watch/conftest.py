@@ -1,7 +1,9 @@
-"""Fixtures of the watch tests: a labelled catalog, finished scans with change rows, and the
-receiver and patched network of tests/receiver.py."""
+"""Fixtures of the watch tests: labelled catalogs, finished scans with change rows, the receiver
+and patched network of tests/receiver.py; and `hook`, a webhook subscription."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
@@ -10,8 +12,10 @@ from repositories.models import Label, Repository, RepositoryChange
 from scans import services
 from scans.models import ScanJob
 from tests.receiver import fake_net, receiver  # noqa: F401 - fixtures
+from watch.models import Subscription
 
 Event = RepositoryChange.Event
+Channel = Subscription.Channel
 
 
 @pytest.fixture
@@ -40,3 +44,21 @@ def finished_scan(owner):
         return scan
 
     return make
+
+
+@pytest.fixture
+def catalog(db):
+    label = Label.objects.create(name="watched")
+    now = timezone.now()
+    repos = []
+    for i, checked in enumerate([None, now - timedelta(days=3), now - timedelta(days=1), None, now]):
+        repo = Repository.objects.create(imported_name=f"acme/r{i}", full_name=f"acme/r{i}", last_checked_at=checked)
+        repos.append(repo)
+    label.repositories.add(*repos[:4])
+    return label, repos
+
+
+def hook(owner, url="http://hooks.example.test/hook", **fields) -> Subscription:
+    """A webhook subscription of `owner` to every event unless told."""
+    return Subscription.objects.create(owner=owner, channel=Channel.WEBHOOK, target_url=url,
+                                       events=fields.pop("events", list(Event.values)), **fields)

@@ -61,7 +61,7 @@ class Command(BaseCommand):
         parser.add_argument("--enqueue", action="store_true", help="run on the RQ queue and follow its progress")
         parser.add_argument("--json", action="store_true", help="print the final progress payload as JSON")
         parser.add_argument("--user", help="record the scan as started by this username")
-        listfix.add_arguments(parser)  # issue 15: --check / --fix
+        listfix.add_arguments(parser)  # --check / --fix
 
     def handle(self, *args, **options):
         # With --json, stdout holds the payload alone: everything else (and the bar, when stderr is
@@ -70,7 +70,7 @@ class Command(BaseCommand):
         self.console = Console(stderr=options["json"], highlight=False, width=None if terminal.isatty() else 120)
         show_bar = not options["json"] or terminal.isatty()
         user = self._user(options.get("user"))
-        if listfix.wanted(options):  # issue 15: exit 0 nothing to fix, 1 needs fixing, 2 failed
+        if listfix.wanted(options):  # exit 0 nothing to fix, 1 needs fixing, 2 failed
             try:
                 sys.exit(listfix.run(options, user=user, err=sys.stderr))
             except listfix.ListFixFailed as exc:

@@ -1,5 +1,6 @@
-"""GitHub App credentials: the client mints installation tokens, refreshes them before they
-expire, pools them with personal tokens; the settings read them. Against fakegithub over HTTP."""
+"""GitHub App credentials: the client mints installation tokens, replaces a rejected one, pools
+them with personal tokens; the settings read them. Against fakegithub over HTTP (the app's JWT
+and the refresh before expiry: test_tokens.py)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,7 @@ import logging
 import os
 import subprocess
 import sys
-import threading
-import time
 
-import jwt
 import pytest
 import requests
 
@@ -18,11 +16,8 @@ from fakegithub import FakeGitHub
 from repohealth.runtime.logging import RedactTokensFilter
 from scans.github.client import GitHubClient
 from scans.github.errors import BadCredentials
-from scans.github.tokens import REFRESH_MARGIN_SECONDS, GitHubApp, InstallationToken
 from tests.conftest import BASE_DIR
-from tests.scans.app_keys import key_pair, new_key_pair
-
-APP_ID, INSTALLATION = "4242", 77
+from tests.scans.app_keys import APP_ID, INSTALLATION, app, key_pair, new_key_pair
 
 
 @pytest.fixture
@@ -32,22 +27,12 @@ def fake():
         yield server
 
 
-def app(**changes) -> GitHubApp:
-    return GitHubApp(**{"app_id": APP_ID, "private_key": key_pair()[0], "installation_id": INSTALLATION, **changes})
-
-
 def client_for(fake: FakeGitHub, **kwargs) -> GitHubClient:
     return GitHubClient(api_url=fake.url, backoff=0.01, **kwargs)
 
 
 def tokens_sent(fake: FakeGitHub) -> list[str]:
     return [entry["token"] for entry in fake.request_log() if entry["endpoint"] == "rest_repo"]
-
-
-def test_the_app_jwt_is_rs256_from_the_app_backdated_a_minute_and_lives_nine_minutes():
-    now = time.time()
-    claims = jwt.decode(app().jwt(now=now), key_pair()[1], algorithms=["RS256"], options={"verify_exp": False})
-    assert claims == {"iss": APP_ID, "iat": int(now) - 60, "exp": int(now) - 60 + 540}
 
 
 def test_the_client_mints_an_installation_token_once_and_sends_it(fake):
@@ -85,33 +70,6 @@ def test_a_token_github_rejects_is_replaced_by_a_new_one_and_the_request_goes_on
     statuses = [entry["status"] for entry in fake.request_log() if entry["endpoint"] == "rest_repo"]
     assert statuses == [200, 401, 200] and tokens_sent(fake)[2] != first
     assert fake.stats()["app_tokens_created"] == 2
-
-
-def test_the_token_is_refreshed_before_it_expires_and_only_once_for_concurrent_callers():
-    now = [1000.0]
-    minted: list[float] = []
-
-    def mint(app_: GitHubApp) -> tuple[str, float]:
-        minted.append(now[0])
-        time.sleep(0.05)  # other threads arrive while this one mints
-        return f"ghs_{len(minted)}", now[0] + 3600
-
-    token = InstallationToken(app(), mint, clock=lambda: now[0])
-    threads = [threading.Thread(target=token.get) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert minted == [1000.0]
-
-    now[0] = 1000.0 + 3600 - REFRESH_MARGIN_SECONDS - 1
-    assert token.get() == "ghs_1"
-    now[0] += 1  # within the margin: a new token, before the old one expires
-    assert token.get() == "ghs_2" and len(minted) == 2
-    token.expire("ghs_1")  # an old token rejected late changes nothing
-    assert token.get() == "ghs_2"
-    token.expire("ghs_2")
-    assert token.get() == "ghs_3"
 
 
 def test_a_key_github_does_not_accept_fails_with_the_settings_to_check(fake):

@@ -1,5 +1,6 @@
 """Unit tests of the GitHub client's own machinery (the HTTP behaviour is tested against
-fakegithub in test_services.py and test_graphql.py)."""
+fakegithub in tests/scans/test_services.py and tests/scans/fetch/test_graphql.py, the token pool in
+test_tokens.py)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,13 @@ import itertools
 import pytest
 
 from scans.github import client as github
-from scans.github.client import GitHubClient, TokenPool
+from scans.github.client import GitHubClient
 from scans.github.errors import Cancelled
 
 
 def test_backoff_never_asks_to_sleep_a_negative_time(monkeypatch):
-    # A clock that moves 0.3 s between any two readings: the old loop read it twice a turn
-    # and could pass `deadline - now < 0` to sleep(), which raises ValueError.
+    # A clock that moves 0.3 s between any two readings: a loop that read it twice a turn could
+    # pass `deadline - now < 0` to sleep(), which raises ValueError.
     ticks = itertools.count(0, 0.3)
     monkeypatch.setattr(github.time, "monotonic", lambda: next(ticks))
     monkeypatch.setattr(github.random, "random", lambda: 1.0)
@@ -31,29 +32,3 @@ def test_backoff_stops_when_the_scan_is_cancelled():
                           should_stop=lambda: True)
     with pytest.raises(Cancelled):
         client._backoff(1)
-
-
-def test_a_spent_token_rests_until_its_reset_plus_a_second_and_the_other_carries_on(monkeypatch):
-    now = [1000.0]
-    monkeypatch.setattr(github.time, "time", lambda: now[0])
-    pool = TokenPool.from_tokens(["a", "b"])
-    pool.exhaust(pool.tokens[0], reset_at=1010.0)
-
-    picked = [pool.acquire(should_stop=lambda: False, on_wait=lambda m, u: None)[0].token for _ in range(3)]
-    assert picked == ["b", "b", "b"]
-
-    pool.exhaust(pool.tokens[1], reset_at=1020.0)
-    messages: list[str] = []
-
-    def sleep(seconds):
-        now[0] += seconds
-
-    token, _ = pool.acquire(should_stop=lambda: False, on_wait=lambda m, u: messages.append(m), sleep=sleep)
-    assert token.token == "a" and now[0] >= 1011.0
-    assert messages == ["Rate limited by GitHub; resuming at 00:16:51"]
-    assert pool.snapshot()["tokens"] == 2
-
-
-def test_the_token_never_reaches_the_pool_snapshot():
-    pool = TokenPool.from_tokens(["ghp_secretsecret"])
-    assert "secret" not in repr(pool.snapshot())
