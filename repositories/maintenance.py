@@ -183,7 +183,7 @@ _DECLARING_TOPICS = {"deprecated", "unmaintained", "obsolete", "no-longer-mainta
 _NAME = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}"
 _REPO = rf"(?:(?:https?://)?(?:www\.)?github\.com/)?({_NAME})"
 _SUCCESSOR = [
-    re.compile(rf"\b(?:moved to|superseded by|replaced by|continued at)\s+{_REPO}", re.IGNORECASE),
+    re.compile(rf"\b(?:moved to|superseded by)\s+{_REPO}", re.IGNORECASE),
     re.compile(rf"\buse\s+{_REPO}\s+instead\b", re.IGNORECASE),
 ]
 _GITHUB_HOMEPAGE = re.compile(rf"^https?://(?:www\.)?github\.com/({_NAME})/?$", re.IGNORECASE)
@@ -214,3 +214,38 @@ def _clean(name: str) -> str:
 
 def _other(name: str, full_name: str) -> str | None:
     return None if name.lower() == (full_name or "").lower() else name
+
+
+# --- the catalog's side ----------------------------------------------------------------------------
+# The healths of a repository GitHub last answered with itself: its signals speak for it.
+ANSWERED = frozenset({Repository.Health.HEALTHY, Repository.Health.STALE, Repository.Health.ARCHIVED,
+                      Repository.Health.MOVED})
+# Fields `judge` writes.
+VERDICT_FIELDS = ("declared", "successor", "maintenance", "maintenance_reasons")
+
+
+def signals_of(repo: Repository, *, answered: bool) -> Signals:
+    """What the catalog knows of `repo`, as the rule reads it. `answered`: GitHub's last answer was
+    the repository itself (the caller knows: a scan from the answer, a page from the health)."""
+    return Signals(
+        answered=answered, archived=repo.archived, last_commit_at=repo.last_commit_at,
+        commits_last_year=repo.commits_last_year, last_release_at=repo.last_release_at,
+        last_release_tag=repo.last_release_tag, default_branch=repo.default_branch,
+        description=repo.description or "", topics=tuple(repo.topics or ()), declared=repo.declared,
+        successor=repo.successor, override=repo.maintenance_override or None,
+        override_note=repo.maintenance_note, override_by=repo.maintenance_override_by,
+    )
+
+
+def judge(repo: Repository, *, now: datetime, answered: bool | None = None,
+          thresholds: Thresholds | None = None) -> str:
+    """Set `repo`'s declared words, successor, verdict and reasons (in memory) from what it knows;
+    returns the verdict. `answered` defaults to what its health says."""
+    repo.declared = declared(repo.description or "", repo.topics or ())
+    repo.successor = successor(full_name=repo.full_name, description=repo.description or "",
+                               homepage=repo.homepage or "", archived=repo.archived)
+    if answered is None:
+        answered = repo.health in ANSWERED
+    result = verdict(signals_of(repo, answered=answered), now=now, thresholds=thresholds or Thresholds.from_settings())
+    repo.maintenance, repo.maintenance_reasons = result.verdict, result.reasons
+    return result.verdict

@@ -146,3 +146,21 @@ def test_the_default_thresholds_are_the_settings(settings):
     assert Thresholds.from_settings() == T
     settings.MAINTAINED_FINISHED_TOPICS = ["feature-complete"]
     assert Thresholds.from_settings().finished_topics == ("feature-complete",)
+
+
+def test_judge_reads_the_repository_and_writes_its_verdict():
+    from repositories.maintenance import judge
+    from repositories.models import Repository
+
+    repo = Repository(full_name="acme/old", imported_name="acme/old", health=Repository.Health.HEALTHY,
+                      description="No longer maintained: moved to acme/new", default_branch="main",
+                      last_commit_at=days_ago(40), commits_last_year=12)
+    assert judge(repo, now=NOW) == Verdict.DEPRECATED
+    assert (repo.declared, repo.successor) == ("No longer maintained", "acme/new")
+    assert [r["signal"] for r in repo.maintenance_reasons] == ["declared", "successor"]
+    repo.description = "A fine library"
+    assert judge(repo, now=NOW) == Verdict.ACTIVE
+    assert (repo.declared, repo.successor) == (None, None)
+    repo.health = Repository.Health.NOT_FOUND
+    assert judge(repo, now=NOW) == Verdict.UNKNOWN
+    assert judge(repo, now=NOW, answered=True) == Verdict.ACTIVE
