@@ -64,6 +64,7 @@ class Collector:
                 self.problem(location, f"invalid purl '{clip(purl)}': {e}")
         if parsed is not None:
             ecosystem = ecosystem or parsed.type
+            version = version or parsed.version  # a document may name the version in its purl only
         elif ecosystem:
             parsed = _purl_of(ecosystem, name.strip(), version)
         self._candidate()

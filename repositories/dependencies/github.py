@@ -22,6 +22,7 @@ __all__ = ["VANITY", "go_module_repository", "repository_from_purl", "repository
 
 _SHORTHAND = re.compile(r"(?i)github:([^/#@\s]+)/([^/#@\s]+)")  # npm/yarn's github:o/r#ref
 _URL = re.compile(r"(?i)(?:git\+)?(?:https?|ssh|git)://(?:[^@/]+@)?(?:www\.|codeload\.)?github\.com(?::\d+)?/+([^/?#]+)/+([^/?#]+)")
+_API = re.compile(r"(?i)https?://api\.github\.com/repos/([^/?#]+)/([^/?#]+)")  # Composer's dist zipballs
 _SCP = re.compile(r"(?i)(?:git\+)?[\w.-]+@github\.com:/?([^/?#]+)/+([^/?#]+)")
 _VERSION_SUFFIX = re.compile(r"\.v\d+$")
 _MAJOR = re.compile(r"v\d+$")
@@ -45,7 +46,7 @@ def repository_from_url(url: object) -> str | None:
         return None
     if s.lower().startswith(("github.com/", "www.github.com/")):
         s = "https://" + s
-    m = _URL.match(s) or _SCP.match(s) or _SHORTHAND.match(s)
+    m = _URL.match(s) or _SCP.match(s) or _SHORTHAND.match(s) or _API.match(s)
     return _repository(m[1], m[2]) if m else None
 
 

@@ -19,6 +19,7 @@ from repositories.dependencies.github import go_module_repository, repository_fr
     "github.com/o/r",
     "github:o/r#semver:^1",
     "https://codeload.github.com/o/r/tar.gz/4e1d2f0",
+    "https://api.github.com/repos/o/r/zipball/4e1d2f0",
 ])
 def test_every_form_of_a_github_url_names_its_repository(url):
     assert repository_from_url(url) == "o/r"
