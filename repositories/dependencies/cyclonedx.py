@@ -13,12 +13,14 @@ import functools
 import json
 import re
 
+from ..decoding import ImportRefused
 from .collect import Collector
 from .loaders import load_json, load_xml
 from .model import pointer
 
 MAX_PROBLEMS = 50
 MAX_VALIDATED = 1000
+MAX_DEPTH = 64  # components within components; real SBOMs nest a few levels
 _URL_TYPES = ("vcs", "website")
 _XML_NAMESPACE = re.compile(r"^\{http://cyclonedx\.org/schema/bom/(\d+\.\d+)\}")
 
@@ -60,8 +62,15 @@ def _walk_json(components, col: Collector):
         elif not isinstance(item, dict):
             col.reject(pointer(*path), str(item)[:100], "a component is an object")
         else:
+            _check_depth(path)
             yield path, item
             stack.append(((*path, "components"), item.get("components")))
+
+
+def _check_depth(path: tuple) -> None:
+    if len(path) > 2 * MAX_DEPTH:
+        raise ImportRefused(f"Components are nested more than {MAX_DEPTH} deep in this SBOM; "
+                            "no real one is, so it is not read", "format")
 
 
 # ----------------------------------------------------------------------------- XML
@@ -80,6 +89,7 @@ def read_xml(text: str, col: Collector, doc=None) -> None:
             if element is not None:
                 stack.extend(((*path, i), c) for i, c in reversed(list(enumerate(element.findall(f"{ns}component")))))
             continue
+        _check_depth(path)
         refs = [{"type": ref.get("type"), "url": ref.findtext(f"{ns}url", "").strip()}
                 for ref in element.findall(f"{ns}externalReferences/{ns}reference")]
         col.package(location=pointer(*path), name=element.findtext(f"{ns}name"),

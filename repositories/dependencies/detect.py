@@ -9,7 +9,7 @@ import re
 FORMATS = {
     "cyclonedx-json": "CycloneDX JSON", "cyclonedx-xml": "CycloneDX XML",
     "spdx-json": "SPDX 2 JSON", "spdx-tag-value": "SPDX 2 tag-value", "spdx3-json": "SPDX 3 JSON-LD",
-    "package-lock": "package-lock.json", "yarn-lock": "yarn.lock (v1)", "pnpm-lock": "pnpm-lock.yaml",
+    "package-lock": "package-lock.json", "yarn-lock": "yarn.lock", "pnpm-lock": "pnpm-lock.yaml",
     "requirements": "requirements.txt", "poetry-lock": "poetry.lock", "uv-lock": "uv.lock",
     "pipfile-lock": "Pipfile.lock", "go-mod": "go.mod", "go-sum": "go.sum", "cargo-lock": "Cargo.lock",
     "gemfile-lock": "Gemfile.lock", "composer-lock": "composer.lock",
@@ -69,7 +69,7 @@ def _text_format(text: str) -> str | None:
     first = next((line.strip() for line in head.split("\n") if line.strip()), "")
     if "cyclonedx.org/schema/bom" in head and first.startswith("<"):
         return "cyclonedx-xml"
-    if "# yarn lockfile v1" in head:
+    if "# yarn lockfile v1" in head or re.search(r"^__metadata:\n  version: ", head, re.M):
         return "yarn-lock"
     if re.search(r"^lockfileVersion: ", head, re.M):
         return "pnpm-lock"

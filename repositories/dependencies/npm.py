@@ -85,7 +85,11 @@ def _unquote(s: str) -> str:
 
 
 def read_yarn_lock(text: str, col: Collector, doc=None) -> None:
-    """Blocks of ``"spec", spec:`` headers at column 0 and two-space fields under them."""
+    """Blocks of ``"spec", spec:`` headers at column 0 and two-space fields under them; a
+    lockfile of Yarn 2 and later (``__metadata:``) is YAML and read as such."""
+    if re.search(r"^__metadata:", text[:4096], re.M):
+        _read_yarn_berry(text, col)
+        return
     header = None  # (line, text) of the block being read
     fields: dict[str, str] = {}
 
@@ -120,6 +124,24 @@ def read_yarn_lock(text: str, col: Collector, doc=None) -> None:
         elif header is not None and (m := _YARN_FIELD.match(raw.rstrip())):
             fields.setdefault(m[2], m[3])
     finish()
+
+
+def _read_yarn_berry(text: str, col: Collector) -> None:
+    doc = load_yaml(text, "yarn.lock")
+    for key, entry in doc.items() if isinstance(doc, dict) else ():
+        if key == "__metadata":
+            continue
+        where = pointer(key)
+        resolution = entry.get("resolution") if isinstance(entry, dict) else None
+        if not isinstance(resolution, str):
+            col.reject(where, str(key), "no resolution")
+            continue
+        if "@workspace:" in resolution or entry.get("linkType") == "soft":
+            continue  # the project itself or a workspace of it
+        name = _npm_name(resolution)
+        source = resolution[len(name) + 1:]
+        col.package(location=where, ecosystem="npm", name=name, version=entry.get("version"),
+                    urls=(source,) if "github" in source else (), text=str(key))
 
 
 # ----------------------------------------------------------------------------- pnpm-lock.yaml

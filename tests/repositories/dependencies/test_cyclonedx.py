@@ -111,3 +111,21 @@ class TestXml:
     def test_broken_xml_is_refused_with_its_position(self):
         error = refusal('<bom xmlns="http://cyclonedx.org/schema/bom/1.5"><components>', format="cyclonedx-xml")
         assert error.message.startswith("Invalid XML: ") and "line 1" in error.message
+
+
+@pytest.mark.parametrize("kind", ["json", "xml"])
+def test_components_nested_beyond_any_real_sbom_are_refused_quickly(kind):
+    depth = 5000
+    if kind == "json":
+        doc = {"bomFormat": "CycloneDX", "specVersion": "1.6", "components": []}
+        level = doc
+        for _ in range(100):  # JSON this deep already reaches what the JSON reader itself accepts
+            level["components"].append({"type": "library", "name": "a", "components": []})
+            level = level["components"][0]
+        text = json.dumps(doc)
+    else:
+        text = ('<bom xmlns="http://cyclonedx.org/schema/bom/1.6"><components>'
+                + '<component type="library"><name>a</name><components>' * depth
+                + "</components></component>" * depth + "</components></bom>")
+    error = refusal(text)
+    assert error.reason == "format" and "nested more than 64 deep" in error.message
