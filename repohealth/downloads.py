@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import TypeVar
 
 from django.http import HttpResponseBase
 from django.utils.http import content_disposition_header
 
 FILENAME_BYTES = 255  # the longest name common file systems hold, in bytes
 EXTENSION = re.compile(r"(\.[A-Za-z0-9]{1,10}){1,2}$")  # `.md`, `.md.patch`, `.tar.gz`
+Response = TypeVar("Response", bound=HttpResponseBase)
 
 
 def fit_filename(name: str, limit: int = FILENAME_BYTES) -> str:
@@ -30,7 +32,7 @@ def ascii_filename(name: str) -> str:
     return "".join(c if " " <= c <= "~" else "_" for c in letters if not unicodedata.combining(c))
 
 
-def attachment(response: HttpResponseBase, filename: str) -> HttpResponseBase:
+def attachment(response: Response, filename: str) -> Response:
     """`response` as a download named `filename` (fitted): Django's RFC 6266 header, a quoted
     `filename` or, for a name plain ASCII cannot carry, `filename*=utf-8''<percent-encoded>`, then
     preceded by an ASCII `filename` for clients that read only that (RFC 6266, appendix D)."""
