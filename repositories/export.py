@@ -9,6 +9,8 @@ import json
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 
+from repohealth.web.downloads import attachment
+
 FORMATS = ("csv", "json")
 EXPORT_FIELDS = [
     "id", "full_name", "html_url", "health", "health_detail", "description", "stars", "forks", "open_issues",
@@ -30,8 +32,7 @@ def export_response(repositories: QuerySet, fmt: str) -> StreamingHttpResponse:
         response = StreamingHttpResponse(_csv_lines(rows), content_type="text/csv; charset=utf-8")
     else:
         response = StreamingHttpResponse(_json_chunks(rows), content_type="application/json")
-    response["Content-Disposition"] = f'attachment; filename="repositories.{fmt}"'
-    return response
+    return attachment(response, f"repositories.{fmt}")
 
 
 class _Echo:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from repohealth.web.downloads import attachment
 from repohealth.web.pages import login_required_page
 from repositories.fixes import ARCHIVED_POLICIES, DEAD_POLICIES, KINDS, BadPolicy, source_fix
 from repositories.models import Source
@@ -41,9 +42,7 @@ def source_detail(request, pk: int):
     name = source.filename or "list.txt"
     if download in ("file", "patch"):
         body, filename = (fix.text, name) if download == "file" else (fix.diff, f"{name}.patch")
-        response = HttpResponse(body.encode("utf-8"), content_type="text/plain; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
+        return attachment(HttpResponse(body.encode("utf-8"), content_type="text/plain; charset=utf-8"), filename)
     counts = fix.counts()
     return render(request, "repositories/source.html", {
         "source": source, "fix": fix, "rows": _diff_rows(fix.diff), "archived": archived, "dead": dead,

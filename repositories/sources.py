@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Max, QuerySet
 
+from repohealth.web.downloads import fit_filename
 from repositories.bulk import insert_ignoring_conflicts
 from repositories.importers import ParseResult
 from repositories.models import Source, SourceEntry
@@ -20,8 +21,9 @@ COLUMNS = ("source_id", "line", "column", "end_column", "url", "repository_id")
 def source_keep(*, parsed: ParseResult, label: str | None, filename: str | None, ids: dict[str, int],
                 requested_by=None) -> Source:
     """Save the document and its links (`ids`: lower-cased owner/name -> repository id). The same
-    label and file name with other text is the next version; the same text again is the same source."""
-    label, filename = label or "", (filename or "")[:255]
+    label and file name with other text is the next version; the same text again is the same source.
+    A name longer than a file system holds is cut, keeping its extension (`fit_filename`)."""
+    label, filename = label or "", fit_filename(filename or "")
     latest = Source.objects.filter(label=label, filename=filename).order_by("-version").first()
     if latest is not None and latest.text == parsed.text and latest.format == parsed.format:
         return latest

@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 
 from repohealth.runtime import outbound
 from scans import services as scan_services
-from watch import schedules
+from watch import schedules, services
 from watch.models import Delivery, Digest, Schedule, Subscription
 
 
@@ -51,11 +51,15 @@ class SubscriptionForm(forms.ModelForm):
 @admin.register(Subscription)
 class SubscriptionAdmin(admin.ModelAdmin):
     form = SubscriptionForm
-    list_display = ["id", "owner", "channel", "target_url", "label", "active", "failures_in_a_row", "disabled_reason"]
+    list_display = ["id", "owner", "channel", "target_url", "label", "active", "active_since", "failures_in_a_row",
+                    "disabled_reason"]
     list_filter = ["channel", "active"]
     search_fields = ["owner__username", "target_url"]
     exclude = ["secret"]
-    readonly_fields = ["created_at", "failures_in_a_row"]
+    readonly_fields = ["created_at", "active_since", "failures_in_a_row"]
+
+    def save_model(self, request, obj, form, change):
+        services.subscription_save(subscription=obj)  # as the API and the pages: switched on, told from now
 
 
 class ReadOnly(admin.ModelAdmin):

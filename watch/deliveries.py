@@ -86,7 +86,7 @@ def attempt(delivery_id: int) -> str:
     if not claimed:
         return delivery.status
     subscription = delivery.subscription
-    if not (subscription.active and subscription.owner.is_active):
+    if not (subscription.active and subscription.owner.is_active) or _before_switched_on(delivery, subscription):
         delivery.status, delivery.next_attempt_at = Status.FAILED, None
         delivery.error = "the subscription was switched off before it was sent"
         delivery.save(update_fields=["status", "next_attempt_at", "error"])
@@ -105,6 +105,12 @@ def attempt(delivery_id: int) -> str:
                                      "response_ms"])
         Subscription.objects.filter(id=subscription.id).update(failures_in_a_row=0)
     return delivery.status
+
+
+def _before_switched_on(delivery: Delivery, subscription: Subscription) -> bool:
+    """A digest made before the subscription was paused and switched on again: it tells of the
+    time before, which a subscription switched on again is not told of (a test is still sent)."""
+    return delivery.kind == Delivery.Kind.DIGEST and delivery.created_at < subscription.active_since
 
 
 def _post(subscription: Subscription, delivery: Delivery) -> tuple[int, int]:

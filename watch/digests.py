@@ -3,11 +3,12 @@ event), sent once to each subscription it concerns, never one message per reposi
 
 The maintenance job finds finished scans that have no `Digest` row yet. For each, in one
 transaction, it writes the Digest (a scan has at most one: the table's unique key) and one
-pending `Delivery` per webhook and e-mail subscription with transitions to tell; the deliveries
-are enqueued once that is committed (and picked up again by `send_due_deliveries` if the queue
-missed them). A crash before the commit means the scan is digested on the next pass; after it,
-the deliveries exist and are sent: late, never lost, never doubled. Feeds read the same change
-rows when they are fetched.
+pending `Delivery` per webhook and e-mail subscription with transitions to tell (only those
+recorded since it was created or last switched on: a subscription made after a scan ended is not
+told of that scan, even when the scan is digested later); the deliveries are enqueued once that
+is committed (and picked up again by `send_due_deliveries` if the queue missed them). A crash
+before the commit means the scan is digested on the next pass; after it, the deliveries exist and
+are sent: late, never lost, never doubled. Feeds read the same change rows when they are fetched.
 """
 
 from __future__ import annotations
@@ -52,8 +53,7 @@ def digest_scan(scan: ScanJob) -> int:
     labelled = _labelled(rows, subscriptions)
     deliveries = []
     for subscription in subscriptions:
-        mine = [row for row in rows if row.event in subscription.events
-                and (subscription.label_id is None or row.repository_id in labelled[subscription.label_id])]
+        mine = [row for row in rows if _tells(subscription, row, labelled)]
         if mine:
             deliveries.append(_delivery(subscription, scan, mine))
     try:
@@ -70,6 +70,13 @@ def digest_scan(scan: ScanJob) -> int:
 def _enqueue(ids: list[int]) -> None:
     for delivery_id in ids:
         enqueue(delivery_id)
+
+
+def _tells(subscription: Subscription, row: RepositoryChange, labelled: dict[int, set[int]]) -> bool:
+    """Whether this subscription is told of this row: one of its events, of its label, and recorded
+    since it was created or last switched on (a scan that ended before it asked stays untold)."""
+    return (row.event in subscription.events and row.at >= subscription.active_since
+            and (subscription.label_id is None or row.repository_id in labelled[subscription.label_id]))
 
 
 def _labelled(rows: list[RepositoryChange], subscriptions: list[Subscription]) -> dict[int, set[int]]:

@@ -57,7 +57,8 @@ class Schedule(models.Model):
 
 class Subscription(models.Model):
     """Tell one person about the confirmed transitions of a label (or everything): one digest per
-    scan, by webhook, e-mail or an Atom feed."""
+    scan, by webhook, e-mail or an Atom feed. A digest tells only transitions recorded since the
+    subscription was created or last switched on (`active_since`)."""
 
     class Channel(models.TextChoices):
         WEBHOOK = "webhook", "Webhook"
@@ -78,6 +79,9 @@ class Subscription(models.Model):
     secret = models.CharField(max_length=100, unique=True, default=new_secret,
                               help_text="signs webhook bodies (HMAC-SHA256); the feed's URL token")
     active = models.BooleanField(default=True)
+    active_since = models.DateTimeField(
+        default=timezone.now, help_text="when it was created or last switched on: its digests tell only transitions "
+                                        "recorded since")
     failures_in_a_row = models.PositiveIntegerField(default=0)
     disabled_reason = models.CharField(max_length=300, blank=True,
                                        help_text="why it was switched off for its owner to see")

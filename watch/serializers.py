@@ -52,10 +52,12 @@ class SubscriptionSerializer(serializers.ModelSerializer):
         validators=[UniqueValidator(queryset=Subscription.objects.all(),
                                     message="this secret cannot be used; choose another, or leave it out")])
     active = serializers.BooleanField(required=False, default=True)
+    active_since = serializers.DateTimeField(
+        read_only=True, help_text="when it was created or last switched on: it is told only of transitions since")
 
     class Meta:
         model = Subscription
-        fields = ["id", "channel", "target_url", "label", "events", "format", "secret", "active"]
+        fields = ["id", "channel", "target_url", "label", "events", "format", "secret", "active", "active_since"]
 
     def validate(self, attrs):
         current = self.instance

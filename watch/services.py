@@ -12,9 +12,12 @@ from watch.models import Delivery, Subscription, new_secret
 
 
 def subscription_save(*, subscription: Subscription) -> Subscription:
-    """Save a subscription; switching it on again forgets the failures that switched it off."""
+    """Save a subscription; switching it on again forgets the failures that switched it off, and
+    from then on it is told only what happens afterwards (not what happened while it was off)."""
     if subscription.active:
         subscription.failures_in_a_row, subscription.disabled_reason = 0, ""
+        if subscription.pk is None or not Subscription.objects.filter(pk=subscription.pk, active=True).exists():
+            subscription.active_since = timezone.now()
     subscription.save()
     return subscription
 

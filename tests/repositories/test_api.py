@@ -131,6 +131,7 @@ def test_an_import_without_a_list_answers_400(api):
 def test_csv_export_streams_the_filtered_catalog_and_neutralises_formulas(api, catalog):
     response = api.get("/api/repositories/export?format=csv&language=Python")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    assert response["Content-Disposition"] == 'attachment; filename="repositories.csv"'
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert [r["full_name"] for r in rows] == ["acme/frozen", "psf/requests"]
     assert rows[0]["description"] == "'=HYPERLINK(\"http://evil\")"
@@ -138,6 +139,7 @@ def test_csv_export_streams_the_filtered_catalog_and_neutralises_formulas(api, c
 
 def test_json_export_streams_the_filtered_catalog_and_an_unknown_format_answers_400(api, catalog):
     response = api.get("/api/repositories/export?format=json&health=moved")
+    assert response["Content-Disposition"] == 'attachment; filename="repositories.json"'
     items = json.loads(b"".join(response.streaming_content))
     assert [i["full_name"] for i in items] == ["new/tool"] and items[0]["previous_names"] == ["old/tool"]
     assert api.get("/api/repositories/export?format=xml").status_code == 400

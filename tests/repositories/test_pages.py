@@ -35,8 +35,29 @@ def test_the_downloads_are_the_corrected_file_and_the_patch(logged_in, source):
     file = logged_in.get(f"/sources/{source.id}/?archived=leave&download=file")
     assert file["Content-Disposition"] == 'attachment; filename="README.md"'
     assert file.content.decode() == "# List\n\n- [a](https://github.com/new/a)\n- [B](https://github.com/acme/b) - old\n"
-    patch = logged_in.get(f"/sources/{source.id}/?download=patch").content.decode()
-    assert patch.startswith("--- a/README.md\n+++ b/README.md\n")
+    patch = logged_in.get(f"/sources/{source.id}/?download=patch")
+    assert patch["Content-Disposition"] == 'attachment; filename="README.md.patch"'
+    assert patch.content.decode().startswith("--- a/README.md\n+++ b/README.md\n")
+
+
+LONG = "l" * 296 + ".md"  # 300 characters: kept and downloaded as 255 bytes, the extension kept
+LONG_ACCENTED = "ü" * 297 + ".md"  # 300 characters, 597 bytes
+
+
+@pytest.mark.parametrize(("uploaded", "file", "patch"), [
+    ('we"ird.md', r'attachment; filename="we\"ird.md"', r'attachment; filename="we\"ird.md.patch"'),
+    ("ünï ✓.md", "attachment; filename=\"uni _.md\"; filename*=utf-8''%C3%BCn%C3%AF%20%E2%9C%93.md",
+     "attachment; filename=\"uni _.md.patch\"; filename*=utf-8''%C3%BCn%C3%AF%20%E2%9C%93.md.patch"),
+    (LONG, f'attachment; filename="{"l" * 252}.md"', f'attachment; filename="{"l" * 246}.md.patch"'),
+    (LONG_ACCENTED, f"attachment; filename=\"{'u' * 126}.md\"; filename*=utf-8''{'%C3%BC' * 126}.md",
+     f"attachment; filename=\"{'u' * 123}.md.patch\"; filename*=utf-8''{'%C3%BC' * 123}.md.patch"),
+])
+def test_a_download_keeps_the_name_the_list_was_uploaded_with(logged_in, uploaded, file, patch):
+    kept = imported(TEXT, filename=uploaded)
+    moved("old/a", "new/a")
+
+    assert logged_in.get(f"/sources/{kept.id}/?download=file")["Content-Disposition"] == file
+    assert logged_in.get(f"/sources/{kept.id}/?download=patch")["Content-Disposition"] == patch
 
 
 def test_a_bad_policy_is_a_400(logged_in, source):

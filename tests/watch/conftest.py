@@ -11,7 +11,7 @@ from django.utils import timezone
 from repositories.models import Label, Repository, RepositoryChange
 from scans import services
 from scans.models import ScanJob
-from tests.receiver import fake_net, receiver  # noqa: F401 - fixtures
+from tests.receiver import PUBLIC, fake_net, receiver  # noqa: F401 - fixtures
 from watch.models import Subscription
 
 Event = RepositoryChange.Event
@@ -44,6 +44,13 @@ def finished_scan(owner):
         return scan
 
     return make
+
+
+@pytest.fixture
+def public_hook(fake_net, settings):
+    settings.ALERT_ALLOW_HTTP = True
+    fake_net.resolve("hooks.example.test", PUBLIC)
+    return fake_net
 
 
 @pytest.fixture

@@ -24,13 +24,6 @@ Event = RepositoryChange.Event
 Channel = Subscription.Channel
 
 
-@pytest.fixture
-def public_hook(fake_net, settings):
-    settings.ALERT_ALLOW_HTTP = True
-    fake_net.resolve("hooks.example.test", PUBLIC)
-    return fake_net
-
-
 def test_a_webhook_gets_the_body_signed_with_its_secret(owner, watched, finished_scan, public_hook, receiver):
     subscription = hook(owner)
     finished_scan((watched[0], "health", "healthy", "archived", Event.ARCHIVED))

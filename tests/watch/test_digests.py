@@ -9,7 +9,7 @@ import pytest
 
 from repositories.models import RepositoryChange
 from tests.watch.conftest import hook
-from watch import digests
+from watch import deliveries, digests, tasks
 from watch.models import Delivery, Digest, Subscription
 
 pytestmark = pytest.mark.django_db
@@ -73,3 +73,95 @@ def test_the_slack_format_is_one_text(owner, watched, finished_scan):
     body = json.loads(Delivery.objects.get().body)
     assert list(body) == ["text"]
     assert "acme/a: archived (health: healthy → archived)" in body["text"]
+
+
+# --- told from now on: only what was recorded since it was created or last switched on --------------
+def test_a_subscription_made_after_a_scan_ended_is_not_told_of_that_scan(api, watched, finished_scan, public_hook,
+                                                                        receiver):
+    before = finished_scan((watched[0], "health", "healthy", "archived", Event.ARCHIVED))
+    made = api.post("/api/subscriptions/", {"channel": "webhook", "target_url": "http://hooks.example.test/hook"},
+                    format="json")
+    assert made.status_code == 201, made.data
+
+    assert tasks.digest_finished_scans() == 0, "the job digests the scan, which ended before anyone asked"
+    assert Digest.objects.get(scan=before).deliveries == 0
+    assert deliveries.send_due_deliveries() == 0 and Delivery.objects.count() == 0
+
+    after = finished_scan((watched[1], "full_name", "acme/b", "acme/b2", Event.MOVED))
+    assert tasks.digest_finished_scans() == 1
+    assert deliveries.attempt(Delivery.objects.get().id) == Delivery.Status.DELIVERED
+    (sent,) = receiver.requests
+    body = json.loads(sent.body)
+    assert body["scan_id"] == str(after.id)
+    assert [(t["event"], t["old"], t["new"]) for t in body["transitions"]] == [("moved", "acme/b", "acme/b2")]
+
+
+def admin_form(subscription: Subscription, **changes) -> dict:
+    """The admin's change form of this subscription as a browser posts it."""
+    form = {"owner": subscription.owner_id, "channel": subscription.channel, "target_url": subscription.target_url,
+            "label": subscription.label_id or "", "events": json.dumps(subscription.events),
+            "format": subscription.format, "disabled_reason": subscription.disabled_reason, "_save": "Save"}
+    return {**form, **({"active": "on"} if subscription.active else {}), **changes}
+
+
+def test_a_subscription_switched_on_again_is_not_told_of_the_time_it_was_off(owner, api, client, admin_client,
+                                                                               watched, finished_scan, public_hook,
+                                                                               receiver):
+    client.force_login(owner)
+    subscription = hook(owner)
+    switches_on = {
+        "API": lambda: api.patch(f"/api/subscriptions/{subscription.id}/", {"active": True}, format="json"),
+        "page": lambda: client.post(f"/subscriptions/{subscription.id}/toggle"),
+        "admin": lambda: admin_client.post(f"/admin/watch/subscription/{subscription.id}/change/",
+                                           admin_form(subscription, active="on")),
+    }
+    for where, switch_on in switches_on.items():
+        since = subscription.active_since
+        Subscription.objects.filter(id=subscription.id).update(active=False)
+        finished_scan((watched[0], "health", "healthy", "archived", Event.ARCHIVED))  # while it is off
+        assert switch_on().status_code in (200, 302), where
+        subscription.refresh_from_db()
+        assert subscription.active and subscription.active_since > since, where
+        assert tasks.digest_finished_scans() == 0, f"switched on through the {where}: the scan ended while it was off"
+    assert Delivery.objects.count() == 0
+
+    since = subscription.active_since
+    api.patch(f"/api/subscriptions/{subscription.id}/", {"events": ["archived", "dead"]}, format="json")
+    admin_client.post(f"/admin/watch/subscription/{subscription.id}/change/", admin_form(subscription))
+    subscription.refresh_from_db()
+    assert subscription.active_since == since, "an edit of one that is on already does not move it"
+    finished_scan((watched[1], "health", "healthy", "not_found", Event.DEAD))
+    assert tasks.digest_finished_scans() == 1
+    assert deliveries.attempt(Delivery.objects.get().id) == Delivery.Status.DELIVERED
+    assert [t["full_name"] for t in json.loads(receiver.requests[0].body)["transitions"]] == ["acme/b"]
+
+
+def test_a_digest_left_pending_when_it_was_paused_is_not_sent_once_switched_on(owner, client, watched, finished_scan,
+                                                                               public_hook, receiver):
+    client.force_login(owner)
+    subscription = hook(owner)
+    finished_scan((watched[0], "health", "healthy", "archived", Event.ARCHIVED))
+    tasks.digest_finished_scans()
+    client.post(f"/subscriptions/{subscription.id}/toggle")  # paused before it was sent
+    client.post(f"/subscriptions/{subscription.id}/toggle")  # and switched on again
+
+    assert deliveries.attempt(Delivery.objects.get().id) == Delivery.Status.FAILED
+    assert Delivery.objects.get().error == "the subscription was switched off before it was sent"
+    assert receiver.requests == []
+
+
+def test_send_a_test_is_sent_whenever_the_subscription_was_made_or_switched_on(owner, api, watched, finished_scan,
+                                                                               public_hook, receiver):
+    finished_scan((watched[0], "health", "healthy", "archived", Event.ARCHIVED))
+    made = api.post("/api/subscriptions/", {"channel": "webhook", "target_url": "http://hooks.example.test/hook",
+                                            "active": False}, format="json").data
+    api.patch(f"/api/subscriptions/{made['id']}/", {"active": True}, format="json")
+    first = api.post(f"/api/subscriptions/{made['id']}/test").data
+    api.patch(f"/api/subscriptions/{made['id']}/", {"active": False}, format="json")
+    api.patch(f"/api/subscriptions/{made['id']}/", {"active": True}, format="json")
+    second = api.post(f"/api/subscriptions/{made['id']}/test").data
+
+    assert [deliveries.attempt(d["id"]) for d in (first, second)] == [Delivery.Status.DELIVERED] * 2
+    assert [request.headers["X-RepoHealth-Event"] for request in receiver.requests] == ["test", "test"]
+    assert [t["event"] for r in receiver.requests for t in json.loads(r.body)["transitions"]] == ["archived"] * 2
+    assert tasks.digest_finished_scans() == 0, "the scan itself, which ended before, is still not told"

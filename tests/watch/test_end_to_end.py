@@ -5,7 +5,8 @@ cron would) starting runs and rechecks and digesting scans, and the deliveries r
 worker in this process, so that a real HTTP receiver gets the webhooks and Django's locmem
 backend counts the e-mails. The Atom feed is read with a real feed parser.
 
-A schedule with a 50 % share of the rate limit stops sending at half the budget.
+A schedule with a 50 % share of the rate limit stops sending at half the budget. An alert made after a
+scan ended, before the job digested it, is told only of the scans after it.
 """
 
 from __future__ import annotations
@@ -179,3 +180,36 @@ def test_a_schedule_with_half_the_budget_stops_sending_at_half(api, owner, fake_
     assert len([r for r in fake_github.request_log() if r["path"].startswith("/repos/")]) == 10
     scan.refresh_from_db()
     assert (scan.status, scan.current, scan.results.count()) == (ScanJob.Status.CANCELLED, 10, 10)
+
+
+def test_an_alert_made_after_a_scan_ended_is_told_only_of_the_scans_after_it(api, owner, fake_github, start_worker,
+                                                                             receiver, settings):
+    settings.ALERT_ALLOW_HTTP = settings.ALERT_ALLOW_PRIVATE_TARGETS = True  # the receiver is on loopback
+    names = ["acme/early", "acme/late"]
+    fake_github.load_catalog([{"id": 900 + i, "full_name": n, "pushed_at": RECENT} for i, n in enumerate(names)])
+    repositories_import(source="\n".join(names), label="told")
+    start_worker()
+    told = Repository.objects.filter(labels__name="told")
+    services.scan_start(repositories=told, requested_by=owner)  # the baseline
+    scans_finished(1)
+    fake_github.patch_repo("acme/early", archived=True)
+    services.scan_start(repositories=told, requested_by=owner)
+    *_, before = scans_finished(2)  # it ended; the maintenance job has not digested it yet
+
+    webhook = api.post("/api/subscriptions/", {"channel": "webhook", "target_url": f"{receiver.url}/hook"},
+                       format="json").data
+    maintenance.run()
+    deliver()
+    assert ScanJob.objects.get(id=before.id).digest.deliveries == 0, "digested, to nobody"
+    assert receiver.requests == [], "the archiving happened before the alert was made"
+
+    fake_github.patch_repo("acme/late", archived=True)
+    services.scan_start(repositories=told, requested_by=owner)
+    *_, after = scans_finished(3)
+    maintenance.run()
+    deliver()
+    (sent,) = receiver.requests
+    assert signed(sent, webhook["secret"])
+    body = json.loads(sent.body)
+    assert body["scan_id"] == str(after.id)
+    assert [(t["full_name"], t["event"]) for t in body["transitions"]] == [("acme/late", "archived")]

@@ -80,6 +80,7 @@ def test_an_alert_is_created_its_secret_shown_once_and_its_log_shown(page, owner
     assert subscription.events == ["dead", "archived"] and subscription.label.name == "watched"
     shown = page.get(created["Location"]).content.decode()
     assert f"/feeds/{subscription.secret}.atom" in shown
+    assert "Tells the changes recorded since it was created" in shown
     assert subscription.secret not in page.get(created["Location"]).content.decode(), "shown once"
 
     email = Subscription.objects.create(owner=owner, channel="email", events=["dead"])

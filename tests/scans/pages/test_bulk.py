@@ -84,14 +84,16 @@ def test_a_label_must_be_typed(logged_in):
     assert not Label.objects.exists()
 
 
-@pytest.mark.parametrize("action, kind", [("export_csv", "text/csv"), ("export_json", "application/json")])
-def test_the_selection_exports_as_csv_or_json_with_only_the_selected_repositories(logged_in, action, kind):
+@pytest.mark.parametrize("action, kind, name", [("export_csv", "text/csv", "repositories.csv"),
+                                                ("export_json", "application/json", "repositories.json")])
+def test_the_selection_exports_as_csv_or_json_with_only_the_selected_repositories(logged_in, action, kind, name):
     picked = [repo("acme/b", stars=5), repo("acme/a", description="=cmd")]
     repo("acme/not-picked")
 
     response = bulk(logged_in, action, picked)
 
     assert response.status_code == 200 and response["Content-Type"].startswith(kind)
+    assert response["Content-Disposition"] == f'attachment; filename="{name}"'
     body = b"".join(response.streaming_content).decode()
     if kind == "text/csv":
         rows = list(csv.DictReader(io.StringIO(body)))
