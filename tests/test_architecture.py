@@ -25,8 +25,10 @@ ALLOWED = {
     "fakegithub": set(),
     "devserver": {"repohealth", "fakegithub"},
 }
-# Rooms of scans that speak to GitHub: plain Python, no Django, nothing of scans beyond these rooms.
-NO_DJANGO = {"scans/github": {"scans.github"}, "scans/fetch": {"scans.github", "scans.fetch"}}
+# Rooms of scans that speak to GitHub: plain Python, no Django, nothing of scans beyond these rooms
+# (and the project's one reading of timestamps, plain Python too).
+TIMES = "repohealth.runtime.times"
+NO_DJANGO = {"scans/github": {"scans.github", TIMES}, "scans/fetch": {"scans.github", "scans.fetch", TIMES}}
 DJANGO = ("django", "rest_framework", "django_rq", "django_filters", "drf_spectacular")
 
 
@@ -68,6 +70,12 @@ def test_the_rooms_that_speak_to_github_import_no_django_and_no_other_part_of_sc
         if bad:
             wrong[str(path.relative_to(BASE_DIR))] = sorted(bad)
     assert wrong == {}
+
+
+def test_the_times_module_the_github_rooms_share_is_plain_python():
+    path = BASE_DIR / (TIMES.replace(".", "/") + ".py")
+    assert path.exists()
+    assert {name for name in _imports(path) if name.split(".")[0] in (*DJANGO, *PROJECT)} == set()
 
 
 def test_no_repositories_template_loads_a_scans_tag_library_or_includes_a_scans_template():
