@@ -15,8 +15,8 @@ from django.core.cache import cache
 from django.utils import timezone
 from rq import get_current_job
 
+from repohealth.runtime.times import parse_iso
 from repositories.models import Repository
-from scans.github.client import parse_time
 
 
 def health_check(repository_ids: list[int]) -> dict:
@@ -62,6 +62,6 @@ def _check(repo: Repository, headers: dict[str, str]) -> str:
     repo.forks = data.get("forks_count") or 0
     repo.open_issues = data.get("open_issues_count") or 0
     repo.archived = bool(data.get("archived"))
-    repo.pushed_at = parse_time(data.get("pushed_at"))
+    repo.pushed_at = parse_iso(data.get("pushed_at"))
     repo.health_detail = "archived on GitHub" if repo.archived else "active"
     return Repository.Health.ARCHIVED if repo.archived else Repository.Health.HEALTHY

@@ -171,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from django.conf import settings
 
+        from repohealth.runtime.upkeep import WORKER_QUEUES
+
         port = settings.PORT  # validates every variable before anything starts
         Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
 
@@ -211,9 +213,9 @@ def main(argv: list[str] | None = None) -> int:
         for number in range(1, settings.RQ_WORKERS + 1):
             scheduler = ["--with-scheduler"] if number == 1 else []
             supervisor.start(f"worker-{number}", [*manage_py, "rqworker", "default", *scheduler], env, restart=True)
-        # The periodic maintenance job: RQ's cron scheduler enqueues it, a worker of its own runs it.
+        # The periodic upkeep job: RQ's cron scheduler enqueues it, a worker of its own runs it.
         supervisor.start("cron", [*manage_py, "rqcron", "repohealth.cron"], env, restart=True)
-        supervisor.start("upkeep", [*manage_py, "rqworker", "maintenance"], env, restart=True)
+        supervisor.start("upkeep", [*manage_py, "rqworker", *WORKER_QUEUES], env, restart=True)
         supervisor.start("web", [*manage_py, "runserver", f"127.0.0.1:{port}"], env, restart=True)
         say("setup", f"RepoHealth on http://127.0.0.1:{port}/  (Ctrl-C stops everything)")
         if options.demo:

@@ -1,24 +1,42 @@
 """Typed readers of environment variables for settings.py (the only module that reads the
-environment). A malformed value raises ImproperlyConfigured naming the variable."""
+environment). A malformed value raises ImproperlyConfigured naming the variable.
+
+A renamed variable keeps its old name working: `deprecated="OLD_NAME"` on a reader. The new name
+wins; the old one is read only when the new is absent, with a warning logged once per name."""
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from urllib.parse import urlparse
 
 from django.core.exceptions import ImproperlyConfigured
 
+log = logging.getLogger(__name__)
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+_WARNED: set[str] = set()
 
 
-def env_str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default).strip()
+def _read(name: str, deprecated: str | None) -> tuple[str, str | None]:
+    """The variable's name as set (for messages) and its raw value: the new name's, else the
+    deprecated name's (warned about once), else None."""
+    if name in os.environ or deprecated is None or deprecated not in os.environ:
+        return name, os.environ.get(name)
+    if deprecated not in _WARNED:
+        _WARNED.add(deprecated)
+        log.warning("%s is deprecated: set %s instead", deprecated, name)
+    return deprecated, os.environ[deprecated]
 
 
-def env_bool(name: str, default: bool = False) -> bool:
-    raw = os.environ.get(name)
+def env_str(name: str, default: str = "", *, deprecated: str | None = None) -> str:
+    raw = _read(name, deprecated)[1]
+    return (default if raw is None else raw).strip()
+
+
+def env_bool(name: str, default: bool = False, *, deprecated: str | None = None) -> bool:
+    name, raw = _read(name, deprecated)
     if raw is None:
         return default
     value = raw.strip().lower()
@@ -29,8 +47,9 @@ def env_bool(name: str, default: bool = False) -> bool:
     raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean: use 1/0, true/false, yes/no or on/off")
 
 
-def env_int(name: str, default: int, *, minimum: int | None = None, maximum: int | None = None) -> int:
-    raw = os.environ.get(name)
+def env_int(name: str, default: int, *, minimum: int | None = None, maximum: int | None = None,
+            deprecated: str | None = None) -> int:
+    name, raw = _read(name, deprecated)
     if raw is None or not raw.strip():
         return default
     try:
@@ -55,8 +74,8 @@ def env_url(name: str, default: str, *, schemes: tuple[str, ...]) -> str:
     return value
 
 
-def env_list(name: str, default: list[str]) -> list[str]:
-    raw = os.environ.get(name)
+def env_list(name: str, default: list[str], *, deprecated: str | None = None) -> list[str]:
+    raw = _read(name, deprecated)[1]
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]

@@ -151,18 +151,20 @@ CACHES = {
 
 RQ_QUEUES = {
     "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 60 * 60 * 24},
-    # The periodic maintenance job's own queue and worker: a long scan never holds it up.
+    # The periodic upkeep job's own queue and worker: a long scan never holds it up.
+    "upkeep": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 300},
+    # The upkeep queue's former name: its worker listens here too, so jobs queued by an older release run.
     "maintenance": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 300},
 }
 
-# --- The periodic maintenance job (repohealth/runtime/upkeep.py) --------------------------------------
-MAINTENANCE_INTERVAL_SECONDS = env_int("MAINTENANCE_INTERVAL_SECONDS", 30, minimum=1)
-MAINTENANCE_LOCK_SECONDS = env_int("MAINTENANCE_LOCK_SECONDS", 120, minimum=5)
+# --- The periodic upkeep job (repohealth/runtime/upkeep.py) --------------------------------------
+UPKEEP_INTERVAL_SECONDS = env_int("UPKEEP_INTERVAL_SECONDS", 30, minimum=1, deprecated="MAINTENANCE_INTERVAL_SECONDS")
+UPKEEP_LOCK_SECONDS = env_int("UPKEEP_LOCK_SECONDS", 120, minimum=5, deprecated="MAINTENANCE_LOCK_SECONDS")
 from repohealth.settings_watch import *  # noqa: E402,F403 - watch/: schedules, history, alerts, outbound requests
-MAINTENANCE_TASKS = [
+UPKEEP_TASKS = [
     "scans.upkeep.reap_dead_scans",
     "scans.upkeep.fail_unqueued_scans",
-    *WATCH_MAINTENANCE_TASKS,  # noqa: F405
+    *WATCH_UPKEEP_TASKS,  # noqa: F405
 ]
 # A queued scan with no job on the queue for this long is failed, saying why.
 SCAN_UNQUEUED_TIMEOUT = env_int("SCAN_UNQUEUED_TIMEOUT", 60, minimum=1)
@@ -199,9 +201,9 @@ SCAN_GRAPHQL_BATCH = env_int("SCAN_GRAPHQL_BATCH", 100, minimum=1, maximum=100)
 SCAN_STALE_DAYS = env_int("SCAN_STALE_DAYS", 365, minimum=1)
 SCAN_PROGRESS_TTL = env_int("SCAN_PROGRESS_TTL", 3600, minimum=60)
 SCAN_MAX_REPOSITORIES = env_int("SCAN_MAX_REPOSITORIES", 100_000, minimum=1)
-# A scan started from a page over this many repositories asks to be confirmed first (how many,
+# A scan started from a page over this many repositories asks to be approved first (how many,
 # about how long, what it costs); the API and runscan never ask.
-SCAN_CONFIRM_OVER = env_int("SCAN_CONFIRM_OVER", 1000, minimum=0)
+SCAN_APPROVE_OVER = env_int("SCAN_APPROVE_OVER", 1000, minimum=0, deprecated="SCAN_CONFIRM_OVER")
 SCAN_POLL_INTERVAL_MS = env_int("SCAN_POLL_INTERVAL_MS", 500, minimum=100)
 SCAN_HEARTBEAT_TIMEOUT = env_int("SCAN_HEARTBEAT_TIMEOUT", 90, minimum=5)
 # A scan larger than this is split into shards, each an RQ job, so several workers share it.
@@ -284,6 +286,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Former names kept as aliases are marked deprecated (repohealth/web/schema.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "repohealth.web.schema.mark_deprecated"],
 }
 
 # --- Logging: the GitHub token never reaches a log line ------------------------------------------

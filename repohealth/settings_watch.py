@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from repohealth.env import env_bool, env_email_url, env_int, env_str, env_url
 
-WATCH_MAINTENANCE_TASKS = [  # in this order on every maintenance pass (watch/tasks.py)
+WATCH_UPKEEP_TASKS = [  # in this order on every upkeep pass (watch/tasks.py)
     "watch.tasks.start_due_schedules",
-    "watch.tasks.start_confirmation_rechecks",
+    "watch.tasks.start_dead_rechecks",
     "watch.tasks.digest_finished_scans",
     "watch.tasks.send_due_deliveries",
     "watch.tasks.prune",
@@ -18,12 +18,12 @@ WATCH_ENUM_NAMES = {"EventEnum": "repositories.models.RepositoryChange.Event",
                     "StatusEnum": "scans.models.ScanJob.Status", "DeliveryStatusEnum": "watch.models.Delivery.Status"}
 # A repository is dead (not found, blocked) for alerts only when that outcome repeats in this many
 # consecutive checks at least this many seconds apart; until then it is `suspected`, and the
-# maintenance job rechecks it once the gap has passed.
-HEALTH_CONFIRM_SCANS = env_int("HEALTH_CONFIRM_SCANS", 2, minimum=1, maximum=10)
-HEALTH_CONFIRM_SECONDS = env_int("HEALTH_CONFIRM_SECONDS", 1800, minimum=0)
+# upkeep job rechecks it once the gap has passed.
+HEALTH_RECHECK_SCANS = env_int("HEALTH_RECHECK_SCANS", 2, minimum=1, maximum=10, deprecated="HEALTH_CONFIRM_SCANS")
+HEALTH_RECHECK_SECONDS = env_int("HEALTH_RECHECK_SECONDS", 1800, minimum=0, deprecated="HEALTH_CONFIRM_SECONDS")
 # The length of a schedule's "minute" in seconds: 60, except in tests (which use 1).
 SCHEDULE_MINUTE_SECONDS = env_int("SCHEDULE_MINUTE_SECONDS", 60, minimum=1)
-# Scan results and deliveries older than this are pruned (in batches, by the maintenance job); the
+# Scan results and deliveries older than this are pruned (in batches, by the upkeep job); the
 # latest result of every repository and every change row are kept.
 RETENTION_DAYS = env_int("RETENTION_DAYS", 90, minimum=1)
 RETENTION_BATCH = env_int("RETENTION_BATCH", 5000, minimum=100, maximum=100_000)

@@ -1,8 +1,9 @@
 """The catalog's filters, defined once for the catalog page, the API's list and export, and the
-scan selection: `?search=&health=&language=&label=&archived=&stale_hours=&ordering=`.
+scan selection: `?search=&health=&language=&label=&archived=&unchecked_hours=&ordering=`.
 
 A value the filters cannot use is an error that names its parameter (an unknown `health`,
-`archived=maybe`, an unknown `ordering`), never silently ignored.
+`archived=maybe`, an unknown `ordering`), never silently ignored. A renamed filter keeps its
+former name working (`DEPRECATED_FILTERS`; the API schema marks it deprecated).
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ ORDERING_FIELDS = ("full_name", "health", "stars", "forks", "open_issues", "lang
                    "last_checked_at", "stars_delta")  # stars_delta: stars gained in 30 days (history)
 ORDERINGS = tuple(field for name in ORDERING_FIELDS for field in (name, f"-{name}"))
 DEFAULT_ORDERING = "full_name"
-FILTER_FIELDS = ("search", "health", "language", "label", "archived", "stale_hours", "changed_days")
+FILTER_FIELDS = ("search", "health", "language", "label", "archived", "unchecked_hours", "changed_days")
+# Former names of filters, still read as their new names (which win when both are given).
+DEPRECATED_FILTERS = {"stale_hours": "unchecked_hours"}
 _TRUE, _FALSE = ("true", "yes", "1"), ("false", "no", "0")
 TRUE_WORDS = _TRUE  # what `archived=` takes for true
 
@@ -53,8 +56,11 @@ class RepositoryFilter(filters.FilterSet):
     label = CharInFilter(method="filter_label", help_text="comma-separated labels")
     archived = filters.ChoiceFilter(method="filter_archived", choices=[(v, v) for v in (*_TRUE, *_FALSE)],
                                     help_text="true or false (yes/no, 1/0)")
-    stale_hours = filters.NumberFilter(method="filter_stale_hours", min_value=0, max_value=24 * 365 * 100,
-                                       help_text="only repositories not checked in this many hours")
+    unchecked_hours = filters.NumberFilter(method="filter_unchecked_hours", min_value=0, max_value=24 * 365 * 100,
+                                           help_text="only repositories not checked in this many hours")
+    # Read as unchecked_hours by `current_names` before filtering; declared for the API schema.
+    stale_hours = filters.NumberFilter(method="filter_unchecked_hours", min_value=0, max_value=24 * 365 * 100,
+                                       help_text="Deprecated: the former name of unchecked_hours")
     changed_days = filters.NumberFilter(method="filter_changed_days", min_value=0, max_value=3650,
                                         help_text="only repositories with a recorded change in this many days")
     ordering = filters.ChoiceFilter(method="filter_ordering", choices=[(o, o) for o in ORDERINGS],
@@ -75,7 +81,7 @@ class RepositoryFilter(filters.FilterSet):
     def filter_archived(self, queryset, name, value):
         return queryset.filter(archived=value in _TRUE)
 
-    def filter_stale_hours(self, queryset, name, value):
+    def filter_unchecked_hours(self, queryset, name, value):
         cutoff = timezone.now() - timedelta(hours=float(value))
         return queryset.filter(Q(last_checked_at__isnull=True) | Q(last_checked_at__lt=cutoff))
 
@@ -94,14 +100,31 @@ class RepositoryFilter(filters.FilterSet):
         return rows.order_by(ordering or DEFAULT_ORDERING, "id")
 
 
+def current_names(params):
+    """The parameters (a dict or a QueryDict) with each deprecated filter name read as its new
+    one; the new name wins when both are given. Unchanged when no former name is in them."""
+    if not any(old in params for old in DEPRECATED_FILTERS):
+        return params
+    params = params.copy()
+    for old, new in DEPRECATED_FILTERS.items():
+        if old in params:
+            value = params[old]
+            del params[old]
+            if new not in params:
+                params[new] = value
+    return params
+
+
 def filter_repositories(params, queryset: QuerySet[Repository] | None = None) -> QuerySet[Repository]:
     """The repositories these query parameters select, ordered; InvalidFilter when one is wrong."""
-    filterset = RepositoryFilter(data=params, queryset=queryset if queryset is not None else Repository.objects.all())
+    queryset = queryset if queryset is not None else Repository.objects.all()
+    filterset = RepositoryFilter(data=current_names(params), queryset=queryset)
     if not filterset.is_valid():
         raise InvalidFilter(filterset.errors)
     return filterset.qs
 
 
 def active_filters(params) -> dict[str, str]:
-    """The filter parameters that are set (not ordering or paging), as given."""
+    """The filter parameters that are set (not ordering or paging), as given (by their current names)."""
+    params = current_names(params)
     return {name: params[name] for name in FILTER_FIELDS if params.get(name) not in (None, "")}

@@ -11,8 +11,8 @@ what the catalog now knows, the unified diff, and the list of changes.
   that is the old owner/name too;
 - **archived** (`ARCHIVED`): leave, mark (`marker` appended after the link), or move its list item
   line to an "Archived" section at the end;
-- **dead** (not found or blocked, and confirmed: not `suspected`; or, for a one-shot run, the ids
-  it confirmed itself, `dead_ids`): leave, mark, or delete its list item line;
+- **dead** (not found or blocked, and rechecked: not `suspected`; or, for a one-shot run, the ids
+  it rechecked itself, `dead_ids`): leave, mark, or delete its list item line;
 - **name_reused**: a name the link uses now belongs to another repository. A link to an old name
   is rewritten to the current name (the project the curator meant), never the other way; a link
   to a current name that was taken over is reported, and left as it is.
@@ -31,6 +31,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
+from repositories.health import DEAD
 from repositories.models import Repository, Source, SourceEntry
 from repositories.names import InvalidEntry, normalize
 from repositories.spans import line_starts
@@ -43,7 +44,6 @@ KINDS = ("moved", "archived", "dead", "name_reused")
 ARCHIVED_MARKER = " (archived)"
 DEAD_MARKER = " (dead)"
 ARCHIVED_HEADING = "## Archived"
-DEAD = (Health.NOT_FOUND, Health.BLOCKED)
 
 _LIST_ITEM = re.compile(r"[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+\S")
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
@@ -93,8 +93,8 @@ def check_policies(archived: str, dead: str) -> None:
 
 
 def is_dead(repo: Repository, dead_ids: set[int] | None = None) -> bool:
-    """Dead for the fix: not found or blocked, and confirmed (watch: not `suspected`), or among
-    the `dead_ids` a one-shot run confirmed by checking twice."""
+    """Dead for the fix: not found or blocked, and rechecked (watch: not `suspected`), or among
+    the `dead_ids` a one-shot run rechecked itself."""
     if repo.health not in DEAD:
         return False
     return repo.id in dead_ids if dead_ids is not None else not repo.suspected

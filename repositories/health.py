@@ -22,6 +22,7 @@ class Outcome:
     health: Health
     counter: str | None  # its count in a scan's progress payload; None: a scan never ends in it
     css: str  # the colour class, `badge--<health>` (static/css/app.css)
+    dead: bool = False  # the repository is gone for us (rechecked before it counts: repositories/history.py)
 
     @property
     def label(self) -> str:
@@ -34,8 +35,8 @@ class Outcome:
         return f"{n:,} {self.label.lower()}"
 
 
-def _outcome(health: Health, counter: str | None) -> Outcome:
-    return Outcome(health=health, counter=counter, css=f"badge--{health.value}")
+def _outcome(health: Health, counter: str | None, *, dead: bool = False) -> Outcome:
+    return Outcome(health=health, counter=counter, css=f"badge--{health.value}", dead=dead)
 
 
 # In the order pages, summaries and charts show them.
@@ -44,8 +45,8 @@ OUTCOMES: tuple[Outcome, ...] = (
     _outcome(Health.STALE, "stale"),
     _outcome(Health.ARCHIVED, "archived"),
     _outcome(Health.MOVED, "moved"),
-    _outcome(Health.NOT_FOUND, "not_found"),
-    _outcome(Health.BLOCKED, "blocked"),
+    _outcome(Health.NOT_FOUND, "not_found", dead=True),
+    _outcome(Health.BLOCKED, "blocked", dead=True),
     _outcome(Health.ERROR, "errors"),  # the API contract names this count `errors`
     _outcome(Health.UNKNOWN, None),
 )
@@ -53,6 +54,7 @@ BY_HEALTH: dict[str, Outcome] = {outcome.health.value: outcome for outcome in OU
 SCAN_OUTCOMES: tuple[Outcome, ...] = tuple(outcome for outcome in OUTCOMES if outcome.counter)
 COUNTERS: tuple[str, ...] = tuple(outcome.counter for outcome in SCAN_OUTCOMES)
 COUNTER_OF: dict[str, str] = {outcome.health.value: outcome.counter for outcome in SCAN_OUTCOMES}
+DEAD: frozenset[Health] = frozenset(outcome.health for outcome in OUTCOMES if outcome.dead)
 
 
 def outcome_of(value) -> Outcome:

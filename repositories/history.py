@@ -12,10 +12,10 @@ writes, in bulk:
 
 A repository's first successful check is its baseline: it writes a snapshot, never a change.
 
-Dead outcomes (not found, blocked) are confirmed before they are history: the first check that
+Dead outcomes (not found, blocked) are rechecked before they are history: the first check that
 sees one makes the repository `suspected` (its health shows the outcome at once); the change is
-recorded, with event `dead`, by the check that makes it HEALTH_CONFIRM_SCANS consecutive dead
-checks at least HEALTH_CONFIRM_SECONDS after the first. A suspected repository that answers
+recorded, with event `dead`, by the check that makes it HEALTH_RECHECK_SCANS consecutive dead
+checks at least HEALTH_RECHECK_SECONDS after the first. A suspected repository that answers
 again was never dead: no change is recorded. A failed check (`error`) changes nothing here.
 """
 
@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from repohealth.runtime.times import format_iso
 from repositories.bulk import insert, update_fields
+from repositories.health import DEAD
 from repositories.models import MetricSnapshot, Repository, RepositoryChange
 
 Health = Repository.Health
@@ -40,7 +41,6 @@ Event = RepositoryChange.Event
 
 FIELDS = ("health", "full_name", "archived", "default_branch", "license", "fork", "description", "name_reused")
 METRICS = ("stars", "forks", "open_issues", "watchers")
-DEAD = frozenset({Health.NOT_FOUND, Health.BLOCKED})
 # A health that says nothing about the repository yet: changes from it are not history.
 BASELINE = frozenset({Health.UNKNOWN, Health.ERROR})
 SUSPICION_FIELDS = ("suspected", "suspected_since", "suspect_checks", "health_before_suspicion")
@@ -92,20 +92,20 @@ def record_changes(*, scan_id, before: dict[int, dict[str, Any]], after: Iterabl
 
 
 def _judge_health(repo: Repository, old_health: str, at: datetime) -> tuple[str, str] | None:
-    """The confirmed health change of this check, if any, as (old, new); updates the suspicion."""
+    """The health change this check records, if any, as (old, new); updates the suspicion."""
     new = repo.health
-    confirmed = repo.health_before_suspicion if repo.suspected else old_health
-    if new in DEAD and confirmed not in DEAD:
+    recorded = repo.health_before_suspicion if repo.suspected else old_health
+    if new in DEAD and recorded not in DEAD:
         if not repo.suspected:
             repo.suspected, repo.suspected_since, repo.suspect_checks = True, at, 0
-            repo.health_before_suspicion = confirmed
+            repo.health_before_suspicion = recorded
         repo.suspect_checks += 1
-        gap = timedelta(seconds=settings.HEALTH_CONFIRM_SECONDS)
-        if repo.suspect_checks < settings.HEALTH_CONFIRM_SCANS or at - repo.suspected_since < gap:
+        gap = timedelta(seconds=settings.HEALTH_RECHECK_SECONDS)
+        if repo.suspect_checks < settings.HEALTH_RECHECK_SCANS or at - repo.suspected_since < gap:
             return None
     if repo.suspected:
         repo.suspected, repo.suspected_since, repo.suspect_checks, repo.health_before_suspicion = False, None, 0, ""
-    return (confirmed, new) if new != confirmed else None
+    return (recorded, new) if new != recorded else None
 
 
 def event_for(field: str, old, new, *, renamed: bool = False) -> str:

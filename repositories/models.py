@@ -81,11 +81,11 @@ class Repository(models.Model):
     labels = models.ManyToManyField(Label, related_name="repositories", blank=True)
     # A dead outcome (not found, blocked) is only suspected until it repeats (repositories/history.py).
     suspected = models.BooleanField(
-        default=False, db_index=True, help_text="dead on its last checks, not yet confirmed (HEALTH_CONFIRM_*)")
+        default=False, db_index=True, help_text="dead on its last checks, awaiting its recheck (HEALTH_RECHECK_*)")
     suspected_since = models.DateTimeField(null=True, blank=True, help_text="the first check that saw it dead")
     suspect_checks = models.PositiveSmallIntegerField(default=0, help_text="consecutive checks that saw it dead")
     health_before_suspicion = models.CharField(max_length=20, blank=True,
-                                               help_text="its confirmed health while the suspicion lasts")
+                                               help_text="its health before the suspicion, while it lasts")
     # Repo-jacking: a name it had or has now answers for another GitHub repository.
     name_reused = models.BooleanField(
         default=False, db_index=True, help_text="a name of it (current or previous) now belongs to another repository")

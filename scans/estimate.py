@@ -1,6 +1,6 @@
 """What a scan would take before it starts: about how long, and how many of GitHub's rate-limit
-points. A page asks a person to confirm a scan of more than SCAN_CONFIRM_OVER repositories with
-this in front of them (scans/pages/confirm.py), and the import preview shows it.
+points. A page asks a person to approve a scan of more than SCAN_APPROVE_OVER repositories with
+this in front of them (scans/pages/approve.py), and the import preview shows it.
 
 Time comes from the rate of the last finished scans in the same mode on this installation; with
 none yet, from a rough rate (said so). Points follow what the scanner asks

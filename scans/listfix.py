@@ -1,5 +1,5 @@
-"""`runscan --file LIST --check|--fix`: import a list, scan it, confirm its dead links by checking
-them once more, and report (or write) the corrected list (`repositories.fixes`).
+"""`runscan --file LIST --check|--fix`: import a list, scan it, recheck its dead links (check them
+once more), and report (or write) the corrected list (`repositories.fixes`).
 
 Exit codes: 0 nothing to fix, 1 the list needs fixing, 2 the scan failed or the arguments are
 wrong. `--fix` writes the corrected file in place and keeps the original as `LIST.orig`; `--check`
@@ -20,6 +20,7 @@ from django.core.management.base import CommandError
 
 from repositories.decoding import bom_encoding
 from repositories.fixes import ARCHIVED_POLICIES, DEAD_POLICIES, KINDS, Fix, source_fix
+from repositories.health import DEAD
 from repositories.models import Repository, Source
 from repositories.services import ImportRefused
 from scans import services
@@ -27,7 +28,6 @@ from scans.run.engine import scan_run
 from scans.models import ScanJob
 
 FORMATS = ("text", "json", "markdown", "junit")
-DEAD = (Repository.Health.NOT_FOUND, Repository.Health.BLOCKED)
 WORDS = {"moved": "moved", "archived": "archived", "dead": "dead", "name_reused": "name reused"}
 
 
@@ -43,7 +43,7 @@ def add_arguments(parser) -> None:
     fix.add_argument("--dead", choices=DEAD_POLICIES, default="mark", help="dead links (default mark)")
     fix.add_argument("--format", choices=FORMATS, default="text", dest="report_format", help="the report's format")
     fix.add_argument("--recheck-after", type=float, default=30.0,
-                     help="seconds before dead answers are checked once more to confirm them (default 30)")
+                     help="seconds before dead answers are rechecked (default 30)")
 
 
 def wanted(options) -> bool:
@@ -51,7 +51,9 @@ def wanted(options) -> bool:
 
 
 @dataclass
-class Outcome:
+class ListFixRun:
+    """One --check or --fix run: the list, what it needs fixing, and whether it was written."""
+
     path: Path
     fix: Fix
     written: bool
@@ -82,12 +84,12 @@ def run(options, *, user, err) -> int:
     dead_ids: set[int] = set()
     if started.scan is not None:
         _scan(started.scan, err)
-        dead_ids = _confirm_dead(source, options["recheck_after"], options, err)
+        dead_ids = _recheck_dead(source, options["recheck_after"], options, err)
     fix = source_fix(source=source, archived=options["archived"], dead=options["dead"], dead_ids=dead_ids)
     written = False
     if options["fix"] and fix.changes and fix.text != source.text:
         written = _write(path, data, source.text, fix.text)
-    outcome = Outcome(path, fix, written)
+    outcome = ListFixRun(path, fix, written)
     sys.stdout.write(report(outcome, options["report_format"]))
     sys.stdout.flush()
     return 1 if outcome.needs_fixing else 0
@@ -101,13 +103,13 @@ def _scan(scan: ScanJob, err) -> None:
         raise ListFixFailed(f"the scan {scan.id} {scan.status}: {scan.error or scan.message}")
 
 
-def _confirm_dead(source: Source, wait: float, options, err) -> set[int]:
+def _recheck_dead(source: Source, wait: float, options, err) -> set[int]:
     """A one-shot run has no history: a dead answer counts once a second check, `wait` seconds
     later, says so too."""
     ids = set(source.entries.filter(repository__health__in=DEAD).values_list("repository_id", flat=True))
     if not ids:
         return set()
-    err.write(f"{len(ids)} dead; checking them again in {wait:g} s to confirm...\n")
+    err.write(f"{len(ids)} dead; checking them again in {wait:g} s...\n")
     time.sleep(max(0.0, wait))
     again = services.scan_start(repositories=sorted(ids), enqueue=False, mode=options.get("mode"),
                                 trigger=ScanJob.Trigger.RUNSCAN, scope=f"recheck of dead links in {source.filename}")
@@ -125,7 +127,7 @@ def _write(path: Path, data: bytes, original: str, fixed: str) -> bool:
 
 
 # --- reports ----------------------------------------------------------------------------------
-def summary(outcome: Outcome) -> str:
+def summary(outcome: ListFixRun) -> str:
     counts = outcome.fix.counts()
     parts = ", ".join(f"{counts[kind]} {WORDS[kind]}" for kind in KINDS if counts[kind])
     if not outcome.needs_fixing:
@@ -134,7 +136,7 @@ def summary(outcome: Outcome) -> str:
     return f"{outcome.path.name} {verb}: {parts}"
 
 
-def report(outcome: Outcome, fmt: str) -> str:
+def report(outcome: ListFixRun, fmt: str) -> str:
     fix, name = outcome.fix, outcome.path.name
     if fmt == "json":
         return json.dumps({"file": name, "needs_fixing": outcome.needs_fixing, "written": outcome.written,
@@ -157,7 +159,7 @@ def _cell(text: str) -> str:
     return text.strip().replace("|", "\\|").replace("`", "'")
 
 
-def junit(outcome: Outcome) -> str:
+def junit(outcome: ListFixRun) -> str:
     """JUnit XML: one test case per change (each a failure), or one passing case for a clean list."""
     name = outcome.path.name
     suite = ElementTree.Element("testsuite", name=f"repohealth {name}", tests=str(max(1, len(outcome.fix.changes))),

@@ -10,8 +10,6 @@ from repositories.health import COUNTERS, SCAN_OUTCOMES
 from repositories.models import Repository
 from scans.fields import IdListField
 
-Outcome = Repository.Health
-
 
 class ScanJob(models.Model):
     class Status(models.TextChoices):
@@ -21,6 +19,7 @@ class ScanJob(models.Model):
         FAILED = "failed", "Failed"
         CANCELLED = "cancelled", "Cancelled"
 
+    LIVE = (Status.QUEUED, Status.RUNNING)  # not finished yet: the one definition
     FINISHED = (Status.COMPLETED, Status.FAILED, Status.CANCELLED)
 
     class Mode(models.TextChoices):
@@ -35,7 +34,7 @@ class ScanJob(models.Model):
         RUNSCAN = "runscan", "runscan"
         ADMIN = "admin", "the admin"
         SCHEDULE = "schedule", "a schedule"
-        CONFIRM = "confirm", "a confirmation recheck"
+        RECHECK = "confirm", "a recheck of dead answers"  # the value keeps its former name: stored, and in the API
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED, db_index=True)
@@ -87,6 +86,8 @@ class ScanJob(models.Model):
 
     @property
     def duration_seconds(self) -> float | None:
+        """Seconds from its start to its finish, or to now while it runs; None before it starts.
+        The API's `duration_seconds` and the presenter's are this one figure."""
         if not self.started_at:
             return None
         end = self.finished_at or timezone.now()
@@ -107,7 +108,7 @@ class ScanResult(models.Model):
         Repository, null=True, blank=True, on_delete=models.SET_NULL, related_name="scan_results"
     )
     full_name = models.CharField(max_length=140, help_text="the name that was checked")
-    outcome = models.CharField(max_length=20, choices=Outcome.choices, db_index=True)
+    outcome = models.CharField(max_length=20, choices=Repository.Health.choices, db_index=True)
     http_status = models.PositiveSmallIntegerField(null=True, blank=True)
     detail = models.CharField(max_length=300, blank=True)
     duration_ms = models.PositiveIntegerField(default=0)

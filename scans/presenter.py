@@ -49,7 +49,7 @@ def finish_summary(payload: dict) -> str:
 def present(payload: dict, *, cancelling: bool = False, notice: str = "") -> dict[str, Any]:
     """Everything a page, the admin or the terminal shows of a scan."""
     status = Status(payload["status"])
-    live = status in (Status.QUEUED, Status.RUNNING)
+    live = status in ScanJob.LIVE
     cancelling = live and (cancelling or bool(payload.get("cancel_requested")))
     rate_limit = payload.get("rate_limit") or {}
     waiting_until = parse_iso(payload.get("waiting_until"))
@@ -80,9 +80,8 @@ def present(payload: dict, *, cancelling: bool = False, notice: str = "") -> dic
         "can_resume": status in (Status.FAILED, Status.CANCELLED),
         "started_at": started_at,
         "finished_at": finished_at,
-        # Live: time so far; finished: how long it took.
-        "elapsed_seconds": elapsed,
-        "duration_seconds": elapsed if payload.get("finished_at") else None,
+        # As ScanJob.duration_seconds: time so far while it runs; finished: how long it took.
+        "duration_seconds": elapsed,
         "summary": "" if live else finish_summary(payload),
         "notice": notice,
         "stall_after_ms": STALL_AFTER_MS,

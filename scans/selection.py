@@ -4,7 +4,8 @@ A selection is a JSON-like dict holding exactly one of
 - `repository_ids`: a list of ids (each must name a tracked repository);
 - `all`: true;
 - catalog filters (`repositories.filters`: `health`, `label`, `language`, `search`, `archived`,
-  `stale_hours`), which combine; `repository_ids` may be narrowed by filters too.
+  `unchecked_hours`; formerly `stale_hours`, still read), which combine; `repository_ids` may be
+  narrowed by filters too.
 `SelectionSerializer` validates it and answers the ids, ordered, with the same messages wherever
 it came from.
 """
@@ -14,7 +15,8 @@ from __future__ import annotations
 from django.conf import settings
 from rest_framework import serializers
 
-from repositories.filters import FILTER_FIELDS, TRUE_WORDS, InvalidFilter, filter_repositories
+from repositories.filters import (DEPRECATED_FILTERS, FILTER_FIELDS, TRUE_WORDS, InvalidFilter, current_names,
+                                 filter_repositories)
 from repositories.health import outcome_of
 from repositories.models import Repository
 from repositories.selectors import unknown_ids
@@ -36,8 +38,10 @@ class SelectionSerializer(serializers.Serializer):
     language = serializers.ListField(child=serializers.CharField(), required=False, help_text="in these languages")
     search = serializers.CharField(required=False, help_text="in the name or the description")
     archived = serializers.BooleanField(required=False)
+    unchecked_hours = serializers.IntegerField(required=False, min_value=0,
+                                               help_text="only repositories not checked in this many hours")
     stale_hours = serializers.IntegerField(required=False, min_value=0,
-                                           help_text="only repositories not checked in this many hours")
+                                           help_text="Deprecated: the former name of unchecked_hours")
 
     def to_internal_value(self, data):
         try:
@@ -56,7 +60,8 @@ def select(data, *, allowed: set[str] | None = None) -> list[int]:
         raise BadSelection('Send a JSON object with "repository_ids" (a list of ids), "all": true, '
                            'or filters such as "health": [states].')
     if allowed is not None and (unknown := sorted(set(data) - allowed)):
-        raise BadSelection(f"Unknown field {unknown[0]!r}; use {', '.join(sorted(allowed))}.")
+        raise BadSelection(f"Unknown field {unknown[0]!r}; use {', '.join(sorted(allowed - set(DEPRECATED_FILTERS)))}.")
+    data = current_names(data)
     filters = {name: data[name] for name in FILTER_FIELDS if name in data}
     given = [key for key in ("repository_ids", "all") if key in data] + (["filters"] if filters else [])
     if len(given) != 1 and given != ["repository_ids", "filters"]:
@@ -138,12 +143,13 @@ def describe(data: dict) -> str:
     if data.get("all") is True:
         return "all repositories"
     parts = []
+    data = current_names(data)
     if "repository_ids" in data:
         parts.append(f"{len(set(data['repository_ids'])):,} selected")
     for name, value in _as_query({n: data[n] for n in FILTER_FIELDS if n in data}).items():
         if name == "health":
             value = ", ".join(outcome_of(h).label.lower() for h in value.split(","))
-        parts.append({"search": f'matching "{value}"', "stale_hours": f"not checked in {value} h",
+        parts.append({"search": f'matching "{value}"', "unchecked_hours": f"not checked in {value} h",
                       "changed_days": f"changed in {value} days",
                       "archived": "archived" if value.lower() in TRUE_WORDS else "not archived",
                       }.get(name, f"{name} {value}"))

@@ -41,7 +41,7 @@ def scan_get_for(user, job_id) -> ScanJob | None:
     return scan
 
 
-def _heartbeat_is_stale(payload: dict[str, Any]) -> bool:
+def _heartbeat_is_lost(payload: dict[str, Any]) -> bool:
     if payload.get("status") != ScanJob.Status.RUNNING:
         return False
     beat = parse_iso(payload.get("heartbeat_at") or payload.get("updated_at"))
@@ -59,7 +59,7 @@ def progress_for(user, job_id, *, read: dict[str, Any] | None = None) -> dict[st
         return None
     cache_key = progress_key(key)
     payload = read[cache_key] if read and cache_key in read else cache.get(cache_key)
-    if payload is not None and not _heartbeat_is_stale(payload):
+    if payload is not None and not _heartbeat_is_lost(payload):
         return payload if can_see(user, payload.get("requested_by_id")) else None
     scan = scan_get_for(user, key)
     if scan is None:
@@ -69,7 +69,7 @@ def progress_for(user, job_id, *, read: dict[str, Any] | None = None) -> dict[st
 
 def running_scans_for(user) -> QuerySet[ScanJob]:
     return scans_visible_to(user).filter(
-        status__in=[ScanJob.Status.QUEUED, ScanJob.Status.RUNNING], requested_by_id=user.id
+        status__in=ScanJob.LIVE, requested_by_id=user.id
     )
 
 

@@ -186,7 +186,7 @@ def scan_remaining_ids(scan: ScanJob) -> list[int]:
 def scan_resume(*, scan: ScanJob, requested_by=None, enqueue: bool = True, trigger: str = "") -> ScanJob:
     """A new scan of just the repositories that a failed or cancelled scan did not reach. A scan
     is resumed at most once: asking again raises AlreadyResumed naming the resume."""
-    scan_reap_stale(scan=scan)
+    scan_reap_lost(scan=scan)
     with transaction.atomic():
         locked = ScanJob.objects.select_for_update().get(id=scan.id)  # two requests at once: one resume
         if existing := locked.resumes.order_by("created_at").first():
@@ -202,7 +202,7 @@ def scan_resume(*, scan: ScanJob, requested_by=None, enqueue: bool = True, trigg
                           full=locked.full_metadata, trigger=trigger, scope=describe_resume(locked))
 
 
-def scan_reap_stale(*, scan: ScanJob | None = None) -> int:
+def scan_reap_lost(*, scan: ScanJob | None = None) -> int:
     """Shards whose heartbeat is older than SCAN_HEARTBEAT_TIMEOUT lost their worker: the first
     time, the shard goes back on the queue (another worker goes on from where it stopped); the
     second time the scan fails, resumable. Returns how many shards were found dead."""

@@ -44,3 +44,27 @@ def test_the_api_docs_lead_back_to_the_app(client, owner):
     html = client.get("/api/docs/").content.decode()
     assert '<a class="api-back__home" href="/">← RepoHealth</a>' in html
     assert 'href="/scans/"' in html and 'href="/import/"' in html
+
+
+def test_the_former_parameter_stale_hours_is_in_the_schema_marked_deprecated():
+    schema = SchemaGenerator().get_schema(public=True)
+    for path in ("/api/repositories", "/api/repositories/export", "/api/changes"):
+        parameters = {p["name"]: p for p in schema["paths"][path]["get"]["parameters"]}
+        assert parameters["stale_hours"]["deprecated"] is True, path
+        assert "deprecated" not in parameters["unchecked_hours"], path
+    body = schema["components"]["schemas"]["BulkHealthCheckRequest"]
+    assert body["properties"]["stale_hours"]["deprecated"] is True
+    assert "deprecated" not in body["properties"]["unchecked_hours"]
+
+
+def test_the_former_api_parameter_stale_hours_still_filters(api):
+    from repositories.models import Repository
+
+    Repository.objects.create(full_name="acme/a", imported_name="acme/a")
+    old = api.get("/api/repositories", {"stale_hours": 1})
+    new = api.get("/api/repositories", {"unchecked_hours": 1})
+    assert old.status_code == new.status_code == 200
+    listed = [[r["full_name"] for r in answer.json()["results"]] for answer in (old, new)]
+    assert listed == [["acme/a"], ["acme/a"]]
+    refused = api.get("/api/repositories", {"stale_hours": "soon"})
+    assert refused.status_code == 400 and refused.json()["errors"] == {"unchecked_hours": ["Enter a number."]}

@@ -25,9 +25,11 @@ ALLOWED = {
     "fakegithub": set(),
     "devserver": {"repohealth", "fakegithub"},
 }
-# Rooms of scans that speak to GitHub: plain Python, no Django, nothing of scans beyond these rooms;
-# and the readers of dependency documents, plain Python beside the list importers they share helpers with.
-NO_DJANGO = {"scans/github": {"scans.github"}, "scans/fetch": {"scans.github", "scans.fetch"},
+# Rooms that speak to GitHub, and the readers of dependency documents beside the list importers they
+# share helpers with: plain Python, no Django, nothing of the project beyond their room (and the
+# project's one reading of timestamps, plain Python too).
+TIMES = "repohealth.runtime.times"
+NO_DJANGO = {"scans/github": {"scans.github", TIMES}, "scans/fetch": {"scans.github", "scans.fetch", TIMES},
              "repositories/dependencies": {"repositories.dependencies", "repositories.decoding",
                                            "repositories.names", "repositories.jsonlists"}}
 DJANGO = ("django", "rest_framework", "django_rq", "django_filters", "drf_spectacular")
@@ -71,6 +73,12 @@ def test_the_plain_python_rooms_import_no_django_and_nothing_outside_their_room(
         if bad:
             wrong[str(path.relative_to(BASE_DIR))] = sorted(bad)
     assert wrong == {}
+
+
+def test_the_times_module_the_github_rooms_share_is_plain_python():
+    path = BASE_DIR / (TIMES.replace(".", "/") + ".py")
+    assert path.exists()
+    assert {name for name in _imports(path) if name.split(".")[0] in (*DJANGO, *PROJECT)} == set()
 
 
 def test_no_repositories_template_loads_a_scans_tag_library_or_includes_a_scans_template():

@@ -1,4 +1,4 @@
-"""GET /healthz: the database, Redis, the queues, live workers, the maintenance job's last run and
+"""GET /healthz: the database, Redis, the queues, live workers, the upkeep job's last run and
 the GitHub tokens' state; 200 when RepoHealth can work, 503 (never 500) when it cannot."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from django.test import Client, override_settings
 from rq import Queue, Worker
 
 import django_rq
-from repohealth.web.healthz import GITHUB_TOKENS_OK_KEY, MAINTENANCE_LAST_RUN_KEY
+from repohealth.web.healthz import GITHUB_TOKENS_OK_KEY, UPKEEP_LAST_RUN_KEY
 from tests.conftest import wait_for
 
 pytestmark = pytest.mark.django_db
@@ -73,18 +73,19 @@ def test_with_redis_down_it_answers_503_not_500():
     assert body["redis"] == {"ok": False, "error": "ConnectionError"}
     assert body["queues"]["lengths"] is None and body["workers"]["alive"] is None
     assert body["database"] == {"ok": True}
-    assert body["maintenance"] == {"last_run": None}
+    assert body["upkeep"] == {"last_run": None}
 
 
-def test_the_maintenance_job_and_the_token_check_are_unknown_until_they_write_their_keys(registered_worker):
+def test_the_upkeep_job_and_the_token_check_are_unknown_until_they_write_their_keys(registered_worker):
     _, before = healthz()
-    cache.set(MAINTENANCE_LAST_RUN_KEY, "2026-11-29T12:00:00+00:00")
+    cache.set(UPKEEP_LAST_RUN_KEY, "2026-11-29T12:00:00+00:00")
     cache.set(GITHUB_TOKENS_OK_KEY, False)
     response, after = healthz()
 
-    assert before["maintenance"] == {"last_run": None}
+    assert before["upkeep"] == {"last_run": None}
     assert before["github"] == {"tokens_configured": 0, "tokens_ok": None}
-    assert after["maintenance"] == {"last_run": "2026-11-29T12:00:00+00:00"}
+    assert after["upkeep"] == {"last_run": "2026-11-29T12:00:00+00:00"}
+    assert after["maintenance"] == after["upkeep"], "the deprecated key stays, the same as upkeep"
     assert after["github"]["tokens_ok"] is False
     assert response.status_code == 200, "a missing run or rejected token does not (yet) make it unhealthy"
 

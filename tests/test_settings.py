@@ -42,3 +42,33 @@ def test_the_graphql_url_follows_the_api_url(api, graphql):
     result = load_settings(GITHUB_API_URL=api)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == graphql
+
+
+def test_a_renamed_variable_is_read_under_its_former_name_with_a_warning():
+    result = subprocess.run(
+        [sys.executable, "-c",
+         "import repohealth.settings as s; print(s.UPKEEP_INTERVAL_SECONDS, s.HEALTH_RECHECK_SCANS)"],
+        cwd=BASE_DIR, env={**os.environ, "MAINTENANCE_INTERVAL_SECONDS": "45", "HEALTH_CONFIRM_SCANS": "3"},
+        capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["45", "3"]
+    assert "MAINTENANCE_INTERVAL_SECONDS is deprecated: set UPKEEP_INTERVAL_SECONDS instead" in result.stderr
+    assert "HEALTH_CONFIRM_SCANS is deprecated: set HEALTH_RECHECK_SCANS instead" in result.stderr
+
+
+def test_the_new_name_wins_the_old_is_warned_about_once_and_errors_name_what_was_set(monkeypatch, caplog):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from repohealth import env
+
+    monkeypatch.setattr(env, "_WARNED", set())
+    monkeypatch.setenv("OLD_SECONDS", "7")
+    assert env.env_int("NEW_SECONDS", 1, deprecated="OLD_SECONDS") == 7
+    assert env.env_int("NEW_SECONDS", 1, deprecated="OLD_SECONDS") == 7
+    assert [r.getMessage() for r in caplog.records] == ["OLD_SECONDS is deprecated: set NEW_SECONDS instead"]
+    monkeypatch.setenv("NEW_SECONDS", "9")
+    assert env.env_int("NEW_SECONDS", 1, deprecated="OLD_SECONDS") == 9
+    monkeypatch.delenv("NEW_SECONDS")
+    monkeypatch.setenv("OLD_SECONDS", "soon")
+    with pytest.raises(ImproperlyConfigured, match="OLD_SECONDS='soon' is not a whole number"):
+        env.env_int("NEW_SECONDS", 1, deprecated="OLD_SECONDS")

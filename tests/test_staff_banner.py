@@ -1,4 +1,4 @@
-"""The staff banner: no worker alive, the maintenance job late, every GitHub token rejected."""
+"""The staff banner: no worker alive, the upkeep job late, every GitHub token rejected."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from rq import Worker
 
 import django_rq
 from repohealth.web import staff_status
-from repohealth.web.healthz import GITHUB_TOKENS_OK_KEY, MAINTENANCE_LAST_RUN_KEY
+from repohealth.web.healthz import GITHUB_TOKENS_OK_KEY, UPKEEP_LAST_RUN_KEY
 
 pytestmark = pytest.mark.django_db
 
 NO_WORKER = "No worker is running"
-LATE = "The periodic maintenance job last ran"
+LATE = "The periodic upkeep job last ran"
 REJECTED = "GitHub rejected every token"
 DEAD_REDIS = "unix:///nonexistent/repohealth-test/redis.sock?db=0"
 
@@ -42,16 +42,16 @@ def test_staff_are_told_when_no_worker_is_alive(staff_user, owner):
     assert NO_WORKER not in page_as(owner), "only staff see the banner"
 
 
-def test_all_is_quiet_with_a_worker_a_recent_maintenance_run_and_no_token_verdict(staff_user, registered_worker):
-    cache.set(MAINTENANCE_LAST_RUN_KEY, datetime.now(timezone.utc).isoformat())
+def test_all_is_quiet_with_a_worker_a_recent_upkeep_run_and_no_token_verdict(staff_user, registered_worker):
+    cache.set(UPKEEP_LAST_RUN_KEY, datetime.now(timezone.utc).isoformat())
 
     html = page_as(staff_user)
 
     assert 'class="notice notice--alert"' not in html
 
 
-def test_staff_are_told_when_the_maintenance_job_is_late(staff_user, registered_worker):
-    cache.set(MAINTENANCE_LAST_RUN_KEY, (datetime.now(timezone.utc) - timedelta(minutes=3)).isoformat())
+def test_staff_are_told_when_the_upkeep_job_is_late(staff_user, registered_worker):
+    cache.set(UPKEEP_LAST_RUN_KEY, (datetime.now(timezone.utc) - timedelta(minutes=3)).isoformat())
 
     assert f"{LATE} 3 minutes ago" in page_as(staff_user)
 

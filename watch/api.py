@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from repohealth.web.api import BadParameter, DetailSerializer, bad_request
 from repohealth.runtime.times import parse_iso
-from repositories.filters import FILTER_FIELDS, InvalidFilter, filter_repositories
+from repositories.filters import DEPRECATED_FILTERS, FILTER_FIELDS, InvalidFilter, active_filters, filter_repositories
 from repositories.history import FIELDS, changes, metric_series, transition
 from repositories.models import Repository
 from scans import selectors as scan_selectors
@@ -62,7 +62,8 @@ class ScheduleViewSet(DetailErrors, viewsets.ModelViewSet):
                                             404: DetailSerializer, 409: DetailSerializer, 503: DetailSerializer})
     @action(detail=True, methods=["post"])
     def run(self, request, pk=None):
-        """Run now: a scan of what the schedule covers, stalest first (409 while its last run goes on)."""
+        """Run now: a scan of what the schedule covers, least recently checked first (409 while its
+        last run goes on)."""
         try:
             scan = schedules.schedule_run(schedule=self.get_object())
         except schedules.ScheduleBusy as exc:
@@ -143,6 +144,8 @@ class ChangeViewSet(viewsets.GenericViewSet):
         OpenApiParameter("event", str, description=f"comma-separated events: {', '.join(EVENTS)}"),
         *[OpenApiParameter(name, str, description="a catalog filter (as /api/repositories/)")
           for name in FILTER_FIELDS],
+        *[OpenApiParameter(old, str, description=f"Deprecated: the former name of {new}")
+          for old, new in DEPRECATED_FILTERS.items()],
     ], responses={200: TransitionSerializer(many=True), 400: DetailSerializer})
     def list(self, request):
         params = request.query_params
@@ -152,9 +155,9 @@ class ChangeViewSet(viewsets.GenericViewSet):
             if since is None:
                 raise BadParameter({"since": ["not an ISO 8601 time, e.g. 2026-11-29T17:00:00Z"]})
         repositories = None
-        if any(params.get(name) for name in FILTER_FIELDS):
+        if filters := active_filters(params):
             try:
-                repositories = filter_repositories({n: params[n] for n in FILTER_FIELDS if params.get(n)})
+                repositories = filter_repositories(filters)
             except InvalidFilter as exc:
                 raise BadParameter(exc.errors) from None
         rows = changes(repositories=repositories, since=since, fields=_list_param(request, "field", FIELDS),

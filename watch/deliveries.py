@@ -1,11 +1,11 @@
-"""Sending deliveries: each attempt is an RQ job on the `maintenance` queue (`watch.jobs.deliver`),
+"""Sending deliveries: each attempt is an RQ job on the `upkeep` queue (`watch.jobs.deliver`),
 which has a worker of its own.
 
 A webhook is POSTed through the outbound guard (repohealth.runtime.outbound: the target is checked again
 at every attempt, and the request goes to the address that was checked) with the header
 `X-RepoHealth-Signature: sha256=<hex HMAC-SHA256 of the body, keyed with the subscription's
 secret>`; an e-mail goes through Django's mail framework. A failed attempt is tried again after
-WEBHOOK_RETRY_SECONDS, doubling each time, up to WEBHOOK_MAX_ATTEMPTS (the maintenance job
+WEBHOOK_RETRY_SECONDS, doubling each time, up to WEBHOOK_MAX_ATTEMPTS (the upkeep job
 enqueues the attempts that are due; a test is tried once). Every attempt is logged on the
 Delivery: status code, response time, error. A webhook that fails WEBHOOK_DISABLE_AFTER attempts
 in a row is switched off, and its owner is told (a banner on every page, and an e-mail).
@@ -30,7 +30,7 @@ from watch.links import subscription_url, unsubscribe_url
 from watch.models import Delivery, Subscription
 
 logger = logging.getLogger(__name__)
-QUEUE = "maintenance"
+QUEUE = "upkeep"
 Status = Delivery.Status
 Channel = Subscription.Channel
 LEASE_SECONDS = outbound.TOTAL_TIMEOUT + 60  # an attempt whose worker died is tried again after this
@@ -50,7 +50,7 @@ def job_id(delivery_id: int) -> str:
 
 def enqueue(delivery_id: int) -> None:
     """Put an attempt on the queue (at most one job per delivery). Without Redis it waits: the
-    maintenance job enqueues due deliveries on its next pass."""
+    upkeep job enqueues due deliveries on its next pass."""
     import django_rq
     from rq.job import Job
 
@@ -60,7 +60,7 @@ def enqueue(delivery_id: int) -> None:
             queue.enqueue("watch.jobs.deliver", delivery_id, job_id=job_id(delivery_id), job_timeout=60,
                           result_ttl=0, failure_ttl=600, description=f"Delivery {delivery_id}")
     except (RedisError, OSError) as exc:
-        logger.warning("delivery %s could not be queued now (%s); the maintenance job will", delivery_id, exc)
+        logger.warning("delivery %s could not be queued now (%s); the upkeep job will", delivery_id, exc)
 
 
 def send_due_deliveries(now=None) -> int:

@@ -1,7 +1,7 @@
 """One digest per finished scan: every confirmed transition the scan recorded (change rows with an
 event), sent once to each subscription it concerns, never one message per repository.
 
-The maintenance job finds finished scans that have no `Digest` row yet. For each, in one
+The upkeep job finds finished scans that have no `Digest` row yet. For each, in one
 transaction, it writes the Digest (a scan has at most one: the table's unique key) and one
 pending `Delivery` per webhook and e-mail subscription with transitions to tell (only those
 recorded since it was created or last switched on: a subscription made after a scan ended is not

@@ -21,7 +21,7 @@ def new_secret() -> str:
 
 
 class Schedule(models.Model):
-    """Rescan a label (or the whole catalog) every `interval_minutes`, stalest first."""
+    """Rescan a label (or the whole catalog) every `interval_minutes`, least recently checked first."""
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="schedules")
     name = models.CharField(max_length=100)
@@ -29,7 +29,8 @@ class Schedule(models.Model):
                               help_text="empty: the whole catalog")
     interval_minutes = models.PositiveIntegerField(default=24 * 60, validators=[MinValueValidator(1)])
     max_repositories = models.PositiveIntegerField(null=True, blank=True, validators=[MinValueValidator(1)],
-                                                   help_text="at most this many per run (the stalest); empty: all")
+                                                   help_text="at most this many per run, least recently checked "
+                                                             "first; empty: all")
     budget_share = models.PositiveSmallIntegerField(
         default=100, validators=[MinValueValidator(1), MaxValueValidator(100)],
         help_text="percent of each token's rate limit a run may spend, leaving the rest to people's own scans")

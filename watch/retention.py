@@ -1,5 +1,5 @@
 """Retention: scan results, deliveries and old versions of imported documents older than
-RETENTION_DAYS are deleted, in batches of RETENTION_BATCH, by the maintenance job. The latest
+RETENTION_DAYS are deleted, in batches of RETENTION_BATCH, by the upkeep job. The latest
 result of every repository is kept however old (its page still says how its last check went), and
 so is the latest version of every document, every change row and every snapshot (the history is
 the point). Scans themselves are kept: a row each, and their digests' markers."""
@@ -17,7 +17,7 @@ from repositories.models import Source
 from scans.models import ScanResult
 from watch.models import Delivery
 
-MAX_SECONDS = 20.0  # one maintenance pass prunes at most this long; the next goes on
+MAX_SECONDS = 20.0  # one upkeep pass prunes at most this long; the next goes on
 
 
 def prune(*, now: datetime | None = None, max_seconds: float = MAX_SECONDS) -> dict[str, int]:

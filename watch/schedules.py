@@ -1,4 +1,4 @@
-"""Schedules and confirmation rechecks: the scans the maintenance job starts by itself.
+"""Schedules and rechecks of dead answers: the scans the upkeep job starts by itself.
 
 A due schedule starts an ordinary ScanJob (trigger `schedule`, requested by the schedule's owner,
 with its budget share), visible and cancellable like any other. A schedule never starts a second
@@ -6,8 +6,8 @@ run while its previous one is queued or running, and the next run is due an inte
 run starts: a run missed while the machine was off runs once, not once per missed interval.
 A deactivated owner's schedules do not run.
 
-Suspected repositories (repositories.history) get a confirmation recheck once
-HEALTH_CONFIRM_SECONDS have passed since a check first saw them dead.
+Suspected repositories (repositories.history) get a recheck of dead answers once
+HEALTH_RECHECK_SECONDS have passed since a check first saw them dead.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from watch.models import Schedule
 
 logger = logging.getLogger(__name__)
 Trigger = ScanJob.Trigger
-LIVE = (ScanJob.Status.QUEUED, ScanJob.Status.RUNNING)
 
 
 class ScheduleBusy(scans.ScanError):
@@ -43,7 +42,7 @@ def interval(schedule: Schedule) -> timedelta:
     return timedelta(seconds=schedule.interval_minutes * settings.SCHEDULE_MINUTE_SECONDS)
 
 
-def stalest_first(schedule: Schedule) -> list[int]:
+def least_recently_checked_first(schedule: Schedule) -> list[int]:
     """What a run checks: its label (or every repository), never-checked first, then the longest
     unchecked, at most `max_repositories` (and at most SCAN_MAX_REPOSITORIES)."""
     repositories = Repository.objects.all()
@@ -64,7 +63,7 @@ def schedule_run(*, schedule: Schedule, now: datetime | None = None) -> ScanJob:
         if locked.running:
             raise ScheduleBusy(f"Schedule “{locked.name}” is still running (scan {locked.last_scan_id}); "
                                "a run starts only once the previous one has ended.")
-        ids = stalest_first(locked)
+        ids = least_recently_checked_first(locked)
         if ids:
             scan = scans.scan_start(repositories=ids, requested_by=locked.owner, trigger=Trigger.SCHEDULE,
                                     scope=f"schedule {locked.id} “{locked.name}” · {locked.covers}",
@@ -101,18 +100,18 @@ def start_due_schedules(now: datetime | None = None) -> int:
     return started
 
 
-def start_confirmation_rechecks(now: datetime | None = None) -> int:
-    """One scan of every suspected repository whose first dead check is HEALTH_CONFIRM_SECONDS
+def start_dead_rechecks(now: datetime | None = None) -> int:
+    """One scan of every suspected repository whose first dead check is HEALTH_RECHECK_SECONDS
     old (while none is queued or running); how many repositories it covers."""
     now = now or timezone.now()
-    if ScanJob.objects.filter(trigger=Trigger.CONFIRM, status__in=LIVE).exists():
+    if ScanJob.objects.filter(trigger=Trigger.RECHECK, status__in=ScanJob.LIVE).exists():
         return 0
-    cutoff = now - timedelta(seconds=settings.HEALTH_CONFIRM_SECONDS)
+    cutoff = now - timedelta(seconds=settings.HEALTH_RECHECK_SECONDS)
     ids = list(Repository.objects.filter(suspected=True, suspected_since__lte=cutoff)
                .order_by("suspected_since", "id").values_list("id", flat=True)[:settings.SCAN_MAX_REPOSITORIES])
     if not ids:
         return 0
     count = f"{len(ids):,} suspected repositor{'y' if len(ids) == 1 else 'ies'}"
-    scans.scan_start(repositories=ids, requested_by=None, trigger=Trigger.CONFIRM,
-                     scope=f"confirmation recheck of {count}")
+    scans.scan_start(repositories=ids, requested_by=None, trigger=Trigger.RECHECK,
+                     scope=f"recheck of {count}")
     return len(ids)

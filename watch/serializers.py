@@ -18,7 +18,7 @@ class ScheduleSerializer(serializers.ModelSerializer):
                                          required=False, help_text="a label's name; null: the whole catalog")
     interval_minutes = serializers.IntegerField(min_value=1, max_value=525_600)
     max_repositories = serializers.IntegerField(min_value=1, max_value=10_000_000, allow_null=True, required=False,
-                                                help_text="the stalest this many per run; null: all")
+                                                help_text="the least recently checked this many per run; null: all")
     budget_share = serializers.IntegerField(min_value=1, max_value=100, required=False, default=100,
                                             help_text="percent of each token's rate limit a run may spend")
     last_scan_id = serializers.UUIDField(read_only=True, allow_null=True)

@@ -1,5 +1,5 @@
-"""The watch app's maintenance tasks (listed in MAINTENANCE_TASKS; repohealth.runtime.upkeep runs
-them in this order on every pass): start due schedules, start confirmation rechecks, digest
+"""The watch app's upkeep tasks (listed in UPKEEP_TASKS; repohealth.runtime.upkeep runs
+them in this order on every pass): start due schedules, start rechecks of dead answers, digest
 finished scans, enqueue due deliveries, prune what is past RETENTION_DAYS (at most once every
 PRUNE_EVERY seconds)."""
 
@@ -17,8 +17,8 @@ def start_due_schedules() -> int:
     return schedules.start_due_schedules()
 
 
-def start_confirmation_rechecks() -> int:
-    return schedules.start_confirmation_rechecks()
+def start_dead_rechecks() -> int:
+    return schedules.start_dead_rechecks()
 
 
 def digest_finished_scans() -> int:

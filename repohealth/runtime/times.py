@@ -1,21 +1,24 @@
-"""Times and durations: one way to write a timestamp into a payload, read it back, and say how
-long something took. Pages, the API, the admin and `runscan` all use these."""
+"""Times and durations: one way to write a timestamp into a payload, read any ISO 8601 timestamp
+(a payload's, GitHub's, a query parameter's), and say how long something took. Pages, the API,
+the admin, `runscan` and the GitHub client all use these, so this module is plain Python: no
+Django (a naive time is UTC, as the project's TIME_ZONE is)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from datetime import timezone as dt_timezone
 
-from django.utils import timezone
+
+def _aware(value: datetime) -> datetime:
+    """`value` with a time zone: a naive one is read as UTC."""
+    return value if value.utcoffset() is not None else value.replace(tzinfo=dt_timezone.utc)
 
 
 def format_iso(value: datetime | None) -> str | None:
     """A payload timestamp: ISO 8601 in UTC with a `Z` (`2026-11-29T17:00:00.123456Z`)."""
     if value is None:
         return None
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value, dt_timezone.utc)
-    return value.astimezone(dt_timezone.utc).isoformat().replace("+00:00", "Z")
+    return _aware(value).astimezone(dt_timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def parse_iso(value) -> datetime | None:
@@ -24,12 +27,11 @@ def parse_iso(value) -> datetime | None:
     if value in (None, ""):
         return None
     if isinstance(value, datetime):
-        return value if timezone.is_aware(value) else timezone.make_aware(value, dt_timezone.utc)
+        return _aware(value)
     try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        return _aware(datetime.fromisoformat(str(value).replace("Z", "+00:00")))
     except ValueError:
         return None
-    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, dt_timezone.utc)
 
 
 def seconds_between(start, end=None) -> float | None:
@@ -38,7 +40,7 @@ def seconds_between(start, end=None) -> float | None:
     started = parse_iso(start)
     if started is None:
         return None
-    ended = parse_iso(end) or timezone.now()
+    ended = parse_iso(end) or datetime.now(dt_timezone.utc)
     return max(0.0, (ended - started).total_seconds())
 
 

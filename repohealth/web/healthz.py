@@ -2,7 +2,7 @@
 
 200 when the database and Redis answer and at least one RQ worker is alive; 503 otherwise
 (never a 500: every check catches its own failure). It also reports the queue lengths, the
-periodic maintenance job's last run and whether the GitHub tokens were accepted, as far as the
+periodic upkeep job's last run and whether the GitHub tokens were accepted, as far as the
 cache knows: GitHub itself is not called (`null` until something has written the answer).
 Nothing secret is in it: no URL, host, token or exception message, only exception class names.
 """
@@ -18,7 +18,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from rq import Queue, Worker
 
-MAINTENANCE_LAST_RUN_KEY = "repohealth:maintenance:last_run"
+from repohealth.runtime.upkeep import LAST_RUN_KEY as UPKEEP_LAST_RUN_KEY
+
 GITHUB_TOKENS_OK_KEY = "repohealth:github:tokens_ok"
 REDIS_TIMEOUT_SECONDS = 2
 
@@ -74,7 +75,8 @@ def cached(key: str):
 def report() -> tuple[bool, dict]:
     database = check_database()
     redis_check, queues, workers = check_redis_and_queues()
-    last_run = cached(MAINTENANCE_LAST_RUN_KEY)
+    last_run = cached(UPKEEP_LAST_RUN_KEY)
+    upkeep = {"last_run": last_run if isinstance(last_run, str) else None}
     tokens_ok = cached(GITHUB_TOKENS_OK_KEY)
     healthy = database["ok"] and redis_check["ok"] and workers["ok"]
     return healthy, {
@@ -83,8 +85,9 @@ def report() -> tuple[bool, dict]:
         "redis": redis_check,
         "queues": queues,
         "workers": workers,
-        # Written by the periodic maintenance job; absent is not (yet) unhealthy.
-        "maintenance": {"last_run": last_run if isinstance(last_run, str) else None},
+        # Written by the periodic upkeep job; absent is not (yet) unhealthy.
+        "upkeep": upkeep,
+        "maintenance": upkeep,  # deprecated: the same as "upkeep", under the job's former name
         "github": {
             "tokens_configured": len(settings.GITHUB_TOKENS),
             "tokens_ok": tokens_ok if isinstance(tokens_ok, bool) else None,

@@ -1,6 +1,6 @@
 """The staff banner: what stops RepoHealth from working unattended, said on every page to staff.
 
-- the periodic maintenance job has not run for MAINTENANCE_LATE_SECONDS (it records its last
+- the periodic upkeep job has not run for UPKEEP_LATE_SECONDS (it records its last
   run in the cache; before its first run nothing is said, as /healthz does);
 - no RQ worker is alive (scans would wait in the queue), or Redis cannot be reached;
 - every GitHub token was rejected (the last check's answer in the cache).
@@ -9,23 +9,10 @@ The facts are the ones /healthz reports (repohealth.web.healthz), read the same 
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
+from repohealth.runtime.times import seconds_between
 from repohealth.web import healthz
 
-MAINTENANCE_LATE_SECONDS = 120
-
-
-def _age_seconds(iso: str | None) -> float | None:
-    try:
-        moment = datetime.fromisoformat(iso) if iso else None
-    except ValueError:
-        return None
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return (datetime.now(timezone.utc) - moment).total_seconds()
+UPKEEP_LATE_SECONDS = 120
 
 
 def problems() -> list[str]:
@@ -35,9 +22,9 @@ def problems() -> list[str]:
         found.append("Redis cannot be reached: scans cannot start and progress is read from the database.")
     elif not workers["ok"]:
         found.append("No worker is running: scans wait in the queue until one starts.")
-    age = _age_seconds(healthz.cached(healthz.MAINTENANCE_LAST_RUN_KEY))
-    if age is not None and age > MAINTENANCE_LATE_SECONDS:
-        found.append(f"The periodic maintenance job last ran {int(age // 60)} minutes ago: stuck scans are "
+    age = seconds_between(healthz.cached(healthz.UPKEEP_LAST_RUN_KEY))
+    if age is not None and age > UPKEEP_LATE_SECONDS:
+        found.append(f"The periodic upkeep job last ran {int(age // 60)} minutes ago: stuck scans are "
                      "not being reaped.")
     if healthz.cached(healthz.GITHUB_TOKENS_OK_KEY) is False:
         found.append("GitHub rejected every token: scans run without one (60 requests an hour).")

@@ -23,9 +23,10 @@ import functools
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Iterator, NamedTuple
 
+from repohealth.runtime.times import parse_iso
 from scans.fetch.common import FetchResult, Kind, RepoRef, drain
 from scans.fetch.rest import check_identity
-from scans.github.client import GitHubClient, parse_time
+from scans.github.client import GitHubClient
 from scans.github.errors import TransientFailure
 
 # No connections: GitHub's formula scores a query of these at 1 point, whatever the batch size.
@@ -103,8 +104,8 @@ def metadata_from_graphql(node: dict[str, Any], *, full: bool = True) -> dict[st
         "archived": bool(node.get("isArchived")),
         "disabled": bool(node.get("isDisabled")),
         "fork": bool(node.get("isFork")),
-        "pushed_at": parse_time(node.get("pushedAt")),
-        "created_at_github": parse_time(node.get("createdAt")),
+        "pushed_at": parse_iso(node.get("pushedAt")),
+        "created_at_github": parse_iso(node.get("createdAt")),
     }
     if full:
         topics = [(n.get("topic") or {}).get("name") for n in (node.get("repositoryTopics") or {}).get("nodes") or []]

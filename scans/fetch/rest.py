@@ -7,8 +7,9 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from repohealth.runtime.times import parse_iso
 from scans.fetch.common import FetchResult, Kind, RepoRef, drain
-from scans.github.client import GitHubClient, parse_time
+from scans.github.client import GitHubClient
 from scans.github.errors import TransientFailure
 
 
@@ -43,8 +44,8 @@ def metadata_from_rest(body: dict) -> dict:
         "archived": bool(body.get("archived")),
         "disabled": bool(body.get("disabled")),
         "fork": bool(body.get("fork")),
-        "pushed_at": parse_time(body.get("pushed_at")),
-        "created_at_github": parse_time(body.get("created_at")),
+        "pushed_at": parse_iso(body.get("pushed_at")),
+        "created_at_github": parse_iso(body.get("created_at")),
     }
 
 

@@ -16,7 +16,6 @@ import random
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Callable
 from urllib.parse import urljoin, urlparse
 
@@ -24,6 +23,7 @@ from urllib3.exceptions import (
     ConnectTimeoutError, NameResolutionError, NewConnectionError, ReadTimeoutError, SSLError,
 )
 
+from repohealth.runtime.times import parse_iso
 from scans.github.breaker import Breaker
 from scans.github.errors import BadCredentials, Cancelled, ConnectionFailed, GitHubUnreachable, TransientFailure
 from scans.github.tokens import GitHubApp, InstallationToken, TokenPool, WaitCallback, int_header
@@ -166,7 +166,7 @@ class GitHubClient:
             raise BadCredentials("GitHub rejected the GitHub App's JWT (401): check GITHUB_APP_ID and "
                                  "GITHUB_APP_PRIVATE_KEY") from None
         body = answer.body if isinstance(answer.body, dict) else {}
-        expires_at = parse_time(body.get("expires_at"))
+        expires_at = parse_iso(body.get("expires_at"))
         if answer.status == 201 and body.get("token") and expires_at:
             return body["token"], expires_at.timestamp()
         if answer.status == 404:
@@ -345,12 +345,3 @@ def _classify_refusal(status: int, headers, body: Any) -> str | None:
         if "RATE_LIMITED" in types:
             return "primary"
     return None
-
-
-def parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from repohealth.web.pages import login_required_page
 from repositories import selectors
 from repositories import services as catalog
-from repositories.filters import DEFAULT_ORDERING, FILTER_FIELDS, InvalidFilter, active_filters, filter_repositories
+from repositories.filters import DEFAULT_ORDERING, InvalidFilter, active_filters, filter_repositories
 from repositories.forms import ImportForm
 from repositories.health import OUTCOMES
 from repositories.models import Repository
@@ -51,7 +51,7 @@ def repository_list(request):
         "filtered": bool(filters),
         "filter_error": error,
         # The filters as the query string spelled them, for the "Scan filtered" form.
-        "filter_params": [(name, request.GET[name]) for name in FILTER_FIELDS if name in filters],
+        "filter_params": list(filters.items()),
         "health_choices": [(o.health.value, o.label) for o in OUTCOMES],
         "language_choices": selectors.language_choices(),
         "label_choices": selectors.label_choices(),

@@ -19,7 +19,7 @@ from repositories import history
 from repositories.health import BY_HEALTH
 from scans import selectors, services
 from scans.pages import live
-from scans.pages.confirm import confirmation_page, needs_confirmation
+from scans.pages.approve import approval_page, needs_approval
 from scans.models import ScanJob
 from scans.presenter import present
 from scans.run.progress import progress_payload
@@ -111,13 +111,13 @@ def scan_cancel(request, job_id):
 @login_required_page
 def scan_start(request):
     """"Scan selected", "Scan all" and "Scan filtered" from the catalog: the same selection, and
-    the same messages, as the API's. Over SCAN_CONFIRM_OVER repositories it asks first."""
+    the same messages, as the API's. Over SCAN_APPROVE_OVER repositories it asks first."""
     back = safe_next(request, "catalog:list")
     try:
         selection = from_form(request.POST)
         ids = select(selection)
-        if needs_confirmation(len(ids), request.POST):
-            return confirmation_page(request, ids=ids, scope=describe(selection), action=request.path, back=back)
+        if needs_approval(len(ids), request.POST):
+            return approval_page(request, ids=ids, scope=describe(selection), action=request.path, back=back)
         scan = services.scan_start(repositories=ids, requested_by=request.user, trigger=PAGE, scope=describe(selection))
     except (BadSelection, services.ScanError) as exc:
         messages.error(request, str(exc))
@@ -177,8 +177,8 @@ def scan_resume(request, job_id):
     scan = _scan_or_404(request.user, job_id)
     if scan.status in (Status.FAILED, Status.CANCELLED) and not scan.resumes.exists():
         remaining = services.scan_remaining_ids(scan)
-        if needs_confirmation(len(remaining), request.POST):
-            return confirmation_page(request, ids=remaining, scope=describe_resume(scan), action=request.path,
+        if needs_approval(len(remaining), request.POST):
+            return approval_page(request, ids=remaining, scope=describe_resume(scan), action=request.path,
                                      back=scan_url(scan))
     return _follow_up(request, scan, lambda: services.scan_resume(scan=scan, requested_by=request.user, trigger=PAGE))
 
@@ -193,8 +193,8 @@ def scan_rescan_failed(request, job_id):
         messages.error(request, "No repository of this scan ended in an error: there is nothing to rescan.")
         return redirect(scan_url(scan))
     scope = f"what scan {str(scan.id)[:8]} could not check"
-    if needs_confirmation(len(ids), request.POST):
-        return confirmation_page(request, ids=ids, scope=scope, action=request.path, back=scan_url(scan))
+    if needs_approval(len(ids), request.POST):
+        return approval_page(request, ids=ids, scope=scope, action=request.path, back=scan_url(scan))
     return _follow_up(request, scan, lambda: services.scan_start(repositories=ids, requested_by=request.user,
                                                                  trigger=PAGE, scope=scope))
 

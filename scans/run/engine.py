@@ -22,13 +22,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from repohealth.runtime.cache import redis_available
+from repohealth.runtime.times import parse_iso
 from repositories import history
 from repositories.health import COUNTER_OF, COUNTERS
 from repositories.models import Repository
 from repositories.selectors import names_held
 from scans.run.connect import github_client, make_fetcher
 from scans.fetch.common import Fetcher, FetchResult, Kind, RepoRef, wants_full_metadata
-from scans.github.client import GitHubClient, parse_time
+from scans.github.client import GitHubClient
 from scans.github.errors import BadCredentials, Cancelled, GitHubUnreachable
 from scans.run.apply import apply_failed_check, apply_result
 from scans.models import ScanJob, ScanResult, ScanShard
@@ -40,7 +41,7 @@ logger = logging.getLogger(__name__)
 FLUSH_SECONDS = 2.0
 Health = Repository.Health
 Status = ScanJob.Status
-LIVE = (Status.QUEUED, Status.RUNNING)
+LIVE = ScanJob.LIVE
 
 
 class RedisOutage(Exception):
@@ -160,7 +161,7 @@ class _ShardRun:
         now = timezone.now()
         batch.row_fields = {"heartbeat_at": now, "message": self.scan.message[:300],
                             "rate_limit_remaining": snapshot.get("remaining"),
-                            "rate_limit_reset_at": parse_time(snapshot.get("reset_at"))}
+                            "rate_limit_reset_at": parse_iso(snapshot.get("reset_at"))}
         sent = Counter({k: v for k, v in batch.counts.items() if k in self.counted})
         batch.after = lambda: self._written(sent, now)
         self.writer.put(batch)

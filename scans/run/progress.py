@@ -42,7 +42,7 @@ def progress_payload(scan: ScanJob, *, rate_limit: dict[str, Any] | None = None,
     something (a rate limit's reset); the payload carries it as `waiting_reason`/`waiting_until`
     until then, and nulls otherwise."""
     now = now or timezone.now()
-    live = scan.status in (ScanJob.Status.QUEUED, ScanJob.Status.RUNNING)
+    live = scan.status in ScanJob.LIVE
     waiting_until = None
     if waiting and live and waiting[1] > now.timestamp():
         waiting_until = datetime.fromtimestamp(waiting[1], tz=dt_timezone.utc)

@@ -57,7 +57,7 @@ def workers(start_worker, github, settings):
         return [start_worker() for _ in range(count)]
 
     yield start
-    for scan in ScanJob.objects.filter(status__in=[Status.QUEUED, Status.RUNNING]):
+    for scan in ScanJob.objects.filter(status__in=ScanJob.LIVE):
         try:
             services.scan_cancel(scan=scan)
         except services.ScanError:

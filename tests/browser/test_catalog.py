@@ -1,6 +1,6 @@
 """The catalog page in a real Chromium: the cards, the donut and the rows follow a running scan
 (out-of-band swaps on the panel's poll, every 2 s or so, a selection kept); a large scan asks
-first and starts nothing until confirmed; bulk actions on a selection; on a 390 px phone every
+first and starts nothing until approved; bulk actions on a selection; on a 390 px phone every
 row is a card that keeps every value and nothing scrolls sideways."""
 
 from __future__ import annotations
@@ -82,9 +82,9 @@ def test_the_cards_donut_and_rows_follow_a_running_scan_and_a_selection_survives
     assert tab.dialogs == []
 
 
-def test_a_scan_over_the_threshold_asks_first_and_starts_nothing_until_confirmed(tab, workers, demo_catalog,
+def test_a_scan_over_the_threshold_asks_first_and_starts_nothing_until_approved(tab, workers, demo_catalog,
                                                                                settings, screenshots):
-    settings.SCAN_CONFIRM_OVER = 50
+    settings.SCAN_APPROVE_OVER = 50
     track(catalog_names(demo_catalog, 60))
     workers(1)
     page = tab.page
@@ -95,7 +95,7 @@ def test_a_scan_over_the_threshold_asks_first_and_starts_nothing_until_confirmed
     expect(page.get_by_role("heading", name="Scan 60 repositories?")).to_be_visible()
     expect(page.locator(".estimate")).to_contain_text("About how long")
     expect(page.locator(".estimate")).to_contain_text("about 60")  # REST: a point a repository
-    page.screenshot(path=screenshots / "scan-confirm.png")
+    page.screenshot(path=screenshots / "scan-approve.png")
     assert not ScanJob.objects.exists()
     page.get_by_role("link", name="Back, start nothing").click()
     expect(page.get_by_role("heading", name="Repositories")).to_be_visible()

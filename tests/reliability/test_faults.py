@@ -72,7 +72,7 @@ def test_starting_a_scan_while_the_queue_is_away_answers_503_and_saves_nothing(a
     assert not Repository.objects.filter(full_name="acme/new-one").exists()
 
 
-def test_a_queued_scan_whose_job_is_gone_is_failed_by_maintenance(api, fake_github, on_victim_redis, settings):
+def test_a_queued_scan_whose_job_is_gone_is_failed_by_upkeep(api, fake_github, on_victim_redis, settings):
     settings.SCAN_UNQUEUED_TIMEOUT = 1
     repos = track(fake_github, 2)
     job_id = api.post(URL, {"repository_ids": [r.id for r in repos]}, format="json").json()["job_id"]

@@ -1,6 +1,6 @@
 """`make run`'s supervisor (devserver.runner) as a user runs it, on a private var/ folder with its
 own SQLite database and embedded Redis (never the machine's shared services): a worker that dies
-is restarted while the web stays up, the periodic maintenance job runs, Ctrl-C stops it all."""
+is restarted while the web stays up, the periodic upkeep job runs, Ctrl-C stops it all."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.integration
 class Runner:
     def __init__(self, var_dir: Path, port: int) -> None:
         env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "GITHUB_TOKEN")}
-        env.update({"REPOHEALTH_VAR_DIR": str(var_dir), "PORT": str(port), "MAINTENANCE_INTERVAL_SECONDS": "2",
+        env.update({"REPOHEALTH_VAR_DIR": str(var_dir), "PORT": str(port), "UPKEEP_INTERVAL_SECONDS": "2",
                     "GITHUB_API_URL": "http://127.0.0.1:9", "PYTHONUNBUFFERED": "1"})
         self.lines: list[str] = []
         self.process = subprocess.Popen([sys.executable, "-m", "devserver.runner"], cwd=BASE_DIR, env=env,
@@ -67,7 +67,7 @@ def survivors(pids: list[int]) -> list[int]:
     return alive
 
 
-def test_a_dead_worker_is_restarted_the_web_stays_up_and_maintenance_runs():
+def test_a_dead_worker_is_restarted_the_web_stays_up_and_upkeep_runs():
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="rh-run-") as folder:
         runner = Runner(Path(folder), port)
@@ -91,8 +91,8 @@ def test_a_dead_worker_is_restarted_the_web_stays_up_and_maintenance_runs():
             assert wait_for(login_page, timeout=30, interval=0.2, message="the web server to answer") == 200
             socket_path = Path(folder) / "redis" / "redis.sock"
             last_run = wait_for(lambda: redis.Redis(unix_socket_path=str(socket_path)).get(
-                "repohealth:maintenance:last_run"), timeout=60, interval=0.5,
-                message=f"the maintenance job to run:\n{runner.output()}")
+                "repohealth:upkeep:last_run"), timeout=60, interval=0.5,
+                message=f"the upkeep job to run:\n{runner.output()}")
             assert last_run
         finally:
             pid = runner.process.pid

@@ -43,7 +43,7 @@ def test_each_filter_selects_what_it_names(catalog):
     assert names(archived="true") == names(archived="yes") == names(archived="1") == ["acme/ice"]
     assert names(archived="no") == ["acme/crab", "acme/snake"]
     assert names(search="PARSER") == ["acme/snake"]
-    assert names(stale_hours="24") == ["acme/crab", "acme/snake"]  # never checked counts as stale
+    assert names(unchecked_hours="24") == ["acme/crab", "acme/snake"]  # never checked counts as unchecked
 
 
 def test_filters_combine_and_order_by_the_ordering_parameter(catalog):
@@ -56,13 +56,21 @@ def test_filters_combine_and_order_by_the_ordering_parameter(catalog):
     ({"health": "healthy,dead"}, "health"),
     ({"archived": "maybe"}, "archived"),
     ({"ordering": "password"}, "ordering"),
-    ({"stale_hours": "soon"}, "stale_hours"),
-    ({"stale_hours": "-1"}, "stale_hours"),
+    ({"unchecked_hours": "soon"}, "unchecked_hours"),
+    ({"unchecked_hours": "-1"}, "unchecked_hours"),
 ])
 def test_a_value_the_filters_cannot_use_names_its_parameter(catalog, params, named):
     with pytest.raises(InvalidFilter) as refused:
         filter_repositories(params)
     assert str(refused.value).startswith(f"{named}: ") and set(refused.value.errors) == {named}
+
+
+def test_the_former_name_stale_hours_still_filters_and_the_new_name_wins(catalog):
+    assert names(stale_hours="24") == names(unchecked_hours="24") == ["acme/crab", "acme/snake"]
+    assert names(stale_hours="1000", unchecked_hours="24") == ["acme/crab", "acme/snake"]
+    assert active_filters({"stale_hours": "24"}) == {"unchecked_hours": "24"}
+    with pytest.raises(InvalidFilter, match="^unchecked_hours: "):
+        filter_repositories({"stale_hours": "soon"})
 
 
 def test_active_filters_are_the_set_filter_parameters_only():

@@ -39,3 +39,10 @@ def test_a_move_says_whether_it_was_a_rename_or_a_transfer():
     assert moved_detail("a/x", "a/y") == "renamed: a/x \u2192 a/y"
     assert moved_detail("a/x", "b/x") == "transferred: a/x \u2192 b/x"
     assert moved_detail("a/x", "b/y") == "moved: a/x \u2192 b/y"
+
+
+def test_the_outcome_table_says_which_outcomes_are_dead():
+    from repositories.health import DEAD, OUTCOMES
+
+    assert DEAD == {Health.NOT_FOUND, Health.BLOCKED}
+    assert {o.health for o in OUTCOMES if o.dead} == DEAD

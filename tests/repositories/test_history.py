@@ -117,7 +117,7 @@ def test_metrics_are_one_snapshot_a_day_written_only_when_a_count_changed(fake_g
 
 
 def test_a_dead_outcome_is_suspected_until_it_repeats_after_the_gap_then_recorded_once(fake_github, settings):
-    settings.HEALTH_CONFIRM_SCANS, settings.HEALTH_CONFIRM_SECONDS = 2, 1800
+    settings.HEALTH_RECHECK_SCANS, settings.HEALTH_RECHECK_SECONDS = 2, 1800
     catalog(fake_github, {"id": 1, "full_name": "acme/doomed"})
     (repo,) = track("acme/doomed")
     run([repo])
@@ -145,7 +145,7 @@ def test_a_dead_outcome_is_suspected_until_it_repeats_after_the_gap_then_recorde
 
 
 def test_a_suspected_repository_that_answers_again_was_never_dead(fake_github, settings):
-    settings.HEALTH_CONFIRM_SCANS, settings.HEALTH_CONFIRM_SECONDS = 2, 0
+    settings.HEALTH_RECHECK_SCANS, settings.HEALTH_RECHECK_SECONDS = 2, 0
     catalog(fake_github, {"id": 1, "full_name": "acme/flaky"})
     (repo,) = track("acme/flaky")
     run([repo])
@@ -161,7 +161,7 @@ def test_a_suspected_repository_that_answers_again_was_never_dead(fake_github, s
 
 
 def test_a_failed_check_is_not_a_change_and_does_not_count_towards_confirmation(fake_github, settings):
-    settings.HEALTH_CONFIRM_SCANS, settings.HEALTH_CONFIRM_SECONDS = 2, 0
+    settings.HEALTH_RECHECK_SCANS, settings.HEALTH_RECHECK_SECONDS = 2, 0
     settings.GITHUB_MAX_RETRIES = 0
     catalog(fake_github, {"id": 1, "full_name": "acme/shaky"})
     (repo,) = track("acme/shaky")
@@ -177,8 +177,8 @@ def test_a_failed_check_is_not_a_change_and_does_not_count_towards_confirmation(
     assert RepositoryChange.objects.count() == 0
 
 
-def test_confirmation_at_once_when_one_check_is_enough(fake_github, settings):
-    settings.HEALTH_CONFIRM_SCANS, settings.HEALTH_CONFIRM_SECONDS = 1, 0
+def test_dead_at_once_when_one_check_is_enough(fake_github, settings):
+    settings.HEALTH_RECHECK_SCANS, settings.HEALTH_RECHECK_SECONDS = 1, 0
     catalog(fake_github, {"id": 1, "full_name": "acme/blocked"})
     (repo,) = track("acme/blocked")
     run([repo])

@@ -40,7 +40,7 @@ def test_reading_the_scan_list_writes_nothing(admin_client_with_scan):
     client, scan, _ = admin_client_with_scan
     ScanJob.objects.filter(id=scan.id).update(status=Status.RUNNING, heartbeat_at=timezone.now() - timedelta(hours=1))
     client.get("/admin/scans/scanjob/")
-    assert ScanJob.objects.get(id=scan.id).status == Status.RUNNING  # reaping is the maintenance job's
+    assert ScanJob.objects.get(id=scan.id).status == Status.RUNNING  # reaping is the upkeep job's
 
 
 def test_a_scan_page_shows_its_payload_results_and_the_queue_dashboard(admin_client_with_scan):

@@ -43,6 +43,13 @@ def test_a_finished_scan_is_not_live_and_has_a_summary_and_a_duration():
     assert view["duration_seconds"] == 75.0
 
 
+def test_a_running_scan_has_a_duration_so_far_as_the_model_does():
+    start = timezone.now() - timedelta(seconds=40)
+    view = present(payload(status=Status.RUNNING, started_at=format_iso(start)))
+    assert view["live"] and view["finished_at"] is None
+    assert view["duration_seconds"] >= 40.0
+
+
 def test_summaries_of_failed_and_cancelled_scans_say_why_and_how_far():
     assert finish_summary(payload(status=Status.FAILED, error="token rejected")) == "Scan failed: token rejected"
     assert finish_summary(payload(status=Status.CANCELLED, healthy=3)) == "Scan cancelled: 3 of 10 checked (3 healthy)"

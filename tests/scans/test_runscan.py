@@ -76,3 +76,12 @@ def test_an_import_lists_its_skipped_links_with_line_and_reason(app_env, fake_gi
     assert done.returncode == 0, done.stderr
     assert "1 new" in done.stdout and "1 non-repository links skipped" in done.stdout
     assert "skipped, line 4: a GitHub page, not a repository (topics): 'https://github.com/topics/go'" in done.stdout
+
+
+def test_the_former_flag_stale_hours_is_a_hidden_alias_of_unchecked_hours():
+    from scans.management.commands.runscan import Command
+
+    parser = Command().create_parser("manage.py", "runscan")
+    assert parser.parse_args(["--stale-hours", "24"]).unchecked_hours == 24
+    assert parser.parse_args(["--unchecked-hours", "24"]).unchecked_hours == 24
+    assert "--unchecked-hours" in parser.format_help() and "--stale-hours" not in parser.format_help()

@@ -19,8 +19,9 @@ Trigger = ScanJob.Trigger
     ({"repository_ids": [3, 1, 3, 2] * 3 + list(range(10, 19))}, "12 selected"),
     ({"label": ["demo"]}, "label demo"),
     ({"health": ["not_found", "error"], "archived": False}, "health not found, error · not archived"),
-    ({"health": "moved", "archived": "yes", "search": "cli", "stale_hours": 24},
+    ({"health": "moved", "archived": "yes", "search": "cli", "unchecked_hours": 24},
      'matching "cli" · health moved · archived · not checked in 24 h'),
+    ({"stale_hours": 24}, "not checked in 24 h"),  # the filter's former name
     ({"repository_ids": [1, 2], "language": ["Go", "Rust"]}, "2 selected · language Go,Rust"),
 ])
 def test_a_selection_reads_as_a_few_words(selection, words):

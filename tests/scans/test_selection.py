@@ -43,7 +43,7 @@ def test_ids_all_and_filters_each_select_repositories_ordered_by_id(repos):
     ([1, 2], "Send a JSON object"),
     ({"all": True, "health": ["error"]}, "exactly one"),
     ({"archived": "maybe"}, "archived: Select a valid choice"),
-    ({"stale_hours": "soon"}, "stale_hours: Enter a number"),
+    ({"unchecked_hours": "soon"}, "unchecked_hours: Enter a number"),
     ({"label": [1]}, '"label" must be a list of strings'),
     ({"health": ["archived"]}, "No repository matches"),
     ({"repository_ids": [99999999, -5, 2**70]}, "Unknown repository ids: 99999999, -5, 1180591620717411303424"),
@@ -51,6 +51,14 @@ def test_ids_all_and_filters_each_select_repositories_ordered_by_id(repos):
 def test_a_bad_selection_says_what_is_wrong(repos, data, message):
     with pytest.raises(BadSelection, match=message.replace("(", r"\(").replace("[", r"\[")):
         select(data)
+
+
+def test_the_former_filter_name_stale_hours_selects_as_unchecked_hours(repos):
+    ids = [r.id for r in repos]
+    assert select({"stale_hours": 1}) == select({"unchecked_hours": 1}) == ids  # none checked yet
+    serializer = SelectionSerializer(data={"stale_hours": 1})
+    assert serializer.is_valid(), serializer.errors
+    assert serializer.validated_data["ids"] == ids
 
 
 def test_the_limit_applies_to_every_kind_of_selection(repos, settings):
@@ -86,4 +94,4 @@ def test_the_serializer_answers_the_ids_or_one_detail(repos):
     bad = SelectionSerializer(data={"repository_id": [1]})
     assert not bad.is_valid() and bad.errors == {"detail": ["Unknown field 'repository_id'; use all, archived, "
                                                             "health, label, language, repository_ids, search, "
-                                                            "stale_hours."]}
+                                                            "unchecked_hours."]}

@@ -146,13 +146,13 @@ def test_a_shard_whose_worker_died_is_queued_again_once_then_fails_the_scan(fake
     ScanJob.objects.filter(id=scan.id).update(status=Status.RUNNING, heartbeat_at=old)
     scan.shards.update(status=Status.RUNNING, heartbeat_at=old, attempts=1)
 
-    assert services.scan_reap_stale() == 1  # the first death: back on the queue
+    assert services.scan_reap_lost() == 1  # the first death: back on the queue
     shard = scan.shards.get()
     assert shard.status == Status.QUEUED and ScanJob.objects.get(id=scan.id).status == Status.RUNNING
     assert django_rq.get_queue("default").fetch_job(shard.job_id) is not None
 
     scan.shards.update(status=Status.RUNNING, heartbeat_at=old, attempts=2)
-    assert services.scan_reap_stale() == 1  # the second: the scan fails, resumable
+    assert services.scan_reap_lost() == 1  # the second: the scan fails, resumable
 
     scan.refresh_from_db()
     assert scan.status == Status.FAILED and "the worker stopped responding" in scan.error

@@ -1,6 +1,6 @@
 """Integration, end to end: a schedule's runs on a real RQ worker process against the fake GitHub
 over HTTP, the fake changing state between two scheduled runs (one archived, one renamed, one
-deleted, one deleted and back before its recheck), the maintenance job (called here, as RQ's
+deleted, one deleted and back before its recheck), the upkeep job (called here, as RQ's
 cron would) starting runs and rechecks and digesting scans, and the deliveries run by a real RQ
 worker in this process, so that a real HTTP receiver gets the webhooks and Django's locmem
 backend counts the e-mails. The Atom feed is read with a real feed parser.
@@ -24,7 +24,7 @@ from django.core import mail
 from django.utils import timezone
 from rq.worker import SimpleWorker
 
-from repohealth.runtime import upkeep as maintenance
+from repohealth.runtime import upkeep
 from repositories.models import Label, Repository
 from repositories.services import repositories_import
 from scans import selectors, services
@@ -48,8 +48,8 @@ def scans_finished(count: int) -> list[ScanJob]:
 
 
 def deliver() -> None:
-    """The `maintenance` queue's worker, in this process (so the e-mails land in mail.outbox)."""
-    queue = django_rq.get_queue("maintenance")
+    """The `upkeep` queue's worker, in this process (so the e-mails land in mail.outbox)."""
+    queue = django_rq.get_queue("upkeep")
     SimpleWorker([queue], connection=queue.connection).work(burst=True)
 
 
@@ -69,13 +69,13 @@ def rename(fake_github, old: str, new: str) -> None:
 def test_scheduled_runs_confirm_transitions_and_send_one_signed_digest_per_run(
         api, client, owner, fake_github, start_worker, receiver, settings):
     settings.SCHEDULE_MINUTE_SECONDS = 1
-    settings.HEALTH_CONFIRM_SCANS, settings.HEALTH_CONFIRM_SECONDS = 2, CONFIRM_SECONDS
+    settings.HEALTH_RECHECK_SCANS, settings.HEALTH_RECHECK_SECONDS = 2, CONFIRM_SECONDS
     settings.ALERT_ALLOW_HTTP = settings.ALERT_ALLOW_PRIVATE_TARGETS = True  # the receiver is on loopback
     fake_github.load_catalog([{"id": 700 + i, "full_name": name, "pushed_at": RECENT, "stars": 10 + i}
                               for i, name in enumerate(NAMES)])
     repositories_import(source="\n".join(NAMES), label="watched")
     label = Label.objects.get(name="watched")
-    start_worker(HEALTH_CONFIRM_SCANS="2", HEALTH_CONFIRM_SECONDS=str(CONFIRM_SECONDS))
+    start_worker(HEALTH_RECHECK_SCANS="2", HEALTH_RECHECK_SECONDS=str(CONFIRM_SECONDS))
     schedule = api.post("/api/schedules/", {"name": "watch it", "label": "watched", "interval_minutes": 1},
                         format="json").data
     webhook = api.post("/api/subscriptions/", {"channel": "webhook", "target_url": f"{receiver.url}/hook",
@@ -84,7 +84,7 @@ def test_scheduled_runs_confirm_transitions_and_send_one_signed_digest_per_run(
     feed = api.post("/api/subscriptions/", {"channel": "feed", "label": "watched"}, format="json").data
 
     # Run 1: the baseline. Every repository is new to the catalog: nothing to tell.
-    maintenance.run()
+    upkeep.run()
     (first,) = scans_finished(1)
     assert (first.trigger, first.requested_by, first.status) == (Trigger.SCHEDULE, owner, ScanJob.Status.COMPLETED)
 
@@ -96,7 +96,7 @@ def test_scheduled_runs_confirm_transitions_and_send_one_signed_digest_per_run(
 
     # Run 2, once due (an interval after run 1 started): run 1 is digested on the way (nothing).
     wait_for(lambda: Schedule.objects.get(id=schedule["id"]).next_run_at <= timezone.now(), message="run 2 due")
-    maintenance.run()
+    upkeep.run()
     first_run, second = scans_finished(2)
     assert second.trigger == Trigger.SCHEDULE and first_run.id == first.id
     deliver()
@@ -107,7 +107,7 @@ def test_scheduled_runs_confirm_transitions_and_send_one_signed_digest_per_run(
     fake_github.patch_repo("acme/flap", private=False)  # back before its recheck
     api.patch(f"/api/schedules/{schedule['id']}/", {"active": False}, format="json")  # no run 3 meanwhile
 
-    maintenance.run()  # digests run 2
+    upkeep.run()  # digests run 2
     deliver()
     (run2,) = receiver.requests
     assert signed(run2, webhook["secret"])
@@ -119,13 +119,13 @@ def test_scheduled_runs_confirm_transitions_and_send_one_signed_digest_per_run(
     ]
     assert len(mail.outbox) == 1
 
-    # The confirmation recheck, once HEALTH_CONFIRM_SECONDS have passed since run 2 saw them dead.
+    # The recheck of dead answers, once HEALTH_RECHECK_SECONDS have passed since run 2 saw them dead.
     since = Repository.objects.get(full_name="acme/delete-me").suspected_since
     wait_for(lambda: timezone.now() >= since + timedelta(seconds=CONFIRM_SECONDS), message="the gap")
-    maintenance.run()
+    upkeep.run()
     *_, recheck = scans_finished(3)
-    assert (recheck.trigger, recheck.total, recheck.requested_by) == (Trigger.CONFIRM, 2, None)
-    maintenance.run()  # digests the recheck
+    assert (recheck.trigger, recheck.total, recheck.requested_by) == (Trigger.RECHECK, 2, None)
+    upkeep.run()  # digests the recheck
     deliver()
 
     assert len(receiver.requests) == 2, "one digest per run with transitions, never one per repository"
@@ -166,7 +166,7 @@ def test_a_schedule_with_half_the_budget_stops_sending_at_half(api, owner, fake_
     Schedule.objects.create(owner=owner, name="half", label=Label.objects.get(name="shared"), budget_share=50)
     fake_github.reset()  # a fresh window of 20
 
-    maintenance.run()
+    upkeep.run()
     scan = ScanJob.objects.get()
     payload = wait_for(lambda: (p := selectors.progress_for(owner, scan.id)) and
                        "share of the rate limit is spent" in (p.get("waiting_reason") or p.get("message") or "") and p,
@@ -194,11 +194,11 @@ def test_an_alert_made_after_a_scan_ended_is_told_only_of_the_scans_after_it(api
     scans_finished(1)
     fake_github.patch_repo("acme/early", archived=True)
     services.scan_start(repositories=told, requested_by=owner)
-    *_, before = scans_finished(2)  # it ended; the maintenance job has not digested it yet
+    *_, before = scans_finished(2)  # it ended; the upkeep job has not digested it yet
 
     webhook = api.post("/api/subscriptions/", {"channel": "webhook", "target_url": f"{receiver.url}/hook"},
                        format="json").data
-    maintenance.run()
+    upkeep.run()
     deliver()
     assert ScanJob.objects.get(id=before.id).digest.deliveries == 0, "digested, to nobody"
     assert receiver.requests == [], "the archiving happened before the alert was made"
@@ -206,7 +206,7 @@ def test_an_alert_made_after_a_scan_ended_is_told_only_of_the_scans_after_it(api
     fake_github.patch_repo("acme/late", archived=True)
     services.scan_start(repositories=told, requested_by=owner)
     *_, after = scans_finished(3)
-    maintenance.run()
+    upkeep.run()
     deliver()
     (sent,) = receiver.requests
     assert signed(sent, webhook["secret"])

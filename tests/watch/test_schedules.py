@@ -1,4 +1,4 @@
-"""Schedules and confirmation rechecks (watch/schedules.py), as the maintenance job and
+"""Schedules and rechecks of dead answers (watch/schedules.py), as the upkeep job and
 `manage.py runschedules --once` start them (retention: test_retention.py)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from repohealth.runtime import upkeep as maintenance
+from repohealth.runtime import upkeep
 from repositories.models import Label, Repository
 from scans.models import ScanJob
 from watch import schedules
@@ -24,7 +24,7 @@ def make(owner, label=None, **fields) -> Schedule:
     return Schedule.objects.create(owner=owner, name=fields.pop("name", "nightly"), label=label, **fields)
 
 
-def test_a_due_schedule_starts_an_ordinary_scan_stalest_first_capped_with_its_share(owner, catalog, settings):
+def test_a_due_schedule_scans_the_least_recently_checked_first_capped_with_its_share(owner, catalog, settings):
     label, repos = catalog
     schedule = make(owner, label, max_repositories=3, budget_share=50)
 
@@ -91,23 +91,23 @@ def test_runschedules_once_starts_what_is_due_and_exits(owner, catalog):
 
 
 def test_suspected_repositories_are_rechecked_once_the_gap_has_passed(catalog, settings):
-    settings.HEALTH_CONFIRM_SECONDS = 1800
+    settings.HEALTH_RECHECK_SECONDS = 1800
     _, repos = catalog
     now = timezone.now()
     Repository.objects.filter(id=repos[0].id).update(suspected=True, suspected_since=now - timedelta(seconds=1900))
     Repository.objects.filter(id=repos[1].id).update(suspected=True, suspected_since=now - timedelta(seconds=60))
 
-    assert schedules.start_confirmation_rechecks() == 1
-    assert schedules.start_confirmation_rechecks() == 0, "one recheck at a time"
+    assert schedules.start_dead_rechecks() == 1
+    assert schedules.start_dead_rechecks() == 0, "one recheck at a time"
 
     scan = ScanJob.objects.get()
-    assert (scan.trigger, scan.requested_by, scan.repository_ids) == (Trigger.CONFIRM, None, [repos[0].id])
-    assert scan.scope == "confirmation recheck of 1 suspected repository"
+    assert (scan.trigger, scan.requested_by, scan.repository_ids) == (Trigger.RECHECK, None, [repos[0].id])
+    assert scan.scope == "recheck of 1 suspected repository"
 
 
-def test_the_maintenance_job_runs_the_watch_tasks(owner, catalog):
+def test_the_upkeep_job_runs_the_watch_tasks(owner, catalog):
     make(owner)
-    outcome = maintenance.run()
+    outcome = upkeep.run()
     assert outcome["watch.tasks.start_due_schedules"] == 1
-    assert {"watch.tasks.start_confirmation_rechecks", "watch.tasks.digest_finished_scans",
+    assert {"watch.tasks.start_dead_rechecks", "watch.tasks.digest_finished_scans",
             "watch.tasks.send_due_deliveries", "watch.tasks.prune"} <= set(outcome)

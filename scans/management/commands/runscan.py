@@ -6,6 +6,7 @@ Exit code 0 when the scan completed, 1 when it failed or could not start, 130 af
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import threading
@@ -50,7 +51,9 @@ class Command(BaseCommand):
         which.add_argument("--ids", type=_ids, help="comma-separated repository ids")
         which.add_argument("--health", help="comma-separated health states, e.g. error,not_found")
         which.add_argument("--label", help="repositories carrying this label (with --file: label the import)")
-        which.add_argument("--stale-hours", type=int, help="only repositories not checked in N hours")
+        which.add_argument("--unchecked-hours", type=int, help="only repositories not checked in N hours")
+        # Deprecated: the former name of --unchecked-hours, kept so scripts keep working.
+        which.add_argument("--stale-hours", type=int, dest="unchecked_hours", help=argparse.SUPPRESS)
         which.add_argument("--file", type=Path, help="import this list first, then scan what it holds")
         parser.add_argument("--import-only", action="store_true", help="with --file: import, do not scan")
         parser.add_argument("--concurrency", type=int, help="requests in flight (default SCAN_CONCURRENCY)")
@@ -124,7 +127,7 @@ class Command(BaseCommand):
 
     def _filters(self, options, *, with_label: bool) -> dict:
         """The selection's catalog filters, from the options (comma lists as the catalog takes them)."""
-        filters = {"health": options["health"], "stale_hours": options["stale_hours"]}
+        filters = {"health": options["health"], "unchecked_hours": options["unchecked_hours"]}
         if with_label:
             filters["label"] = options["label"]
         return {name: value for name, value in filters.items() if value is not None}
@@ -138,7 +141,7 @@ class Command(BaseCommand):
         if options["all"]:
             selection["all"] = True
         if not selection:
-            raise CommandError("Say which repositories to scan: --all, --ids, --health, --label, --stale-hours "
+            raise CommandError("Say which repositories to scan: --all, --ids, --health, --label, --unchecked-hours "
                                "or --file")
         return services.scan_start(repositories=select(selection), requested_by=user, scope=describe(selection),
                                    **scan_options)
@@ -195,7 +198,7 @@ class Command(BaseCommand):
             while True:
                 payload = self._payload(scan)
                 view = present(payload)
-                elapsed = view["elapsed_seconds"]
+                elapsed = view["duration_seconds"]
                 rate = view["current"] / elapsed if elapsed else 0.0
                 counts = " ".join(f"{c['key']}:{c['count']}" for c in view["counts"] if c["count"])
                 if view["waiting"]:
@@ -218,7 +221,7 @@ class Command(BaseCommand):
             table.add_row(count["label"].lower(), f"{count['count']:,}")
         table.add_row("[bold]checked[/]", f"[bold]{view['current']:,} of {view['total']:,}[/]")
         table.add_row("rate-limit points", f"{view['points_spent']} ({view['mode']})")
-        elapsed = view["elapsed_seconds"]
+        elapsed = view["duration_seconds"]
         if elapsed:
             table.add_row("duration", duration_text(elapsed))
             table.add_row("rate", f"{view['current'] / elapsed:.1f} repositories/s")

@@ -1,6 +1,6 @@
 """Grants asked for together (scans/github/grants.py), and the budget's side of it (`acquire_many`)
 against a real Redis: fewer round trips, never more grants than the window allows, grants that
-go stale dropped, settlements carried by the next ask and flushed when the client closes."""
+go out of date dropped, settlements carried by the next ask and flushed when the client closes."""
 
 from __future__ import annotations
 
@@ -73,7 +73,7 @@ def test_a_grant_older_than_its_ttl_is_dropped_and_its_lease_given_back():
     clock.now += GRANT_TTL + 0.01
     lease, _, _ = grants.take(ask)
     newest = ask.asks[-1][1]
-    assert lease.id.startswith("l") and len(newest.leases) == held, "the stale grants' leases go back with the ask"
+    assert lease.id.startswith("l") and len(newest.leases) == held, "the outdated grants' leases go back with the ask"
 
 
 def test_settlements_wait_for_the_next_ask_then_go_on_their_own_and_at_close():
@@ -141,11 +141,11 @@ def test_a_report_within_the_window_never_raises_what_the_grants_took():
     shared.record("grants-min", "core", remaining=19, limit=20, reset_at=reset)
     _, leases, _, _ = shared.acquire_many(["grants-min"], resource="core", count=2)
     assert len(leases) == 2 and shared.state("grants-min", "core")["remaining"] == 17
-    stale = Settlements()  # the answer to a request sent before those two grants
-    stale.note("grants-min", "core", remaining=18, limit=20, reset_at=reset)
-    stale.note("grants-min", "core", remaining=19, limit=20, reset_at=reset)  # an older answer, overtaking
-    assert stale.limits[("grants-min", "core")]["remaining"] == 18
-    shared.settle_all(stale)
+    outdated = Settlements()  # the answer to a request sent before those two grants
+    outdated.note("grants-min", "core", remaining=18, limit=20, reset_at=reset)
+    outdated.note("grants-min", "core", remaining=19, limit=20, reset_at=reset)  # an older answer, overtaking
+    assert outdated.limits[("grants-min", "core")]["remaining"] == 18
+    shared.settle_all(outdated)
     assert shared.state("grants-min", "core")["remaining"] == 17, "GitHub had not counted the two grants yet"
     shared.record("grants-min", "core", remaining=20, limit=20, reset_at=reset + 3600)
     assert shared.state("grants-min", "core")["remaining"] == 20, "a new window starts from what GitHub says"

@@ -118,6 +118,15 @@ def test_the_scan_filtered_button_carries_the_filters(logged_in):
     assert '<input type="hidden" name="archived" value="no">' in html
 
 
+def test_the_catalog_takes_the_former_filter_name_stale_hours_and_carries_it_by_its_new_name(logged_in):
+    repo("acme/crab", last_checked_at=timezone.now() - timedelta(hours=30))
+    repo("acme/ice", last_checked_at=timezone.now())
+    response = logged_in.get(reverse("catalog:list"), {"stale_hours": "24"})
+    assert {r.full_name for r in response.context["page_obj"].object_list} == {"acme/crab"}
+    html = response.content.decode()
+    assert '<input type="hidden" name="unchecked_hours" value="24">' in html and 'name="stale_hours"' not in html
+
+
 def test_columns_sort_both_ways(logged_in):
     repo("acme/few", stars=1)
     repo("acme/many", stars=500)

@@ -129,8 +129,8 @@ def _kill_and_reap(worker, job_id, settings, *, then: str) -> None:
     worker.kill()
     settings.SCAN_HEARTBEAT_TIMEOUT = 3  # the 90 s default, shortened for the test
 
-    def reaped():  # what the periodic maintenance job does every 30 s
-        services.scan_reap_stale()
+    def reaped():  # what the periodic upkeep job does every 30 s
+        services.scan_reap_lost()
         return ScanShard.objects.get(scan_id=job_id).status == then
 
     wait_for(reaped, timeout=30, message=f"the dead shard to be {then}")

@@ -1,6 +1,6 @@
 """`manage.py runschedules --once`: start the schedules that are due (and the confirmation
-rechecks), then exit; for cron users who do not run the maintenance job. Without --once it does
-so every MAINTENANCE_INTERVAL_SECONDS until Ctrl-C."""
+rechecks), then exit; for cron users who do not run the upkeep job. Without --once it does
+so every UPKEEP_INTERVAL_SECONDS until Ctrl-C."""
 
 import time
 
@@ -11,7 +11,7 @@ from watch import schedules
 
 
 class Command(BaseCommand):
-    help = "Start the scans that schedules (and confirmation rechecks) make due now."
+    help = "Start the scans that schedules (and rechecks of dead answers) make due now."
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="start what is due, then exit")
@@ -19,12 +19,12 @@ class Command(BaseCommand):
     def handle(self, *args, once: bool = False, **options):
         while True:
             started = schedules.start_due_schedules()
-            rechecked = schedules.start_confirmation_rechecks()
+            rechecked = schedules.start_dead_rechecks()
             self.stdout.write(f"{started} scheduled scan{'' if started == 1 else 's'} started; "
                               f"{rechecked} suspected repositor{'y' if rechecked == 1 else 'ies'} to recheck")
             if once:
                 return
             try:
-                time.sleep(settings.MAINTENANCE_INTERVAL_SECONDS)
+                time.sleep(settings.UPKEEP_INTERVAL_SECONDS)
             except KeyboardInterrupt:
                 return

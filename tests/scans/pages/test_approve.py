@@ -1,5 +1,5 @@
-"""A scan a page starts over SCAN_CONFIRM_OVER repositories asks first, with the count (1,225), an
-estimate of time and rate-limit points, and starts nothing until confirmed."""
+"""A scan a page starts over SCAN_APPROVE_OVER repositories asks first, with the count (1,225), an
+estimate of time and rate-limit points, and starts nothing until approved."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def catalog(settings):
-    settings.SCAN_CONFIRM_OVER = 1000
+    settings.SCAN_APPROVE_OVER = 1000
     Repository.objects.bulk_create([Repository(full_name=f"o/r{i}", imported_name=f"o/r{i}",
                                                language="Go" if i % 5 else "Rust") for i in range(1225)])
 
@@ -32,20 +32,20 @@ def test_scan_all_over_the_threshold_shows_the_count_and_an_estimate_and_starts_
     assert response.status_code == 200 and "Scan 1,225 repositories?" in html
     assert "About how long" in html and "Rate-limit points" in html and "about 1,225" in html  # REST: one a repository
     assert "a rough guess: no REST scan has finished here yet" in html
-    assert 'name="confirmed" value="1225"' in html and 'name="scope" value="all"' in html
+    assert 'name="approved" value="1225"' in html and 'name="scope" value="all"' in html
     assert not ScanJob.objects.exists()
 
 
-def test_confirming_starts_the_scan_it_described(logged_in, catalog, owner):
-    response = logged_in.post(reverse("scans:start"), {"scope": "all", "next": "/", "confirmed": "1225"})
+def test_approving_starts_the_scan_it_described(logged_in, catalog, owner):
+    response = logged_in.post(reverse("scans:start"), {"scope": "all", "next": "/", "approved": "1225"})
 
     assert response.status_code == 302
     scan = ScanJob.objects.get()
     assert scan.total == 1225 and scan.trigger == ScanJob.Trigger.PAGE and scan.scope == "all repositories"
 
 
-def test_a_selection_that_grew_since_it_was_confirmed_asks_again(logged_in, catalog):
-    response = logged_in.post(reverse("scans:start"), {"scope": "all", "next": "/", "confirmed": "1100"})
+def test_a_selection_that_grew_since_it_was_approved_asks_again(logged_in, catalog):
+    response = logged_in.post(reverse("scans:start"), {"scope": "all", "next": "/", "approved": "1100"})
     assert response.status_code == 200 and "Scan 1,225 repositories?" in response.content.decode()
     assert not ScanJob.objects.exists()
 
