@@ -138,7 +138,8 @@ class _ShardRun:
         return {name: self.counted[name] + self.unsaved[name] for name in self.counted}
 
     def publish(self) -> None:
-        self.record_moves()
+        """The progress payload as this shard knows it now (moves not applied yet are counted at
+        the next flush; request threads call this too, through on_wait)."""
         for name, value in self.totals().items():
             setattr(self.scan, name, value)
         if self.reporter.rq_job is not None:  # each shard's job carries its part
@@ -263,6 +264,8 @@ class _ShardRun:
             elif self.reporter.due():
                 self.publish()
         self.flush()
+        if self.reporter.due():  # the chunk's end, on the clock too: at 0 ms a chunk ends 10 times a second
+            self.publish()
 
 
 @dataclass
