@@ -224,7 +224,7 @@ class _ShardRun:
     def old_name_owners(self, fetcher: Fetcher, ids: list[int]) -> dict[str, int | None]:
         """Who holds each old name of the moved repositories this shard covers, asked on every scan
         (a name someone else took points the lists that still link it at a stranger's code) and
-        once for the whole shard, so that GraphQL's queries are full (1 point per 100 names)."""
+        once for the whole shard, so that GraphQL's queries are full (1 point a query of up to 250)."""
         names = old_names(ids)
         if not names:
             return {}
