@@ -13,7 +13,8 @@ from rich.table import Table
 # Units shown in the table, by the ending of a figure's name (the JSON keeps the full names).
 UNITS = (
     ("repos_per_s", "repos/s"), ("lines_per_s", "lines/s"), ("requests_per_s", "req/s"),
-    ("requests_per_repo", "req/repo"), ("points_per_repo", "pts/repo"), ("queries_per_request", "queries/req"),
+    ("requests_per_repo", "req/repo"), ("points_per_repo", "pts/repo"),
+    ("points_per_moved_repo", "pts/moved repo"), ("queries_per_request", "queries/req"),
     ("cpu_overhead_percent", "% CPU overhead"), ("overhead_percent", "% overhead"),
     ("cpu_seconds", "CPU s"), ("p50_ms", "ms p50"), ("p99_ms", "ms p99"), ("median_ms", "ms median"),
     ("max_ms", "ms max"),
@@ -50,6 +51,8 @@ def ratio(value: float | None, reference: float | None) -> float | None:
 
 
 def _number(value: Any) -> str:
+    if isinstance(value, float) and 0 < abs(value) < 0.1:
+        return f"{value:.3g}"  # a cost per repository: 0.0095 is not 0.01
     if isinstance(value, float):
         return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
     return f"{value:,}" if isinstance(value, int) else str(value)

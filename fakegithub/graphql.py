@@ -159,6 +159,14 @@ def _dry_run(state: FakeState, api: ApiRequest, request: Request, cost: int) -> 
     return responses.json_response(200, {"data": data}, quota.headers())
 
 
+def _id_lookup(request: Request, repositories: list[Field]) -> bool:
+    """Whether every repository alias selects its ``databaseId`` alone: who holds each name now
+    (counted apart in the stats, ``graphql_id_lookups``)."""
+    return bool(repositories) and all(
+        [found.name for found in selection_fields(alias.selections, request.document.fragments)] == ["databaseId"]
+        for alias in repositories)
+
+
 def post_graphql(state: FakeState, api: ApiRequest) -> Response:
     """Answer one GraphQL request: auth, secondary, query, batch size, faults, points, data."""
     if api.token is None:
@@ -190,6 +198,8 @@ def post_graphql(state: FakeState, api: ApiRequest) -> Response:
         return _rate_limited(state, api, quota)
     state.stats.spend("graphql", cost)
     state.stats.add_query_cost(cost)
+    if _id_lookup(request, repositories):
+        state.stats.add_id_lookup(len(repositories), cost)
     data: dict[str, Any] = {}
     errors: list[dict[str, Any]] = []
     for found in request.fields:

@@ -159,6 +159,7 @@ class Stats:
             self.max_concurrency = self.in_flight
             self.graphql_aliases_total = 0
             self.graphql_queries_by_cost: Counter[int] = Counter()
+            self.graphql_id_lookups = {"queries": 0, "names": 0, "points": 0}
             self.app_tokens_created = 0
             self.secondary_answers = 0
             self.max_per_window: dict[str, int] = {}  # "<account> <rest|graphql>" -> most in one window
@@ -196,6 +197,12 @@ class Stats:
         with self._lock:
             self.graphql_queries_by_cost[cost] += 1
 
+    def add_id_lookup(self, names: int, cost: int) -> None:
+        """One charged query that asks only which repository (``databaseId``) each name is now."""
+        with self._lock:
+            for key, value in (("queries", 1), ("names", names), ("points", cost)):
+                self.graphql_id_lookups[key] += value
+
     def add_app_token(self) -> None:
         with self._lock:
             self.app_tokens_created += 1
@@ -220,6 +227,7 @@ class Stats:
                 "graphql_aliases_total": self.graphql_aliases_total,
                 "graphql_queries_by_cost": {str(cost): count for cost, count
                                             in sorted(self.graphql_queries_by_cost.items())},
+                "graphql_id_lookups": dict(self.graphql_id_lookups),
                 "app_tokens_created": self.app_tokens_created,
                 "secondary_answers": self.secondary_answers,
                 "max_per_window": dict(self.max_per_window),

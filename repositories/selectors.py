@@ -82,8 +82,21 @@ def unknown_ids(ids: list[int]) -> list[int]:
     return unknown
 
 
-def _where_id_in(columns: str, ids: list[int]) -> list[tuple]:
-    """`columns` (of the table, as `repo.<column>`) of the repositories among these distinct ids.
+def old_names(ids: list[int]) -> list[str]:
+    """The previous names of those of these distinct repositories that moved and whose GitHub id
+    is known (so that who holds a name now can be compared with it): one query per ID_CHUNK ids."""
+    names: list[str] = []
+    for start in range(0, len(ids), ID_CHUNK):
+        rows = _where_id_in("repo.previous_names", ids[start:start + ID_CHUNK],
+                            where="repo.github_id IS NOT NULL AND repo.previous_names <> '[]'")
+        for (value,) in rows:  # a JSON text on SQLite, decoded already on PostgreSQL
+            names.extend(json.loads(value) if isinstance(value, str) else value)
+    return names
+
+
+def _where_id_in(columns: str, ids: list[int], *, where: str = "") -> list[tuple]:
+    """`columns` (of the table, as `repo.<column>`) of the repositories among these distinct ids
+    (and matching `where`, an SQL condition on `repo.<column>`s, when given).
     The ids travel as one parameter where the database can take a list in one (an array on
     PostgreSQL, a JSON text on SQLite): a placeholder per id cost more than the query itself,
     rewriting a 30,000-placeholder statement for the driver. The list is joined to the table
@@ -98,5 +111,7 @@ def _where_id_in(columns: str, ids: list[int]) -> list[tuple]:
     else:
         sql, params = f"FROM {{}} AS repo WHERE repo.id IN ({', '.join(['%s'] * len(ids))})", ids
     with connection.cursor() as cursor:
+        if where:
+            sql += f" {'AND' if 'WHERE' in sql else 'WHERE'} {where}"
         cursor.execute(f"SELECT {columns} " + sql.format(table), params)
         return cursor.fetchall()

@@ -16,8 +16,10 @@ from __future__ import annotations
 import functools
 import logging
 import time
+from collections.abc import Callable
+from typing import Any
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
 
@@ -116,3 +118,43 @@ def redis_available() -> bool:
     except UNREACHABLE as exc:
         _warn("ping", exc)
         return False
+
+
+def set_and_get(key: str, value: Any, *, timeout: int, read: str,
+                also: Callable[[Any], None] | None = None, also_on: Any = None) -> Any:
+    """`cache.set(key, value, timeout)` and `cache.get(read)` in one round trip to Redis (a
+    pipeline); `also(pipeline)` adds its own commands to it when `also_on` (a redis-py client)
+    talks to the same Redis, and runs apart otherwise (`also(None)`: do it on your own). Returns
+    the value read (None when absent, or while Redis is away, which is logged like any cache
+    operation). A cache that is not Redis does the two one after the other."""
+    current = caches["default"]
+    if not isinstance(current, TolerantRedisCache):
+        current.set(key, value, timeout=timeout)
+        if also is not None:
+            also(None)
+        return current.get(read)
+    backend = current._cache
+    client = backend.get_client(write=True)
+    pipeline = client.pipeline(transaction=False)
+    ttl = current.get_backend_timeout(timeout)
+    pipeline.set(current.make_and_validate_key(key), backend._serializer.dumps(value), ex=ttl)
+    pipeline.get(current.make_and_validate_key(read))
+    joined = also is not None and (also_on is None or _same_server(client, also_on))
+    if joined:
+        also(pipeline)
+    try:
+        answer = pipeline.execute()[1]
+    except UNREACHABLE as exc:
+        _warn("set_and_get", exc)
+        answer = None
+    else:
+        answer = None if answer is None else backend._serializer.loads(answer)
+    if also is not None and not joined:
+        also(None)
+    return answer
+
+
+def _same_server(one, other) -> bool:
+    keys = ("host", "port", "path", "db")
+    mine, theirs = one.connection_pool.connection_kwargs, other.connection_pool.connection_kwargs
+    return all(mine.get(k) == theirs.get(k) for k in keys)

@@ -59,9 +59,15 @@ def build_query(refs: list[RepoRef], *, full: bool = True) -> Query:
                  _name_variables([ref.full_name for ref in refs]))
 
 
+# Names per old-names query, whatever SCAN_GRAPHQL_BATCH says: `{ databaseId }` alone has no
+# connection, so a query is 1 point however many names it asks, and it is light for GitHub to
+# answer (a query GitHub times out on is halved, as the repository queries are).
+OWNERS_PER_QUERY = 250
+
+
 def build_owners_query(names: list[str]) -> Query:
-    """Which repository each name answers for now (`repository` follows renames): a repository's
-    old names, checked on rescans for a name someone else took."""
+    """Which repository each name answers for now (`repository` follows renames): the old names of
+    moved repositories, checked on every scan for a name someone else took."""
     return Query(_repositories_document(len(names), "{ databaseId }", ""), _name_variables(names))
 
 
@@ -190,16 +196,21 @@ class GraphQLFetcher:
             return FetchResult(result.ref, Kind.ERROR, detail=str(exc))
 
     def owners(self, names: list[str]) -> dict[str, int | None]:
-        """One lean query (no connections: 1 point per 100 names) per 100 names."""
+        """One lean query (no connection: 1 point) per OWNERS_PER_QUERY names, `in_flight` at once."""
+        chunks = [names[start:start + OWNERS_PER_QUERY] for start in range(0, len(names), OWNERS_PER_QUERY)]
         found: dict[str, int | None] = {}
-        for start in range(0, len(names), self.query_size):
-            chunk = names[start:start + self.query_size]
-            try:
-                answer = self.client.graphql(*build_owners_query(chunk))
-            except TransientFailure:
-                continue  # unknown this time; the next rescan asks again
-            data = (answer.body or {}).get("data") or {} if isinstance(answer.body, dict) else {}
-            for i, name in enumerate(chunk):
-                node = data.get(f"r{i}")
-                found[name] = node.get("databaseId") if isinstance(node, dict) else None
+        for answer in self._pool.map(self._owners_query, chunks):
+            found.update(answer)
         return found
+
+    def _owners_query(self, names: list[str]) -> dict[str, int | None]:
+        try:
+            answer = self.client.graphql(*build_owners_query(names))
+        except TransientFailure:
+            return {}  # unknown this time; the next scan asks again
+        if answer.status in (502, 504) and len(names) > 1:
+            middle = len(names) // 2
+            return {**self._owners_query(names[:middle]), **self._owners_query(names[middle:])}
+        data = (answer.body or {}).get("data") or {} if isinstance(answer.body, dict) else {}
+        return {name: node.get("databaseId") if isinstance(node := data.get(f"r{i}"), dict) else None
+                for i, name in enumerate(names)}

@@ -26,7 +26,7 @@ from repohealth.runtime.times import parse_iso
 from repositories import history
 from repositories.health import COUNTER_OF, COUNTERS
 from repositories.models import Repository
-from repositories.selectors import names_held
+from repositories.selectors import names_held, old_names
 from scans.run.connect import github_client, make_fetcher
 from scans.fetch.common import Fetcher, FetchResult, Kind, RepoRef, wants_full_metadata
 from scans.github.client import GitHubClient
@@ -72,7 +72,7 @@ class _ShardRun:
         self.stale_days = settings.SCAN_STALE_DAYS
         self.batch = Batch()
         self.counted = {name: getattr(scan, name) for name in ("current", "name_reused", *COUNTERS)}  # the row's
-        self.owners: dict[str, int | None] = {}  # old names of this chunk's moved repositories -> who holds them
+        self.owners: dict[str, int | None] = {}  # old names of this shard's moved repositories -> who holds them
         self.moves: list[tuple[Repository, FetchResult, str]] = []  # answers of moves not yet applied
         self.unsaved: Counter = Counter()  # counts not yet in the row (this batch and those being written)
         self.points_saved = 0
@@ -140,7 +140,8 @@ class _ShardRun:
         return {name: self.counted[name] + self.unsaved[name] for name in self.counted}
 
     def publish(self) -> None:
-        self.record_moves()
+        """The progress payload as this shard knows it now (moves not applied yet are counted at
+        the next flush; request threads call this too, through on_wait)."""
         for name, value in self.totals().items():
             setattr(self.scan, name, value)
         if self.reporter.rq_job is not None:  # each shard's job carries its part
@@ -211,6 +212,7 @@ class _ShardRun:
         self.reporter.waiting = None
 
     def run(self, fetcher: Fetcher, ids: list[int]) -> None:
+        self.owners = self.old_name_owners(fetcher, ids)
         chunks = _chunks(ids, fetcher.batch_size)
         current = self.start_chunk(fetcher, next(chunks, None))
         while current is not None:
@@ -220,6 +222,17 @@ class _ShardRun:
             upcoming = self.start_chunk(fetcher, next(chunks, None))
             self.record_chunk(current)
             current = upcoming
+
+    def old_name_owners(self, fetcher: Fetcher, ids: list[int]) -> dict[str, int | None]:
+        """Who holds each old name of the moved repositories this shard covers, asked on every scan
+        (a name someone else took points the lists that still link it at a stranger's code) and
+        once for the whole shard, so that GraphQL's queries are full (1 point a query of up to 250)."""
+        names = old_names(ids)
+        if not names:
+            return {}
+        self.scan.message = f"Checking whether {len(names):,} old names of moved repositories were taken..."
+        self.publish()
+        return fetcher.owners(names)
 
     def start_chunk(self, fetcher: Fetcher, chunk: list[int] | None) -> _Chunk | None:
         """Read the chunk's rows and send its requests (their results are read by record_chunk)."""
@@ -239,16 +252,9 @@ class _ShardRun:
                         full=self.scan.full_metadata or wants_full_metadata(r.metadata_fetched_at, now=now,
                                                                             max_age=max_age))
                 for i in chunk if (r := repos.get(i))]
-        # With its full metadata (at most once per SCAN_FULL_METADATA_HOURS), a moved
-        # repository's old names are asked too (GraphQL: one lean query per 100): a name someone
-        # else took now points the lists that still link it at a stranger's code.
-        due = {ref.id for ref in refs if ref.full}
-        old_names = [old for r in repos.values() if r.github_id and r.id in due for old in r.previous_names]
-        owners = fetcher.owners(old_names) if old_names else {}
-        return _Chunk(repos, owners, fetcher.fetch(refs))
+        return _Chunk(repos, fetcher.fetch(refs))
 
     def record_chunk(self, chunk: _Chunk) -> None:
-        self.owners = chunk.owners
         for result in chunk.results:
             if result is not None:
                 self.record(chunk.repos[result.ref.id], result)
@@ -260,12 +266,13 @@ class _ShardRun:
             elif self.reporter.due():
                 self.publish()
         self.flush()
+        if self.reporter.due():  # the chunk's end, on the clock too: at 0 ms a chunk ends 10 times a second
+            self.publish()
 
 
 @dataclass
 class _Chunk:
     repos: dict[int, Repository]
-    owners: dict[str, int | None]  # old names of its moved repositories -> who holds them
     results: Iterator[FetchResult | None]
 
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 import time
 from datetime import datetime
 from datetime import timezone as dt_timezone
-from typing import Any
+from typing import Any, Callable
 
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
-from repohealth.runtime.cache import UNREACHABLE
+from repohealth.runtime.cache import UNREACHABLE, set_and_get
 from repohealth.runtime.times import format_iso
 from scans.models import ScanJob
 
@@ -77,54 +77,68 @@ def progress_payload(scan: ScanJob, *, rate_limit: dict[str, Any] | None = None,
     return payload
 
 
-def publish(scan: ScanJob, payload: dict[str, Any], rq_job=None) -> None:
-    """The fast copies: the cache key and job.meta. Both may fail while Redis is away (the
-    cache says nothing; job.meta is skipped): the row stays the record."""
-    cache.set(progress_key(scan.id), payload, timeout=settings.SCAN_PROGRESS_TTL)
-    if rq_job is not None:
+def publish(scan: ScanJob, payload: dict[str, Any], rq_job=None) -> bool:
+    """The fast copies, the cache key and job.meta, in one round trip to Redis that also reads
+    the scan's cancel flag back (returned). Both may fail while Redis is away (the cache says
+    nothing; job.meta is skipped; the flag reads False): the row stays the record."""
+    def save_meta(pipeline) -> None:
         rq_job.meta["progress"] = payload
+        if pipeline is not None:
+            pipeline.hset(rq_job.key, "meta", rq_job.serializer.dumps(rq_job.meta))  # what save_meta() sends
+            return
         try:
             rq_job.save_meta()
         except UNREACHABLE:
             pass
 
+    return bool(set_and_get(progress_key(scan.id), payload, timeout=settings.SCAN_PROGRESS_TTL,
+                            read=cancel_key(scan.id), also=save_meta if rq_job is not None else None,
+                            also_on=getattr(rq_job, "connection", None)))
+
 
 class ProgressReporter:
-    """Keeps a running scan's fast copies fresh without writing on every repository.
+    """Keeps a running scan's fast copies fresh on a clock, never on every repository or batch.
 
-    The cache and job.meta are written at most every `interval` seconds (about 5 a second, when
-    `due()`), and always on a status change and at the end. The ScanJob row is written by the
-    scan's writer (scans/run/writer.py) with its counts and heartbeat.
+    The cache and job.meta are written when `due()` (`interval` seconds since the last write:
+    4 a second), at the end of a chunk when due, on a wait and at the end, in one round trip each
+    that also reads the cancel flag. The ScanJob row is written by the scan's writer
+    (scans/run/writer.py) with its counts and heartbeat. `clock` is time.monotonic unless a test
+    gives its own.
     """
 
-    def __init__(self, scan: ScanJob, *, rq_job=None, interval: float = 0.2, enabled: bool = True) -> None:
+    def __init__(self, scan: ScanJob, *, rq_job=None, interval: float = 0.25, enabled: bool = True,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.scan = scan
         self.rq_job = rq_job
         self.interval = interval
         self.enabled = enabled
         self.rate_limit: dict[str, Any] | None = None
         self.waiting: tuple[str, float] | None = None  # (reason, until epoch) while the scan waits
-        self._last_publish = 0.0
+        self.clock = clock
+        self._last_publish = -interval
         self._last_cancel_check = 0.0
         self._cancelled = False
 
     def due(self) -> bool:
-        return self.enabled and time.monotonic() - self._last_publish >= self.interval
+        return self.enabled and self.clock() - self._last_publish >= self.interval
 
     def publish(self) -> dict[str, Any]:
-        self._read_cancel_flag()  # so the payload says "cancelling" from the moment it was asked
+        self.scan.cancel_requested = self._cancelled
         payload = progress_payload(self.scan, rate_limit=self.rate_limit, waiting=self.waiting)
-        publish(self.scan, payload, self.rq_job)
-        self._last_publish = time.monotonic()
+        flag = publish(self.scan, payload, self.rq_job)
+        self._last_publish = self._last_cancel_check = self.clock()
+        if flag and not self._cancelled:  # asked since the last write: the payload says "cancelling" at once
+            self._cancelled = True
+            return self.publish()
         return payload
 
     def cancel_requested(self) -> bool:
-        """Checked between repositories; asks Redis at most twice a second (the row's flag comes
-        with every write: `cancelled_in_row`)."""
+        """Checked between repositories; asks Redis at most twice a second, and not at all while
+        the progress writes read the flag (the row's flag comes with every write of the row:
+        `cancelled_in_row`)."""
         if self._cancelled:
             return True
-        now = time.monotonic()
-        if now - self._last_cancel_check >= 0.5:
+        if self.clock() - self._last_cancel_check >= 0.5:
             self._read_cancel_flag()
         return self._cancelled
 
@@ -134,6 +148,6 @@ class ProgressReporter:
 
     def _read_cancel_flag(self) -> None:
         if not self._cancelled:
-            self._last_cancel_check = time.monotonic()
+            self._last_cancel_check = self.clock()
             self._cancelled = bool(cache.get(cancel_key(self.scan.id)))
         self.scan.cancel_requested = self._cancelled

@@ -22,10 +22,10 @@ from fakegithub import query as fake_query
 from fakegithub.catalog import normalize_repo
 from fakegithub.rest import repo_document
 from scans.fetch.common import RepoRef
+from scans.fetch.graphql import OWNERS_PER_QUERY, GraphQLFetcher, build_owners_query, build_query
 from scans.fetch.rest import metadata_from_rest
 from scans.github.client import Answer, GitHubClient
 from scans.github.tokens import GitHubApp
-from scans.fetch.graphql import GraphQLFetcher, build_owners_query, build_query
 from tests.scans.app_keys import key_pair
 from tests.schemas import fetch
 from tests.schemas.fetch import GRAPHQL_SCHEMA, OPENAPI, SchemaUnavailable
@@ -82,8 +82,8 @@ def test_every_query_the_scanner_builds_validates_against_githubs_schema(github_
     assert errors_of(github_graphql_schema, *build_query(refs, full=full)) == []
 
 
-@pytest.mark.parametrize("names", [["psf/requests"], [f"owner{i}/repo-{i}" for i in range(100)], TRICKY_NAMES],
-                         ids=["one", "a hundred", "tricky names"])
+@pytest.mark.parametrize("names", [["psf/requests"], [f"owner{i}/repo-{i}" for i in range(OWNERS_PER_QUERY)],
+                                   TRICKY_NAMES], ids=["one", "a full query", "tricky names"])
 def test_the_old_names_query_validates_against_githubs_schema(github_graphql_schema, names):
     assert errors_of(github_graphql_schema, *build_owners_query(names)) == []
 
@@ -105,6 +105,27 @@ def test_the_queries_a_graphql_scan_sends_validate_against_githubs_schema(github
         client.close()
 
     assert len(results) == len(refs) and len(sent) > 4  # split on 502 down to batches of 30
+    assert [errors_of(github_graphql_schema, query, variables) for query, variables in sent] == [[]] * len(sent)
+
+
+def test_the_old_names_queries_a_scan_sends_validate_and_are_halved_when_github_times_out(
+        github_graphql_schema, fake_github):
+    fake_github.configure(tokens="tok", graphql_max_batch=OWNERS_PER_QUERY // 2)
+    client = GitHubClient(api_url=fake_github.url, tokens=["tok"], backoff=0.01)
+    sent: list[tuple[str, dict]] = []
+    send = client.graphql
+    client.graphql = lambda query, variables=None: sent.append((query, variables)) or send(query, variables)
+    fetcher = GraphQLFetcher(client, batch_size=100, concurrency=2)
+    held = {f"old/name-{i}": 5000 + i for i in range(OWNERS_PER_QUERY + 10)}
+    fake_github.load_catalog([{"id": pk, "full_name": name} for name, pk in held.items()])
+    try:
+        owners = fetcher.owners([*held, "nobody/nothing"])
+    finally:
+        fetcher.close()
+        client.close()
+
+    assert owners == {**held, "nobody/nothing": None}
+    assert len(sent) == 2 + 2, "a full query answered 502, its halves, then the rest"
     assert [errors_of(github_graphql_schema, query, variables) for query, variables in sent] == [[]] * len(sent)
 
 

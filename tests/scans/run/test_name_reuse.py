@@ -3,12 +3,18 @@ GitHub redirects an old name only until someone creates a repository with it."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
+import requests
 
 from repositories.models import Repository
 from scans.models import ScanJob
 from scans.run.progress import progress_payload
+from tests.receiver import PUBLIC, fake_net, receiver  # noqa: F401 - fixtures
 from tests.scans.scanning import RECENT, run, track
+from watch import deliveries, digests
+from watch.models import Delivery
 
 Health = Repository.Health
 pytestmark = pytest.mark.django_db
@@ -18,7 +24,6 @@ pytestmark = pytest.mark.django_db
 def mode(request, fake_github, settings):
     if request.param == "graphql":
         settings.GITHUB_TOKENS = ["tok-a"]
-    settings.SCAN_FULL_METADATA_HOURS = 0  # every rescan refreshes the full metadata, old names with it
     return request.param
 
 
@@ -40,6 +45,45 @@ def test_an_old_name_taken_by_someone_else_flags_the_renamed_repository(fake_git
     assert "its old name acme/widget now belongs to another repository (GitHub id 999)" in repo.health_detail
     assert third.name_reused == 1 and progress_payload(third)["name_reused"] == 1
     assert third.results.get().detail.startswith("its old name acme/widget now belongs")
+
+
+def test_a_rescan_right_after_a_take_over_flags_it_counts_it_and_alerts_once(fake_github, mode, api, owner,
+                                                                             fake_net, receiver, settings):
+    """Within the day (the full metadata is fresh: the lean query in GraphQL), the fake GitHub
+    changed through its control API over HTTP as someone would on GitHub."""
+    settings.ALERT_ALLOW_HTTP = True
+    fake_net.resolve("hooks.example.test", PUBLIC)
+    created = api.post("/api/subscriptions/", {"channel": "webhook", "target_url": "http://hooks.example.test/hook",
+                                               "events": ["name_reused"]}, format="json")
+    assert created.status_code == 201, created.data
+    fake_github.load_catalog([{"id": 501, "full_name": "acme/widget", "pushed_at": RECENT}])
+    (repo,) = track("acme/widget")
+
+    def rescan() -> tuple[ScanJob, dict]:
+        scan = run([repo], mode=mode, requested_by=owner)
+        digests.digest_finished_scans()
+        for delivery in Delivery.objects.filter(status=Delivery.Status.PENDING):
+            deliveries.attempt(delivery.id)
+        return scan, api.get(f"/api/bulk/health-check/{scan.id}/progress").json()
+
+    rescan()
+    control = f"{fake_github.url}/_fake"
+    requests.post(f"{control}/repos/acme/widget", json={"full_name": "acme/widget-pro"}, timeout=5).raise_for_status()
+    _, moved = rescan()
+    assert moved["moved"] == 1 and moved["name_reused"] == 0 and not receiver.requests
+
+    requests.post(f"{control}/catalog", json={"repositories": [{"id": 999, "full_name": "acme/widget"}]},
+                  timeout=5).raise_for_status()  # someone else takes the old name
+    taken, payload = rescan()
+
+    repo.refresh_from_db()
+    assert repo.name_reused and repo.full_name == "acme/widget-pro"
+    assert payload["status"] == "completed" and payload["name_reused"] == 1 == taken.name_reused
+    (alert,) = [json.loads(request.body) for request in receiver.requests]
+    assert [(t["full_name"], t["event"]) for t in alert["transitions"]] == [("acme/widget-pro", "name_reused")]
+
+    _, again = rescan()  # still taken: counted by every scan, alerted once
+    assert again["name_reused"] == 1 and len(receiver.requests) == 1
 
 
 def test_a_tracked_name_answering_with_another_id_is_found_again_by_its_id(fake_github, mode):
@@ -73,22 +117,20 @@ def test_a_tracked_name_deleted_and_recreated_by_someone_else_is_not_found_and_f
     assert repo.health_detail.startswith("acme/lib now belongs to another repository (GitHub id 888)")
 
 
-def test_old_names_are_asked_with_the_full_metadata_in_one_lean_query_per_hundred(fake_github, settings):
+def test_old_names_are_asked_on_every_scan_in_one_lean_query_for_the_whole_scan(fake_github, settings):
     settings.GITHUB_TOKENS = ["tok-a"]
-    fake_github.load_catalog([{"id": 900 + i, "full_name": f"acme/r{i}", "pushed_at": RECENT} for i in range(5)])
-    repos = track(*[f"acme/r{i}" for i in range(5)])
+    settings.SCAN_GRAPHQL_BATCH = 2  # chunks of 8 repositories: the old names are still asked together
+    fake_github.load_catalog([{"id": 900 + i, "full_name": f"acme/r{i}", "pushed_at": RECENT} for i in range(20)])
+    repos = track(*[f"acme/r{i}" for i in range(20)])
     run(repos, mode="graphql")
-    for i in range(5):
+    for i in range(0, 20, 2):
         fake_github.patch_repo(f"acme/r{i}", full_name=f"acme/renamed{i}")
     run(repos, mode="graphql")
 
     fake_github.reset_stats()
-    run(repos, mode="graphql")  # a rescan within the day: the lean query alone
-    assert fake_github.stats()["by_endpoint"]["graphql"] == {"200": 1}
+    run(repos, mode="graphql")  # a rescan within the day: the lean queries, and the old names once
 
-    settings.SCAN_FULL_METADATA_HOURS = 0
-    fake_github.reset_stats()
-    run(repos, mode="graphql")  # full metadata due: the full query and one owners query for 5 old names
-    assert fake_github.stats()["by_endpoint"]["graphql"] == {"200": 2}
+    assert fake_github.stats()["graphql_id_lookups"] == {"queries": 1, "names": 10, "points": 1}
+    assert fake_github.stats()["graphql_queries_by_cost"] == {"1": 10 + 1}, "10 lean queries of 2, 1 of old names"
     assert not Repository.objects.filter(name_reused=True).exists()
     assert ScanJob.objects.order_by("-created_at").first().name_reused == 0
