@@ -9,19 +9,26 @@ what the catalog now knows, the unified diff, and the list of changes.
 - **moved**: the link is rewritten to the repository's current name in the form it was written
   (scheme, `www.`, trailing slash, `.git`, `#anchor`, `/tree/...` kept), and a Markdown link text
   that is the old owner/name too;
-- **archived** (`ARCHIVED`): leave, mark (`marker` appended after the link), or move its list item
-  line to an "Archived" section at the end;
+- **archived** (`ARCHIVED`): leave, mark (its marker from `MARKERS` after the link), or move its
+  list item line to an "Archived" section at the end;
 - **dead** (not found or blocked, and rechecked: not `suspected`; or, for a one-shot run, the ids
   it rechecked itself, `dead_ids`): leave, mark, or delete its list item line;
 - **name_reused**: a name the link uses now belongs to another repository. A link to an old name
   is rewritten to the current name (the project the curator meant), never the other way; a link
   to a current name that was taken over is reported, and left as it is.
 
+A marker goes once per line (a table row: once per cell) and repository, right after the first
+link to it that is neither an image nor inside another link's text (a badge `[![ci](img)](link)`
+only when nothing else links there), and never inside `[...]`, `(...)` or an HTML tag. The fix is
+idempotent: a link already followed by its marker is left as it is (one followed by another
+verdict's marker gets the new one instead), and a line already under the "Archived" heading is
+not moved again, so fixing a fixed list changes nothing.
+
 Nothing else changes: every character outside the edited spans stays as it was (line ends, BOM,
 links inside Markdown code). Marking and moving apply to Markdown (and a `# archived` comment in
 a text list); only renames apply to CSV and JSON lists. A line is deleted or moved only when it
-is a Markdown list item that holds no other link and has no nested lines under it; otherwise it
-is marked.
+is a Markdown list item that holds no other link and has no nested lines under it (but for lines
+the fix removes too); otherwise it is marked.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
 from repositories.health import DEAD
+from repositories.marking import cell, constructs, mark_place, table_rows
 from repositories.models import Repository, Source, SourceEntry
 from repositories.names import InvalidEntry, normalize
 from repositories.spans import line_starts
@@ -41,8 +49,7 @@ Health = Repository.Health
 ARCHIVED_POLICIES = ("leave", "mark", "move")
 DEAD_POLICIES = ("leave", "mark", "delete")
 KINDS = ("moved", "archived", "dead", "name_reused")
-ARCHIVED_MARKER = " (archived)"
-DEAD_MARKER = " (dead)"
+MARKERS = {"archived": " (archived)", "dead": " (dead)"}  # verdict -> what marks a link with it
 ARCHIVED_HEADING = "## Archived"
 
 _LIST_ITEM = re.compile(r"[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+\S")
@@ -138,31 +145,21 @@ def _inside(ranges: list[tuple[int, int]], start: int, end: int) -> bool:
     return any(a <= start and end <= b for a, b in ranges)
 
 
-def _mark_at(line: str, start: int, end: int) -> int | None:
-    """Where a marker goes for the link at [start, end) of this line: after the Markdown link or
-    autolink that holds it, or after the bare URL; None for reference definitions and HTML."""
-    if re.match(r"\ufeff? {0,3}\[[^\]]+\]:", line):
-        return None
-    before = line[:start]
-    if before.endswith("]("):
-        close = line.find(")", end)
-        return close + 1 if close >= 0 else None
-    if before.endswith("<") and line[end:end + 1] == ">":
-        return end + 1
-    if re.search(r"""(href|src)\s*=\s*["']?$""", before, re.I):
-        close = line.lower().find("</a>", end)
-        return close + 4 if close >= 0 else None
-    return end
+def _within(ranges: list[tuple[int, int]], start: int, end: int) -> list[tuple[int, int]]:
+    """The parts of `ranges` (offsets in the text) between `start` and `end`, as columns from `start`."""
+    return [(max(a, start) - start, min(b, end) - start) for a, b in ranges if a < end and b > start]
 
 
 class _Line:
-    __slots__ = ("number", "content", "ending", "edits", "action", "marks")
+    __slots__ = ("number", "content", "ending", "edits", "action", "marks", "code", "kept_below")
 
     def __init__(self, number: int, content: str, ending: str) -> None:
         self.number, self.content, self.ending = number, content, ending
         self.edits: list[tuple[int, int, str]] = []  # (start, end, replacement) within content
         self.action = ""  # "", "delete" or "move"
+        self.kept_below = 0  # once removed: the index of the first line below it that stays
         self.marks: dict[int, str] = {}  # column -> marker inserted there
+        self.code: list[tuple[int, int]] = []  # columns of Markdown code on this line
 
     def result(self) -> str:
         content = self.content
@@ -172,7 +169,15 @@ class _Line:
         return content
 
 
-def _split(text: str) -> list[_Line]:
+@dataclass
+class _Document:
+    lines: list[_Line]
+    format: str
+    tables: set[int]  # indexes of table rows
+    archived_from: int  # index of the first line after the "Archived" heading (len(lines) without one)
+
+
+def _split(text: str, protected: list[tuple[int, int]]) -> list[_Line]:
     starts = line_starts(text)
     lines = []
     for index, start in enumerate(starts):
@@ -180,11 +185,21 @@ def _split(text: str) -> list[_Line]:
         raw = text[start:end]
         body = raw.rstrip("\r\n")
         lines.append(_Line(index + 1, body, raw[len(body):]))
+        lines[-1].code = _within(protected, start, start + len(body))
     return lines
 
 
+def _document(text: str, format: str, protected: list[tuple[int, int]]) -> _Document:
+    lines = _split(text, protected)
+    heading = next((i for i, line in enumerate(lines)
+                    if re.fullmatch(rf"{re.escape(ARCHIVED_HEADING)}[ \t]*", line.content.lstrip("\ufeff"))), None)
+    return _Document(lines, format, table_rows([line.content for line in lines]) if format == "markdown" else set(),
+                     len(lines) if heading is None else heading + 1)
+
+
 def _removable(lines: list[_Line], index: int, column: int, span_end: int) -> bool:
-    """A Markdown list item line holding no other link and no nested lines below it."""
+    """A Markdown list item line holding no other link and no nested lines below it (lines the fix
+    removes do not count: the fix decides bottom-up, so a parent of removed lines goes too)."""
     line = lines[index]
     content = line.content.lstrip("\ufeff")
     if not _LIST_ITEM.match(content):
@@ -192,90 +207,132 @@ def _removable(lines: list[_Line], index: int, column: int, span_end: int) -> bo
     rest = line.content[:column].removesuffix("](") + line.content[span_end:]
     if _OTHER_LINK.search(rest):
         return False
-    if index + 1 < len(lines):
-        below = lines[index + 1].content
+    below = _kept_below(lines, index)
+    if below < len(lines):
+        under = lines[below].content
         indent = len(content) - len(content.lstrip())
-        if below.strip() and len(below) - len(below.lstrip()) > indent:
+        if under.strip() and len(under) - len(under.lstrip()) > indent:
             return False
     return True
 
 
+def _kept_below(lines: list[_Line], index: int) -> int:
+    """The index of the first line after `index` that the fix keeps (so far)."""
+    below = index + 1
+    return lines[below].kept_below if below < len(lines) and lines[below].action else below
+
+
 def fix_text(*, text: str, format: str, entries: Iterable[SourceEntry], archived: str = "mark", dead: str = "mark",
-             marker: str = ARCHIVED_MARKER, dead_marker: str = DEAD_MARKER, dead_ids: set[int] | None = None,
-             filename: str = "list") -> Fix:
+             dead_ids: set[int] | None = None, filename: str = "list") -> Fix:
     """The fix of `text` (see the module docstring); `entries` carry their repositories."""
     check_policies(archived, dead)
+    policies = {"archived": archived, "dead": dead}
     markdown = format == "markdown"
-    lines = _split(text)
-    starts = line_starts(text)
     protected = _protected(text) if markdown else []
+    document = _document(text, format, protected)
+    starts = line_starts(text)
     changes: list[Change] = []
     by_line: dict[int, list[SourceEntry]] = {}
     for entry in entries:
         by_line.setdefault(entry.line, []).append(entry)
+    verdicts: dict[tuple[int, int], tuple[str, list[SourceEntry]]] = {}  # (line, repository) -> verdict, its links
     for number, found in sorted(by_line.items()):
         for entry in found:
-            _fix_entry(entry, lines, starts, protected, changes, markdown=markdown, archived=archived, dead=dead,
-                       marker=marker, dead_marker=dead_marker, dead_ids=dead_ids, links_on_line=len(found))
-    fixed = _assemble(lines, text)
+            verdict = _fix_entry(entry, document.lines, starts, protected, changes, markdown=markdown,
+                                 dead_ids=dead_ids)
+            if verdict is not None and policies[verdict] != "leave":
+                verdicts.setdefault((number, entry.repository.id), (verdict, []))[1].append(entry)
+    for (number, _), (verdict, found) in sorted(verdicts.items(), reverse=True):  # bottom-up: see _removable
+        _apply(document, found, changes, kind=verdict, policy=policies[verdict], links_on_line=len(by_line[number]))
+    fixed = _assemble(document.lines, text)
     changes.sort(key=lambda c: (c.line, KINDS.index(c.kind)))
     return Fix(text=fixed, diff=unified_diff(text, fixed, filename), changes=changes)
 
 
 def _fix_entry(entry: SourceEntry, lines: list[_Line], starts: list[int], protected, changes: list[Change], *,
-               markdown: bool, archived: str, dead: str, marker: str, dead_marker: str, dead_ids, links_on_line: int):
+               markdown: bool, dead_ids) -> str | None:
+    """Rename the link if its repository moved; its verdict ("archived", "dead") for the policies."""
     repo = entry.repository
     if repo is None or entry.column is None or entry.line > len(lines):
-        return
+        return None
     line = lines[entry.line - 1]
     start, end = entry.column, entry.end_column
     if line.content[start:end] != entry.url:
-        return  # not where the import saw it (should not happen): never edit blindly
+        return None  # not where the import saw it (should not happen): never edit blindly
     if _inside(protected, starts[entry.line - 1] + start, starts[entry.line - 1] + end):
-        return
+        return None
     try:
         owner, name = normalize(entry.url)
     except InvalidEntry:
-        return
+        return None
     written = f"{owner}/{name}"
-    current = written
     if written.lower() != repo.full_name.lower():
         new_url = renamed_url(entry.url, owner, name, repo.full_name)
         if new_url is not None:
             kind = "name_reused" if repo.name_reused else "moved"
             line.edits.append((start, end, new_url))
             changes.append(Change(entry.line, kind, entry.url, new_url))
-            current = repo.full_name
             label = line.content.rfind("[", 0, start)
             if markdown and line.content[:start].endswith("](") and label >= 0 \
                     and line.content[label + 1:start - 2].lower() == written.lower():
                 line.edits.append((label + 1, start - 2, repo.full_name))
     elif repo.name_reused:
         changes.append(Change(entry.line, "name_reused", entry.url, entry.url))  # reported, never rewritten
-    if repo.health == Health.ARCHIVED and archived != "leave":
-        _line_policy(line, lines, entry, changes, "archived", archived, marker, markdown, links_on_line, current)
-    elif is_dead(repo, dead_ids) and dead != "leave":
-        _line_policy(line, lines, entry, changes, "dead", dead, dead_marker, markdown, links_on_line, current)
+    if repo.health == Health.ARCHIVED:
+        return "archived"
+    return "dead" if is_dead(repo, dead_ids) else None
 
 
-def _line_policy(line: _Line, lines: list[_Line], entry: SourceEntry, changes: list[Change], kind: str, policy: str,
-                 marker: str, markdown: bool, links_on_line: int, current: str) -> None:
-    if not markdown:
-        if entry.end_column == len(line.content.rstrip()) and policy == "mark":  # a text list: a comment
-            line.marks[len(line.content.rstrip())] = f" # {kind}"
-            changes.append(Change(entry.line, kind, line.content, line.result()))
+def _apply(document: _Document, found: list[SourceEntry], changes: list[Change], *, kind: str, policy: str,
+           links_on_line: int) -> None:
+    """A verdict's policy for one repository's links on one line."""
+    index = found[0].line - 1
+    line = document.lines[index]
+    if document.format != "markdown":
+        if document.format == "text":
+            _comment(line, found[0], kind, policy, changes)
+        return
+    first = found[0]
+    if policy in ("move", "delete") and links_on_line == 1 and line.action == "" \
+            and _removable(document.lines, index, first.column, first.end_column):
+        if policy == "move" and index >= document.archived_from:
+            return  # already in the Archived section
+        before = line.result()
+        line.action, line.kept_below = policy, _kept_below(document.lines, index)
+        changes.append(Change(first.line, kind, before, "" if policy == "delete" else before.lstrip(" \t\ufeff")))
+        return
+    groups = constructs(line.content, line.code)
+    places: dict[int, tuple[int, int]] = {}  # cell -> the best place in it
+    for entry in found:
+        place = mark_place(line.content, groups, entry.column, entry.end_column)
+        where = cell(line.content, line.code, entry.column) if index in document.tables else 0
+        if place is not None and (where not in places or place < places[where]):
+            places[where] = place
+    for _, at in places.values():
+        _mark(line, at, kind, changes)
+
+
+def _mark(line: _Line, at: int, kind: str, changes: list[Change]) -> None:
+    """The verdict's marker at column `at`, unless it is there already (another verdict's is replaced)."""
+    marker = MARKERS[kind]
+    written = next((m for m in MARKERS.values() if line.content[at:at + len(m)].lower() == m.lower()), None)
+    if at in line.marks or (written is not None and written == marker):
         return
     before = line.result()
-    if policy in ("move", "delete") and links_on_line == 1 and line.action == "" \
-            and _removable(lines, entry.line - 1, entry.column, entry.end_column):
-        line.action = policy
-        changes.append(Change(entry.line, kind, before, "" if policy == "delete" else before.lstrip(" \t\ufeff")))
-        return
-    at = _mark_at(line.content, entry.column, entry.end_column)
-    if at is None or at in line.marks:
-        return
-    line.marks[at] = marker
-    changes.append(Change(entry.line, kind, before, line.result()))
+    if written is not None:
+        line.edits.append((at, at + len(written), marker))
+    else:
+        line.marks[at] = marker
+    changes.append(Change(line.number, kind, before, line.result()))
+
+
+def _comment(line: _Line, entry: SourceEntry, kind: str, policy: str, changes: list[Change]) -> None:
+    """A text list's mark: a `# archived` comment after a link that ends its line."""
+    end = len(line.content.rstrip())
+    if policy == "mark" and entry.end_column == end and end not in line.marks:
+        before = line.result()
+        line.marks[end] = f" # {kind}"
+        changes.append(Change(entry.line, kind, before, line.result()))
 
 
 def _assemble(lines: list[_Line], text: str) -> str:
@@ -319,10 +376,10 @@ def unified_diff(old: str, new: str, filename: str) -> str:
     return "".join(out)
 
 
-def source_fix(*, source: Source, archived: str = "mark", dead: str = "mark", marker: str = ARCHIVED_MARKER,
+def source_fix(*, source: Source, archived: str = "mark", dead: str = "mark",
                dead_ids: set[int] | None = None) -> Fix:
     """The fix of a kept source from what the catalog knows now."""
     check_policies(archived, dead)
     entries = source.entries.select_related("repository").order_by("id")
     return fix_text(text=source.text, format=source.format, entries=entries, archived=archived, dead=dead,
-                    marker=marker, dead_ids=dead_ids, filename=source.filename or "list.txt")
+                    dead_ids=dead_ids, filename=source.filename or "list.txt")

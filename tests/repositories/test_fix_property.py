@@ -1,17 +1,20 @@
 """The fix changes nothing but the links it edits: a hypothesis property over generated
-Markdown documents that hold moved, archived and dead links in list items (nested too), tables,
-HTML blocks and reference definitions, links inside code that must stay, CRLF and a BOM. The
-expected text is built beside each document from what it holds, line by line, so any byte the
-fix touches outside an edit fails the property."""
+Markdown documents that hold moved, archived and dead links in list items (nested too, with CI
+badges, as image-only links, two repositories on a line), tables (a badge cell too), HTML blocks
+and reference definitions, links inside code that must stay, CRLF and a BOM. The expected text is
+built beside each document from what it holds, line by line, so any byte the fix touches outside
+an edit fails the property. And a fixed document is fixed: fixing it again, under any policy,
+changes nothing."""
 
 from __future__ import annotations
 
+import itertools
 from types import SimpleNamespace
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from repositories import importers
-from repositories.fixes import fix_text
+from repositories.fixes import ARCHIVED_POLICIES, DEAD_POLICIES, Fix, fix_text
 from repositories.models import Repository
 from repositories.sources import link_places
 
@@ -19,6 +22,9 @@ Health = Repository.Health
 FORMS = ["https://github.com/{}", "http://github.com/{}", "https://www.github.com/{}/", "https://github.com/{}.git",
          "https://github.com/{}#readme", "https://github.com/{}/tree/main/docs", "github.com/{}"]
 KINDS = ["healthy", "moved", "archived", "dead", "suspected"]
+MARKS = {"archived": " (archived)", "dead": " (dead)"}
+BADGE = "[![CI](https://github.com/{0}/actions/workflows/ci.yml/badge.svg)](https://github.com/{0}/actions)"
+LOGO = "https://github.com/{}/raw/main/logo.png"
 WORDS = st.lists(st.sampled_from(["alpha", "beta", "gamma", "delta", "widgets", "fast", "tiny", "—", "*bold*"]),
                  min_size=1, max_size=6).map(" ".join)
 
@@ -42,16 +48,18 @@ def documents(draw):
     repos: dict[str, SimpleNamespace] = {}
     count = draw(st.integers(min_value=1, max_value=14))
     for index in range(count):
-        block = draw(st.sampled_from(["item", "nested", "table", "html", "ref", "code", "inline", "prose", "heading"]))
+        block = draw(st.sampled_from(["item", "nested", "badge", "logo", "pair", "table", "html", "ref", "code",
+                                      "inline", "prose", "heading"]))
         kind = draw(st.sampled_from(KINDS))
         form = draw(st.sampled_from(FORMS))
         old, new, repo = repo_for(kind, index)
-        repos[old.lower()] = repo
+        repos[old.lower()] = repos[new.lower()] = repo
         url, new_url = form.format(old), form.format(new)
         label = draw(st.sampled_from([old, "Project", "the lib"]))
         new_label = new if label == old else label
         words = draw(WORDS)
-        mark = {"archived": " (archived)", "dead": " (dead)"}.get(kind, "")
+        mark = MARKS.get(kind, "")
+        badge, new_badge = BADGE.format(old), BADGE.format(new)
         if block in ("item", "nested"):
             indent = "  " if block == "nested" else ""
             written = f"{indent}- [{label}]({url}) - {words}"
@@ -61,9 +69,25 @@ def documents(draw):
             lines.append((written, expected))
             if block == "item" and draw(st.booleans()):
                 lines.append((f"  - {words}", f"  - {words}"))
+        elif block == "badge":  # the project link and its CI badge: one marker, after the project link
+            lines.append((f"- [{label}]({url}) {badge} - {words}",
+                          f"- [{new_label}]({new_url}){mark} {new_badge} - {words}"))
+        elif block == "logo":  # only an image inside a link: the marker goes after the whole link
+            logo, new_logo = LOGO.format(old), LOGO.format(new)
+            lines.append((f"- [![{label}]({logo})]({url}) - {words}",
+                          f"- [![{new_label}]({new_logo})]({new_url}){mark} - {words}"))
+        elif block == "pair":  # two repositories on one line: a marker each
+            other_kind = draw(st.sampled_from(KINDS))
+            other, other_new, other_repo = repo_for(other_kind, index + 100)
+            repos[other.lower()] = repos[other_new.lower()] = other_repo
+            lines.append((f"- [{label}]({url}) or [that](https://github.com/{other}) - {words}",
+                          (f"- [{new_label}]({new_url}){mark} or [that](https://github.com/{other_new})"
+                           f"{MARKS.get(other_kind, '')} - {words}")))
         elif block == "table":
-            lines += [("| Name | About |", "| Name | About |"), ("|---|---|", "|---|---|"),
-                      (f"| [{label}]({url}) | {words} |", f"| [{new_label}]({new_url}){mark} | {words} |")]
+            row = (f"| [{label}]({url}) | {words} |", f"| [{new_label}]({new_url}){mark} | {words} |")
+            if draw(st.booleans()):  # a badge in a cell of its own: marked once per cell
+                row = (f"| [{label}]({url}) | {badge} |", f"| [{new_label}]({new_url}){mark} | {new_badge}{mark} |")
+            lines += [("| Name | About |", "| Name | About |"), ("|---|---|", "|---|---|"), row]
         elif block == "html":
             lines.append((f'<p><a href="{url}">{words}</a></p>', f'<p><a href="{new_url}">{words}</a>{mark}</p>'))
         elif block == "ref":
@@ -79,12 +103,15 @@ def documents(draw):
             lines.append((words, words))
         else:
             lines.append((f"## {words}", f"## {words}"))
-    # a dead item with a line nested below it is marked, not deleted
-    for i, (written, expected) in enumerate(lines):
-        if expected is None:
-            below = lines[i + 1][0] if i + 1 < len(lines) else ""
-            if below.startswith("  ") and not written.startswith("  "):
-                lines[i] = (written, written.replace(") - ", ") (dead) - ", 1))
+    # a dead item with a line nested below it (one the fix keeps) is marked, not deleted
+    below = ""
+    for i in reversed(range(len(lines))):
+        written, expected = lines[i]
+        if expected is None and below.startswith("  ") and not written.startswith("  "):
+            expected = written.replace(") - ", ") (dead) - ", 1)
+            lines[i] = (written, expected)
+        if expected is not None:
+            below = written
     bom = "\ufeff" if draw(st.booleans()) else ""
     final = draw(st.booleans())  # a line end after the last line or not
     text = bom + newline.join(w for w, _ in lines) + (newline if final else "")
@@ -93,12 +120,16 @@ def documents(draw):
     return text, bom + expected, repos  # the BOM stays in front of whatever is left
 
 
-def fix_of(text: str, repos: dict, **policies) -> str:
+def fixed(text: str, repos: dict, **policies) -> Fix:
     parsed = importers.parse(text.encode("utf-8"), filename="README.md")
     entries = [SimpleNamespace(line=line, column=column, end_column=end, url=url, repository=repos.get(key))
                for line, column, end, url, key in link_places(parsed)]
     assert parsed.text == text  # the source keeps the document as written
-    return fix_text(text=parsed.text, format="markdown", entries=entries, **policies).text
+    return fix_text(text=parsed.text, format="markdown", entries=entries, **policies)
+
+
+def fix_of(text: str, repos: dict, **policies) -> str:
+    return fixed(text, repos, **policies).text
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -116,3 +147,13 @@ def test_leaving_everything_but_renames_keeps_every_other_byte(document):
     unmoved = {key: repo for key, repo in repos.items() if repo.health != Health.MOVED}
     assert fix_of(text, unmoved, archived="leave", dead="leave") == text
     assert len(fixed.splitlines()) == len(text.splitlines())
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(documents())
+def test_fixing_a_fixed_document_changes_nothing_under_every_policy(document):
+    text, _, repos = document
+    for archived, dead in itertools.product(ARCHIVED_POLICIES, DEAD_POLICIES):
+        once = fix_of(text, repos, archived=archived, dead=dead)
+        again = fixed(once, repos, archived=archived, dead=dead)
+        assert (again.text, again.changes) == (once, []), (archived, dead)

@@ -143,6 +143,8 @@ def test_a_csv_list_gets_renames_only(db):
     moved("old/a", "new/a")
     state("acme/b", Health.ARCHIVED)
     assert source_fix(source=source).text == "url,stars\nhttps://github.com/new/a,3\nacme/b,4\n"
+    one_column = imported("url\nacme/b\n", filename="one.csv")
+    assert source_fix(source=one_column).text == "url\nacme/b\n"  # a link ending its row gets no comment either
 
 
 def test_a_bad_policy_names_its_parameter(source):

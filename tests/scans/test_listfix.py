@@ -105,3 +105,18 @@ def test_a_failed_scan_exits_2(app_env, listing, fake_github):
                           capture_output=True, text=True, timeout=180)
     assert done.returncode == 2 and "failed" in done.stderr
     assert listing.read_bytes() == FIXTURE.read_bytes()
+
+
+def test_check_on_a_list_fix_wrote_exits_0_and_a_badge_keeps_its_markdown(app_env, listing):
+    pixel = ("- [Pixel again](https://github.com/{0}/pixel) [![Release](https://github.com/{0}/pixel/actions/workflows/"
+             "release.yml/badge.svg)](https://github.com/{0}/pixel/actions) - Moved, with a badge.\n")
+    gone = ("- [Gone CI](https://github.com/nobody/gone){0} [![CI](https://github.com/nobody/gone/actions/workflows/"
+            "ci.yml/badge.svg)](https://github.com/nobody/gone/actions) - Dead, with a badge.\n")
+    listing.write_text(FIXTURE.read_text() + pixel.format("old-owner") + gone.format(""))
+    done = runscan(app_env, "--file", "README.md", "--fix", "--recheck-after", "0", cwd=listing.parent)
+    assert done.returncode == 1, done.stderr
+    fixed = listing.read_bytes()
+    assert fixed.decode().endswith(pixel.format("pixelworks") + gone.format(" (dead)"))  # one marker, outside the badge
+    again = runscan(app_env, "--file", "README.md", "--check", "--recheck-after", "0", cwd=listing.parent)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert again.stdout == "README.md: nothing to fix\n" and listing.read_bytes() == fixed
