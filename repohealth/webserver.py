@@ -2,7 +2,11 @@
 
 - gthread workers: a browser keeps its connection open between htmx polls; an idle keep-alive
   connection waits in the worker's event loop, so the threads serve only requests in flight.
-  Two processes (the GIL: one core each) of 8 threads; GUNICORN_CMD_ARGS="--workers 4" overrides.
+  Two processes (the GIL: one core each) of 32 threads, so that tens of browsers' requests in
+  flight each have a thread: with fewer, a cheap progress poll waits in the queue behind page
+  renders (the bench's `pages_load` row: 8 threads made the polls' median ten times slower).
+  Each thread keeps its own database connection (CONN_MAX_AGE): with PostgreSQL, up to 64 per
+  web machine. GUNICORN_CMD_ARGS="--workers 4 --threads 16" overrides these.
 - `graceful_timeout`: on SIGTERM (Ctrl-C in `make run`, a restart) requests in flight finish
   first; below the supervisor's 10 s before it sends the next signal.
 - A request refused before its body was read (repohealth.middleware: 413, 411, 400) closes its
@@ -23,7 +27,7 @@ CLOSE_CONNECTION = "repohealth.close_connection"
 wsgi_app = "repohealth.wsgi:application"
 worker_class = "gthread"
 workers = 2
-threads = 8
+threads = 32
 keepalive = 5  # seconds an idle connection is kept: longer than the pages' htmx polling interval
 graceful_timeout = 8
 accesslog = "-"
