@@ -44,12 +44,14 @@ def percentile(ordered: list[float], pct: float) -> float:
 
 def poll(url: str, *, clients: int, seconds: float, headers: dict[str, str]) -> LoadResult:
     """`clients` threads GET `url` back to back, each on a session of its own with `headers`."""
-    sessions = []
-    for _ in range(clients):
-        session = requests.Session()
-        session.headers.update(headers)
-        sessions.append(session)
-    return run({"poll": [(session, [url]) for session in sessions]}, seconds=seconds)["poll"]
+    return run({"poll": [(session(headers), [url]) for _ in range(clients)]}, seconds=seconds)["poll"]
+
+
+def session(headers: dict[str, str]) -> requests.Session:
+    """A keep-alive session that sends `headers` with every request."""
+    opened = requests.Session()
+    opened.headers.update(headers)
+    return opened
 
 
 def run(groups: dict[str, list[tuple[requests.Session, list[str]]]], *, seconds: float) -> dict[str, LoadResult]:

@@ -45,7 +45,7 @@ def pages_load(bench: Bench) -> Row:
     lines = []
     for name in SERVERS:
         figures = data[name]
-        note = f"progress p99 {figures['progress']['p99_ms']:,.0f} ms"
+        note = f"progress p99 {figures['progress']['p99_ms']:,.0f} ms, errors {figures['progress']['errors']}"
         if figures["scan_status_after"] != "running":
             note += f" [red]the scan was {figures['scan_status_after']} before the load ended[/]"
         if name == "make_run":
@@ -67,11 +67,8 @@ def _measure(bench: Bench, url: str, ids: list[int]) -> dict[str, Any]:
         job_id = runner.start(ids)
         try:
             scanning.wait_running(job_id)
-            pollers = []
-            for _ in range(bench.sizes.page_pollers):
-                session = requests.Session()
-                session.headers.update(headers)
-                pollers.append((session, [f"{url}/api/bulk/health-check/{job_id}/progress"]))
+            progress = f"{url}/api/bulk/health-check/{job_id}/progress"
+            pollers = [(load.session(headers), [progress]) for _ in range(bench.sizes.page_pollers)]
             picker = random.Random(1)
             clients = [(session, [f"{url}/", f"{url}/?health=stale,archived&ordering=-stars",
                                   f"{url}/repositories/{picker.choice(ids)}/", f"{url}/scans/{job_id}/panel"])
