@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # RQ workers that `make run` / `make demo` start: `make run WORKERS=4` (or RQ_WORKERS=4 in the environment).
 WORKERS ?= $(or $(RQ_WORKERS),1)
 
-.PHONY: run demo test test-setup bench migrate stop clean
+.PHONY: run dev demo test test-setup bench migrate stop clean
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) is needed (set PYTHON=...)"; exit 1; }
@@ -22,6 +22,10 @@ migrate: $(STAMP)
 
 run: $(STAMP)
 	RQ_WORKERS=$(WORKERS) $(PY) -m devserver.runner
+
+# For changing the code: Django's development server (reloads on every change) and DEBUG on.
+dev: $(STAMP)
+	RQ_WORKERS=$(WORKERS) $(PY) -m devserver.runner --dev
 
 demo: $(STAMP)
 	RQ_WORKERS=$(WORKERS) $(PY) -m devserver.runner --demo

@@ -219,7 +219,7 @@ class Bench:
                 "--workers", str(WEB_WORKERS), "--threads", str(WEB_THREADS), "--graceful-timeout", "5",
                 "--log-level", "warning"], env=os.environ.copy())
             url = f"http://127.0.0.1:{port}"
-            wait_until(lambda: _answers(url + "/bench/ping"), child, timeout=60, what="gunicorn to answer")
+            wait_until(lambda: answers(url + "/bench/ping"), child, timeout=60, what="gunicorn to answer")
             self._web = WebServer(url, child)
         return self._web
 
@@ -249,7 +249,7 @@ def _worker_names() -> set[str]:
     return {w.name for w in Worker.all(connection=django_rq.get_connection(QUEUE))}
 
 
-def _answers(url: str) -> bool:
+def answers(url: str) -> bool:
     try:
         return requests.get(url, timeout=2).status_code == 200
     except requests.RequestException:

@@ -1,6 +1,6 @@
-"""Concurrent pollers: N threads, each with its own keep-alive `requests.Session`, GET one URL in
-a loop for a fixed time. Each thread makes one untimed request first (connection set-up);
-then all start together.
+"""Concurrent clients: threads, each with its own keep-alive `requests.Session`, GET their URLs in
+a loop for a fixed time (pollers: one URL each; browsers: the pages they go through). Each thread
+makes one untimed request first (connection set-up); then all start together.
 """
 
 from __future__ import annotations
@@ -43,22 +43,41 @@ def percentile(ordered: list[float], pct: float) -> float:
 
 
 def poll(url: str, *, clients: int, seconds: float, headers: dict[str, str]) -> LoadResult:
-    ready = threading.Barrier(clients + 1)
+    """`clients` threads GET `url` back to back, each on a session of its own with `headers`."""
+    return run({"poll": [(session(headers), [url]) for _ in range(clients)]}, seconds=seconds)["poll"]
+
+
+def session(headers: dict[str, str]) -> requests.Session:
+    """A keep-alive session that sends `headers` with every request."""
+    opened = requests.Session()
+    opened.headers.update(headers)
+    return opened
+
+
+def run(groups: dict[str, list[tuple[requests.Session, list[str]]]], *, seconds: float) -> dict[str, LoadResult]:
+    """Every client of every group at once, for `seconds`: a client is a thread with its session
+    (closed at the end), which GETs its URLs in turn, back to back. Each makes one untimed request
+    first (connect, and the server's lazy imports); then all start together. The result of each
+    group counts every request of its clients; one that failed (no answer, or not a 200) is an error."""
+    clients = [(name, session, urls) for name, members in groups.items() for session, urls in members]
+    ready = threading.Barrier(len(clients) + 1)
     go = threading.Event()
     window: dict[str, float] = {}
-    results: list[LoadResult] = []
+    results: dict[str, list[LoadResult]] = {name: [] for name in groups}
     lock = threading.Lock()
 
-    def client() -> None:
+    def client(name: str, session: requests.Session, urls: list[str]) -> None:
         mine = LoadResult(seconds=seconds)
-        with requests.Session() as session:
-            session.headers.update(headers)
+        with session:
             try:
-                session.get(url, timeout=30)  # warm: connect, and the server's lazy imports
+                session.get(urls[0], timeout=30)  # warm: connect, and the server's lazy imports
             finally:
                 ready.wait()
             go.wait()
+            turn = 0
             while (now := time.perf_counter()) < window["end"]:
+                url = urls[turn % len(urls)]
+                turn += 1
                 try:
                     response = session.get(url, timeout=30)
                 except requests.RequestException:
@@ -71,9 +90,10 @@ def poll(url: str, *, clients: int, seconds: float, headers: dict[str, str]) -> 
                 else:
                     mine.errors += 1
         with lock:
-            results.append(mine)
+            results[name].append(mine)
 
-    threads = [threading.Thread(target=client, name=f"poller-{i}", daemon=True) for i in range(clients)]
+    threads = [threading.Thread(target=client, args=spec, name=f"{spec[0]}-{i}", daemon=True)
+               for i, spec in enumerate(clients)]
     for thread in threads:
         thread.start()
     ready.wait()
@@ -82,9 +102,12 @@ def poll(url: str, *, clients: int, seconds: float, headers: dict[str, str]) -> 
     go.set()
     for thread in threads:
         thread.join(seconds + 60)
-    total = LoadResult(seconds=time.perf_counter() - window["start"])
-    for part in results:
-        total.latencies_ms.extend(part.latencies_ms)
-        total.errors += part.errors
-        total.queries += part.queries
-    return total
+    elapsed = time.perf_counter() - window["start"]
+    totals = {}
+    for name, parts in results.items():
+        total = totals[name] = LoadResult(seconds=elapsed)
+        for part in parts:
+            total.latencies_ms.extend(part.latencies_ms)
+            total.errors += part.errors
+            total.queries += part.queries
+    return totals

@@ -14,6 +14,7 @@ import requests
 from bench import catalog, load, scanning
 from bench.cost import graphql_cost
 from bench.fleet import pacing, workers
+from bench.pages import pages_load
 from bench.harness import WEB_THREADS, WEB_WORKERS, Bench
 from bench.memory import MB, RssSampler, sample
 from devserver.processes import Child
@@ -95,15 +96,15 @@ def progress_load(bench: Bench) -> Row:
     with bench.worker() as worker:
         job_id = runner.start(ids)
         try:
-            _wait_running(job_id)
+            scanning.wait_running(job_id)
             bench.say(f"  {clients} pollers for {seconds:g} s on the progress endpoint, then on /bench/ping")
             progress = load.poll(f"{web.url}/api/bulk/health-check/{job_id}/progress", clients=clients,
                                  seconds=seconds, headers=headers)
             ping = load.poll(f"{web.url}/bench/ping", clients=clients, seconds=seconds, headers=headers)
             status, _ = runner.result(job_id)
-            checked = _scan(job_id).current
+            checked = scanning.scan_row(job_id).current
         finally:
-            _cancel(job_id)
+            scanning.cancel(job_id)
             scanning.wait_for_job(job_id, worker, timeout=120)  # a cancelled scan ends within seconds
     figures = {"progress": progress.figures(), "ping": ping.figures()}
     figures["progress"]["ratio"] = ratio(figures["progress"]["p99_ms"], figures["ping"]["p99_ms"])
@@ -124,29 +125,6 @@ def progress_load(bench: Bench) -> Row:
     return Row("progress_load", "3. progress under load", data, lines, "p99 ÷ trivial view's")
 
 
-def _scan(job_id: str):
-    from scans.models import ScanJob
-
-    return ScanJob.objects.get(id=job_id)
-
-
-def _wait_running(job_id: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while (scan := _scan(job_id)).status != "running" or scan.current == 0:
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"scan {job_id} did not start within {timeout:.0f}s")
-        time.sleep(0.05)
-
-
-def _cancel(job_id: str) -> None:
-    from scans.services import ScanAlreadyFinished, scan_cancel
-
-    try:
-        scan_cancel(scan=_scan(job_id))
-    except ScanAlreadyFinished:
-        pass
-
-
 # --- row 4: starting a scan over HTTP ------------------------------------------------------------------
 def start_latency(bench: Bench) -> Row:
     """No worker runs: each started scan waits on the queue and is cancelled (untimed) at once."""
@@ -163,7 +141,7 @@ def start_latency(bench: Bench) -> Row:
         elapsed = (time.perf_counter() - started) * 1000
         if response.status_code != 202:
             raise RuntimeError(f"POST with {count} ids answered {response.status_code}: {response.text[:300]}")
-        _cancel(response.json()["job_id"])
+        scanning.cancel(response.json()["job_id"])
         return elapsed
 
     for _ in range(2 * WEB_WORKERS):  # warm every gunicorn worker
@@ -280,6 +258,8 @@ ROWS: dict[str, Callable[[Bench], Row]] = {
     "pacing": pacing,
     "history": history_bytes,  # bench/watch.py
     "pruning": pruning,
+    "pages_load": pages_load,  # bench/pages.py
 }
 RUN_ORDER = ("import", "scan_throughput", "rescan_cost", "graphql_cost", "progress_overhead", "worker_rss",
-             "start_latency", "progress_load", "workers", "pacing", "history", "pruning")
+             "start_latency", "progress_load", "pages_load", "workers", "pacing", "history",
+             "pruning")

@@ -182,6 +182,31 @@ def wait_for_job(job_id: str, worker: Child | Sequence[Child], timeout: float = 
         time.sleep(interval)
 
 
+def scan_row(job_id: str):
+    from scans.models import ScanJob
+
+    return ScanJob.objects.get(id=job_id)
+
+
+def wait_running(job_id: str, timeout: float = 60.0) -> None:
+    """Until our scan `job_id` runs and has checked its first repositories."""
+    deadline = time.monotonic() + timeout
+    while (scan := scan_row(job_id)).status != "running" or scan.current == 0:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"scan {job_id} did not start within {timeout:.0f}s")
+        time.sleep(0.05)
+
+
+def cancel(job_id: str) -> None:
+    """Cancel our scan `job_id` unless it has already ended."""
+    from scans.services import ScanAlreadyFinished, scan_cancel
+
+    try:
+        scan_cancel(scan=scan_row(job_id))
+    except ScanAlreadyFinished:
+        pass
+
+
 def _is_scan(job_id: str) -> bool:
     from scans.models import ScanJob
 

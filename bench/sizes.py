@@ -27,6 +27,10 @@ class Sizes:
     workers_shard_size: int = 500     # SCAN_SHARD_SIZE there: 8 shards
     pacing_repos: int = 1_000         # row `pacing`
     pacing_shard_size: int = 250      # 4 shards, so that all 4 workers send
+    browsers: int = 40                # row `pages_load`: logged-in browsers
+    page_pollers: int = 10            # row `pages_load`: progress pollers beside them
+    page_seconds: float = 30.0        # row `pages_load`, for each of the two web servers
+    page_scan_repos: int = 2_000      # row `pages_load`: the scan running meanwhile
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -35,4 +39,4 @@ class Sizes:
 FULL = Sizes()
 QUICK = Sizes(catalog=5_000, throughput_repos=200, pollers=20, poll_seconds=3.0, start_ids=(10, 100, 5_000),
               rss_repos=5_000, overhead_repos=2_000, workers_repos=800, workers_shard_size=100, pacing_repos=400,
-              pacing_shard_size=100)
+              pacing_shard_size=100, browsers=8, page_pollers=2, page_seconds=5.0, page_scan_repos=200)

@@ -1,4 +1,8 @@
-"""`make run` and `make demo`: one supervisor for the web server, an RQ worker and Redis.
+"""`make run`, `make dev` and `make demo`: one supervisor for the web server, an RQ worker and Redis.
+
+`make run` serves the pages with gunicorn (repohealth/webserver.py) and DEBUG off, its static
+files collected for whitenoise; `make dev` (`--dev`) with Django's development server, which
+reloads on code changes, and DEBUG on.
 
 Logs of every child are interleaved with a prefix. Ctrl-C (or SIGTERM) stops all of them,
 each in its own process group, so nothing is left behind.
@@ -152,10 +156,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run RepoHealth: web server, RQ worker and Redis.")
     parser.add_argument("--demo", action="store_true", help="also run the bundled fake GitHub with a demo catalog")
     parser.add_argument("--demo-size", type=int, default=500)
+    parser.add_argument("--dev", action="store_true",
+                        help="Django's development server (reloads on code changes) and DEBUG on, instead of gunicorn")
     options = parser.parse_args(argv)
 
     env = os.environ.copy()
-    env.setdefault("DJANGO_DEBUG", "1")
+    env.setdefault("DJANGO_DEBUG", "1" if options.dev else "0")
     env["PYTHONUNBUFFERED"] = "1"
     os.environ["DJANGO_DEBUG"] = env["DJANGO_DEBUG"]  # this process reads the settings too
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "repohealth.settings")
@@ -201,6 +207,12 @@ def main(argv: list[str] | None = None) -> int:
             supervisor.stop_all()
             return 1
         ensure_admin(env)
+        if not options.dev:  # the development server serves them from the app folders (whitenoise's finders)
+            say("setup", "collecting static files...")
+            result = manage("collectstatic", "--noinput", env=env)
+            if result.returncode != 0:
+                say("setup", result.stdout + result.stderr)
+                return 1
         if options.demo:
             try:
                 load_demo_catalog(env)
@@ -216,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
         # The periodic upkeep job: RQ's cron scheduler enqueues it, a worker of its own runs it.
         supervisor.start("cron", [*manage_py, "rqcron", "repohealth.cron"], env, restart=True)
         supervisor.start("upkeep", [*manage_py, "rqworker", *WORKER_QUEUES], env, restart=True)
-        supervisor.start("web", [*manage_py, "runserver", f"127.0.0.1:{port}"], env, restart=True)
+        supervisor.start("web", web_command(port, dev=options.dev), env, restart=True)
         say("setup", f"RepoHealth on http://127.0.0.1:{port}/  (Ctrl-C stops everything)")
         if options.demo:
             say_demo_export(env)
@@ -226,6 +238,14 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         supervisor.stop_all()
     return code
+
+
+def web_command(port: int, *, dev: bool = False) -> list[str]:
+    """The web server on 127.0.0.1:`port`: gunicorn with repohealth/webserver.py's settings, or
+    with `dev` Django's development server."""
+    if dev:
+        return [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}"]
+    return [sys.executable, "-m", "gunicorn", "--config", "python:repohealth.webserver", "--bind", f"127.0.0.1:{port}"]
 
 
 DEMO_TOKEN = "demo-token"

@@ -237,7 +237,9 @@ STORAGES = {
         else "whitenoise.storage.CompressedStaticFilesStorage"
     },
 }
-WHITENOISE_USE_FINDERS = True
+# Without DEBUG (make run, the web machines) whitenoise serves the collected, compressed files in
+# STATIC_ROOT (`collectstatic`, which make run runs); with DEBUG (make dev) the app folders, as they change.
+WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
 if not DEBUG:

@@ -14,7 +14,9 @@ wrong instead of a 500 (or a silently cut answer) further in.
   application/x-www-form-urlencoded or multipart/form-data; a JSON body there is a mistake.
 - A NUL in a page form's field: 400 naming the field (no PostgreSQL text column can hold it).
 
-/api/ answers are JSON `{"detail": ...}` like every API error; pages get a plain page.
+/api/ answers are JSON `{"detail": ...}` like every API error; pages get a plain page. Each
+refusal also asks the server to close the connection after it (CLOSE_CONNECTION, see
+repohealth/webserver.py): the body, perhaps large and still being sent, is never read.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils.html import format_html
+
+from repohealth.webserver import CLOSE_CONNECTION
 
 API_PREFIX = "/api/"
 IMPORT_VIEWS = {"api:repository-import", "catalog:import"}
@@ -51,6 +55,7 @@ class RequestLimitsMiddleware:
         if problem is None:
             return self.get_response(request)
         status, message, extra = problem
+        request.META[CLOSE_CONNECTION] = True  # request.META is the server's WSGI environ
         if request.path_info.startswith(API_PREFIX):
             return JsonResponse({"detail": message, **extra}, status=status)
         page = format_html("<!doctype html><title>{} {}</title><h1>{}</h1><p>{}</p>",
