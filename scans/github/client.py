@@ -77,6 +77,7 @@ class GitHubClient:
         self,
         *,
         api_url: str,
+        budget,
         graphql_url: str | None = None,
         tokens: list[str] | None = None,
         app: GitHubApp | None = None,
@@ -90,7 +91,6 @@ class GitHubClient:
         sleep: Callable[[float], None] = time.sleep,
         unreachable_threshold: int = 20,
         unreachable_timeout: float = 600.0,
-        budget=None,
         budget_share: float = 1.0,
     ) -> None:
         self.api_url = api_url.rstrip("/")
@@ -103,7 +103,9 @@ class GitHubClient:
         self.on_wait = on_wait
         self._sleep = sleep
         self.installation = InstallationToken(app, self.create_installation_token) if app else None
-        # With a shared budget (scans/github/budget.py) every process using these tokens paces as one.
+        # The budget every worker shares (scans/github/budget.py, a SharedBudget): every process using
+        # these tokens paces as one.
+        self.budget = budget
         shared = {"budget": budget, "host": urlparse(self.api_url).netloc, "share": budget_share,
                   "batch": 2 * pool_size}
         self.core = TokenPool.from_tokens(list(tokens or []), "core", self.installation, **shared)
@@ -184,7 +186,7 @@ class GitHubClient:
         Returns the token and when it expires (epoch seconds). Asking costs no rate-limit points.
         """
         url = f"{self.api_url}/app/installations/{int(app.installation_id)}/access_tokens"
-        pool = TokenPool.from_tokens([app.jwt()], "app")
+        pool = TokenPool.from_tokens([app.jwt()], "app", budget=self.budget, host=urlparse(self.api_url).netloc)
         try:
             answer = self._request("POST", url, pool=pool)
         except BadCredentials:
