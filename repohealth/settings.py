@@ -295,6 +295,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # Nesting too deep for the JSON decoder is a 400, not a RecursionError. The import adds multipart itself.
     "DEFAULT_PARSER_CLASSES": ["repohealth.web.parsers.JSONParser"],
+    # Every error as `{"detail": ...}`, plus the field or parameter it names (repohealth/web/api.py).
+    "EXCEPTION_HANDLER": "repohealth.web.api.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "repohealth.web.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
