@@ -58,7 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     options = parse_args(argv)
     sizes = QUICK if options.quick else FULL
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
-    kind = "QUICK smoke run (smaller sizes; figures are not comparable with a full run)" if options.quick else "full run"
+    kind = ("QUICK smoke run (smaller sizes; figures are not comparable with a full run)" if options.quick
+            else "full run")
     console.print(f"RepoHealth bench: {kind}; rows: {', '.join(options.rows)}")
     started_at = datetime.now(UTC)
     started = time.monotonic()

@@ -91,7 +91,8 @@ if __name__ == "__main__":  # python -m devserver.embedded_redis stop
     from django.conf import settings
 
     if sys.argv[1:] == ["stop"]:
-        print("embedded Redis stopped" if shutdown(Path(settings.EMBEDDED_REDIS_SOCKET)) else "embedded Redis was not running")
+        stopped = shutdown(Path(settings.EMBEDDED_REDIS_SOCKET))
+        print("embedded Redis stopped" if stopped else "embedded Redis was not running")
     else:
         print("usage: python -m devserver.embedded_redis stop", file=sys.stderr)
         sys.exit(2)

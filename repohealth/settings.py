@@ -301,7 +301,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
-    "DEFAULT_THROTTLE_CLASSES": ["repohealth.web.throttling.AnonRateThrottle", "repohealth.web.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["repohealth.web.throttling.AnonRateThrottle",
+                                 "repohealth.web.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_rate("API_THROTTLE_ANON", "60/min"),
         "user": env_rate("API_THROTTLE_USER", "1200/min"),
@@ -341,7 +342,8 @@ LOGGING = {
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_tokens"]},
     },
-    "root": {"handlers": ["console"], "level": env_choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper()},
+    "root": {"handlers": ["console"],
+             "level": env_choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper()},
     # django-axes logs every login at INFO; lockouts are WARNING.
     "loggers": {"urllib3": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

@@ -75,7 +75,8 @@ def repository_import_confirm(request):
     token = request.POST.get("token") or ""
     stored = preview_get(token=token, user_id=request.user.id)
     if stored is None:
-        messages.error(request, "That preview has expired, or was not yours: nothing was imported. Upload the list again.")
+        messages.error(request, "That preview has expired, or was not yours: nothing was imported. "
+                                "Upload the list again.")
         return redirect("catalog:import")
     try:
         started = services.import_and_scan(

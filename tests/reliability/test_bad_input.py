@@ -194,7 +194,8 @@ def _body_properties(schema: dict, operation: dict | None) -> dict[str, dict]:
     body = (operation or {}).get("requestBody", {}).get("content", {}).get("application/json")
     if not body:
         return {}
-    return {name: _resolve(schema, prop) for name, prop in _resolve(schema, body["schema"]).get("properties", {}).items()}
+    properties = _resolve(schema, body["schema"]).get("properties", {})
+    return {name: _resolve(schema, prop) for name, prop in properties.items()}
 
 
 # --- one route ------------------------------------------------------------------------------------------

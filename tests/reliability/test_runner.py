@@ -85,7 +85,8 @@ def test_a_dead_worker_is_restarted_the_web_stays_up_and_maintenance_runs():
             assert last_run
         finally:
             pid = runner.process.pid
-            family = [pid, *(p.pid for p in psutil.Process(pid).children(recursive=True))] if runner.process.poll() is None else []
+            family = ([pid, *(p.pid for p in psutil.Process(pid).children(recursive=True))]
+                      if runner.process.poll() is None else [])
             runner.process.send_signal(signal.SIGINT)
             try:
                 runner.process.wait(60)

@@ -76,8 +76,8 @@ def test_delete_removes_a_dead_list_item_line_and_move_sends_archived_ones_to_th
     fix = source_fix(source=source, archived="move", dead="delete")
     new = lines_of(fix.text)
     assert "- [Gone](https://github.com/nobody/gone) - Deleted by its author." not in new
-    assert new[-4:] == ["## Archived", "", "- [Stacky](https://github.com/acme/stacky#readme) - Stacks, archived long ago.",
-                        ""]
+    assert new[-4:] == ["## Archived", "",
+                        "- [Stacky](https://github.com/acme/stacky#readme) - Stacks, archived long ago.", ""]
     assert len(new) == len(lines_of(README)) - 2 + 4
     kinds = {(c.kind, c.new) for c in fix.changes if c.kind != "moved"}
     assert ("dead", "") in kinds

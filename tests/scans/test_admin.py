@@ -86,7 +86,8 @@ def test_the_repository_actions_scan_and_accept_new_names(admin_client_with_scan
 def test_a_scan_page_links_to_the_scan_shows_its_bar_and_its_first_results_read_only(admin_client_with_scan):
     client, scan, repos = admin_client_with_scan
     ScanJob.objects.filter(id=scan.id).update(status=Status.RUNNING, current=2, healthy=1, not_found=1)
-    ScanResult.objects.create(scan=scan, repository=repos[0], full_name="a/r0", outcome=Health.HEALTHY, duration_ms=1234)
+    ScanResult.objects.create(scan=scan, repository=repos[0], full_name="a/r0", outcome=Health.HEALTHY,
+                              duration_ms=1234)
     ScanResult.objects.bulk_create([ScanResult(scan=scan, full_name=f"gone/r{i}", outcome=Health.NOT_FOUND)
                                     for i in range(60)])
 

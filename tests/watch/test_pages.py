@@ -27,7 +27,8 @@ def page(client, owner):
 def test_a_schedule_is_created_paused_and_run_from_its_page(page, owner, watched):
     assert page.get("/schedules/").status_code == 200
     bad = page.post("/schedules/", {"name": "x", "interval_minutes": "0", "budget_share": "100"})
-    assert bad.status_code == 400 and "interval_minutes: Ensure this value is greater than or equal to 1." in bad.content.decode()
+    assert bad.status_code == 400
+    assert "interval_minutes: Ensure this value is greater than or equal to 1." in bad.content.decode()
 
     created = page.post("/schedules/", {"name": "nightly", "label": "watched", "interval_minutes": "1440",
                                         "budget_share": "50", "max_repositories": "", "active": "on"})
@@ -93,7 +94,8 @@ def test_an_alert_is_created_its_secret_shown_once_and_its_log_shown(page, owner
 
 def test_the_atom_feed_parses_and_agrees_with_the_history_api(client, api, owner, watched, finished_scan):
     a, b, c = watched
-    finished_scan((a, "health", "healthy", "archived", Event.ARCHIVED), (b, "full_name", "acme/b", "acme/b2", Event.MOVED),
+    finished_scan((a, "health", "healthy", "archived", Event.ARCHIVED),
+                  (b, "full_name", "acme/b", "acme/b2", Event.MOVED),
                   (c, "health", "healthy", "not_found", Event.DEAD), (a, "license", "MIT", "", ""))
     subscription = Subscription.objects.create(owner=owner, channel="feed", label=a.labels.get(),
                                                events=[Event.ARCHIVED, Event.MOVED, Event.DEAD])
@@ -120,7 +122,8 @@ def test_the_atom_feed_parses_and_agrees_with_the_history_api(client, api, owner
 
 
 def feedparser_time(parsed) -> str:
-    return f"{parsed.tm_year:04}-{parsed.tm_mon:02}-{parsed.tm_mday:02}T{parsed.tm_hour:02}:{parsed.tm_min:02}:{parsed.tm_sec:02}"
+    return (f"{parsed.tm_year:04}-{parsed.tm_mon:02}-{parsed.tm_mday:02}"
+            f"T{parsed.tm_hour:02}:{parsed.tm_min:02}:{parsed.tm_sec:02}")
 
 
 def test_the_repository_page_shows_its_timeline_stars_chart_and_suspicion(page, watched, finished_scan):
@@ -129,8 +132,8 @@ def test_the_repository_page_shows_its_timeline_stars_chart_and_suspicion(page, 
     today = timezone.now().date()
     for days, stars in ((20, 5), (10, 8), (1, 12)):
         MetricSnapshot.objects.create(repository=a, day=today - timedelta(days=days), stars=stars)
-    Repository.objects.filter(id=a.id).update(stars=12, suspected=True, suspect_checks=1, suspected_since=timezone.now(),
-                                              health="not_found")
+    Repository.objects.filter(id=a.id).update(stars=12, suspected=True, suspect_checks=1,
+                                              suspected_since=timezone.now(), health="not_found")
 
     html = page.get(f"/repositories/{a.id}/").content.decode()
 

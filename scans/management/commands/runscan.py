@@ -209,7 +209,8 @@ class Command(BaseCommand):
 
     def _summary(self, payload: dict) -> None:
         view = present(payload)
-        style = {Status.COMPLETED: "green", Status.FAILED: "red", Status.CANCELLED: "yellow"}.get(view["status"], "white")
+        styles = {Status.COMPLETED: "green", Status.FAILED: "red", Status.CANCELLED: "yellow"}
+        style = styles.get(view["status"], "white")
         self.console.print(f"Scan {view['job_id']}: [bold {style}]{view['status']}[/]")
         table = Table(show_header=True)
         table.add_column("outcome")
