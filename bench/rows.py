@@ -21,6 +21,7 @@ from bench.report import Line, Row, ratio
 from bench.scanning import Baseline, Ours, Runner, ScanMeasure
 from bench.sizes import BULK_LATENCY_MS, IMPORT_TARGET_SECONDS, SCAN_LATENCY_MS
 from bench.watch import history_bytes, pruning
+import contextlib
 
 START_REPEATS = {"small": 5, "largest": 3}
 GOALS = {"start_ms": 200.0, "progress_ratio": 1.5, "queries_per_poll": 0}  # issue 13
@@ -141,10 +142,8 @@ def _wait_running(job_id: str, timeout: float = 60.0) -> None:
 def _cancel(job_id: str) -> None:
     from scans.services import ScanAlreadyFinished, scan_cancel
 
-    try:
+    with contextlib.suppress(ScanAlreadyFinished):
         scan_cancel(scan=_scan(job_id))
-    except ScanAlreadyFinished:
-        pass
 
 
 # --- row 4: starting a scan over HTTP ------------------------------------------------------------------

@@ -6,7 +6,7 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "repohealth.settings")
 
-from devserver.embedded_redis import ensure_running  # noqa: E402 - the settings module must be named first
+from devserver.embedded_redis import ensure_running  # after the settings module is named
 
 ensure_running()
 

@@ -213,7 +213,7 @@ def fix_text(*, text: str, format: str, entries: Iterable[SourceEntry], archived
     by_line: dict[int, list[SourceEntry]] = {}
     for entry in entries:
         by_line.setdefault(entry.line, []).append(entry)
-    for number, found in sorted(by_line.items()):
+    for _, found in sorted(by_line.items()):
         for entry in found:
             _fix_entry(entry, lines, starts, protected, changes, markdown=markdown, archived=archived, dead=dead,
                        marker=marker, dead_marker=dead_marker, dead_ids=dead_ids, links_on_line=len(found))

@@ -31,9 +31,8 @@ def _repositories(count: int) -> str:
 def repository_bulk(request):
     back = safe_next(request, "catalog:list")
     action = request.POST.get("action") or ""
-    if needed := NEEDS.get(action):
-        if not may(request.user, needed):
-            raise PermissionDenied(f"You need the {needed} permission to do this (staff have it).")
+    if (needed := NEEDS.get(action)) and not may(request.user, needed):
+        raise PermissionDenied(f"You need the {needed} permission to do this (staff have it).")
     try:
         ids = select(selected_in_form(request.POST, doing="first"))
     except BadSelection as exc:

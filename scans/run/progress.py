@@ -18,6 +18,7 @@ from django.utils import timezone
 from repohealth.runtime.cache import UNREACHABLE
 from repohealth.runtime.times import format_iso
 from scans.models import ScanJob
+import contextlib
 
 
 def progress_key(job_id) -> str:
@@ -83,10 +84,8 @@ def publish(scan: ScanJob, payload: dict[str, Any], rq_job=None) -> None:
     cache.set(progress_key(scan.id), payload, timeout=settings.SCAN_PROGRESS_TTL)
     if rq_job is not None:
         rq_job.meta["progress"] = payload
-        try:
+        with contextlib.suppress(UNREACHABLE):
             rq_job.save_meta()
-        except UNREACHABLE:
-            pass
 
 
 class ProgressReporter:

@@ -254,9 +254,8 @@ def _methods(trial: Trial, url: str) -> list[str]:
     READS.clear()
     if trial.send("GET", url).status_code != 405:
         methods.append("GET")
-    if route.area == "page" or route.name in LOGIN_ROUTES:
-        if trial.send("POST", url).status_code != 405:
-            methods.append("POST")
+    if (route.area == "page" or route.name in LOGIN_ROUTES) and trial.send("POST", url).status_code != 405:
+        methods.append("POST")
     return methods
 
 

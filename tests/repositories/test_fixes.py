@@ -59,7 +59,7 @@ def test_the_default_fix_renames_moved_links_and_marks_archived_and_dead_ones(so
     assert new[30] == old[30] and new[33] == old[33]  # code block and inline code untouched
     assert new[36] == old[36]  # blocked but only suspected: left
     assert new[38] == "[flexbox-ref]: https://github.com/new-owner/flexbox"
-    changed = [i for i, (a, b) in enumerate(zip(old, new)) if a != b]
+    changed = [i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b]
     assert changed == [11, 14, 15, 16, 23, 26, 38] and len(old) == len(new)
     assert {c.kind for c in fix.changes} == {"moved", "archived", "dead"}
     assert fix.counts() == {"moved": 5, "archived": 1, "dead": 1, "name_reused": 0}

@@ -96,8 +96,10 @@ def test_a_scan_page_links_to_the_scan_shows_its_bar_and_its_first_results_read_
     assert f'href="/scans/{scan.id}/"' in page
     assert 'role="progressbar"' in page and 'aria-valuenow="66"' in page and "2 of 3 completed (66%)" in page
     assert f'<a href="/repositories/{repos[0].id}/">a/r0</a>' in page and "1,234 ms" in page
-    assert "gone/r48" in page and "gone/r49" not in page, "the first 50 results, the rest a link away"
-    assert 'name="healthy"' not in page and 'name="_save"' not in page, "read-only: no field to edit, no save"
+    assert "gone/r48" in page, "the first 50 results, the rest a link away"
+    assert "gone/r49" not in page, "the first 50 results, the rest a link away"
+    assert 'name="healthy"' not in page, "read-only: no field to edit, no save"
+    assert 'name="_save"' not in page, "read-only: no field to edit, no save"
 
 
 def test_the_admins_actions_record_where_a_scan_was_started(admin_client_with_scan):

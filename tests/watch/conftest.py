@@ -1,5 +1,5 @@
-"""Fixtures of the watch tests: a labelled catalog, finished scans with change rows, and the
-receiver and patched network of tests/receiver.py."""
+"""Fixtures of the watch tests: a labelled catalog and finished scans with change rows (the
+receiver and patched network of tests/receiver.py come from tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from django.utils import timezone
 from repositories.models import Label, Repository, RepositoryChange
 from scans import services
 from scans.models import ScanJob
-from tests.receiver import fake_net, receiver  # noqa: F401 - fixtures
 
 Event = RepositoryChange.Event
 

@@ -28,6 +28,7 @@ from scans.models import ScanJob
 from scans.presenter import present
 from scans.run.progress import progress_key, progress_payload
 from scans.selection import BadSelection, describe, select
+import contextlib
 
 Status = ScanJob.Status
 FINISHED = {str(s) for s in ScanJob.FINISHED}
@@ -96,10 +97,8 @@ class Command(BaseCommand):
         except KeyboardInterrupt:
             interrupted = True
             self.console.print("\nCancelling the scan (results so far are kept)...")
-            try:
+            with contextlib.suppress(services.ScanAlreadyFinished):
                 services.scan_cancel(scan=scan)
-            except services.ScanAlreadyFinished:
-                pass
             payload = self._follow(scan, quiet=True)
         if runner is not None:
             runner.join()

@@ -59,7 +59,8 @@ def test_import_and_scan_imports_the_previewed_list_and_starts_a_scan(logged_in,
     assert page.context["report"]["skipped_entries"][0]["text"] == "https://github.com/topics/go"
     assert "Skipped links" in page.content.decode()
     again = logged_in.post(reverse("catalog:import_confirm"), {"token": token, "then": "scan"})
-    assert again.status_code == 302 and ScanJob.objects.count() == 1, "a preview imports once"
+    assert again.status_code == 302, "a preview imports once"
+    assert ScanJob.objects.count() == 1, "a preview imports once"
 
 
 def test_import_only_imports_without_a_scan(logged_in):
