@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # RQ workers that `make run` / `make demo` start: `make run WORKERS=4` (or RQ_WORKERS=4 in the environment).
 WORKERS ?= $(or $(RQ_WORKERS),1)
 
-.PHONY: run dev demo test test-setup bench migrate stop clean
+.PHONY: run dev demo lint test test-setup bench migrate stop clean
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) is needed (set PYTHON=...)"; exit 1; }
@@ -30,8 +30,13 @@ dev: $(STAMP)
 demo: $(STAMP)
 	RQ_WORKERS=$(WORKERS) $(PY) -m devserver.runner --demo
 
-# What the suite needs besides the virtualenv: Chromium is there, GitHub's schemas are cached.
-test-setup: $(STAMP)
+# Style and function size (pyproject.toml's [tool.ruff]).
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+# What the suite needs besides the virtualenv: the code passes the linter, Chromium is there,
+# GitHub's schemas are cached. CI runs this once before its two `make test` passes.
+test-setup: lint
 	@$(PY) -m tests.browser.chromium
 	$(PY) -m tests.schemas.fetch
 
@@ -45,4 +50,4 @@ stop: $(STAMP)
 	$(PY) -m devserver.embedded_redis stop
 
 clean:
-	rm -rf $(VENV) var test-artifacts .pytest_cache .hypothesis
+	rm -rf $(VENV) var test-artifacts .pytest_cache .hypothesis .ruff_cache

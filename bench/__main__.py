@@ -45,7 +45,7 @@ def run(selected: list[str], sizes: Sizes, console: Console) -> list[Row]:
             started = time.monotonic()
             try:
                 row = ROWS[key](bench)
-            except Exception as exc:  # noqa: BLE001 - one broken row must not cost the others
+            except Exception as exc:  # one broken row must not cost the others
                 (RESULTS_DIR / "logs" / f"{key}.traceback.txt").write_text(traceback.format_exc())
                 row = Row.failed(key, key, f"{type(exc).__name__}: {str(exc)[:500]}")
             row.seconds = time.monotonic() - started
@@ -58,7 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     options = parse_args(argv)
     sizes = QUICK if options.quick else FULL
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
-    kind = "QUICK smoke run (smaller sizes; figures are not comparable with a full run)" if options.quick else "full run"
+    kind = ("QUICK smoke run (smaller sizes; figures are not comparable with a full run)" if options.quick
+            else "full run")
     console.print(f"RepoHealth bench: {kind}; rows: {', '.join(options.rows)}")
     started_at = datetime.now(UTC)
     started = time.monotonic()

@@ -204,7 +204,8 @@ class Bench:
                                             env={**os.environ, **(env or {})},
                                             log=self.log_dir / f"worker-{self._workers}.log")))
             for name, child in started:
-                wait_until(lambda: name in _worker_names(), child, timeout=60, what="the RQ worker to register")
+                wait_until(lambda name=name: name in _worker_names(), child, timeout=60,
+                           what="the RQ worker to register")
             yield [child for _, child in started]
         finally:
             for _, child in started:

@@ -22,6 +22,7 @@ from bench.report import Line, Row, ratio
 from bench.scanning import Baseline, Ours, Runner, ScanMeasure
 from bench.sizes import BULK_LATENCY_MS, IMPORT_TARGET_SECONDS, SCAN_LATENCY_MS
 from bench.watch import history_bytes, pruning
+import contextlib
 
 START_REPEATS = {"small": 5, "largest": 3}
 GOALS = {"start_ms": 200.0, "progress_ratio": 1.5, "queries_per_poll": 0}

@@ -8,6 +8,7 @@ under var/redis/.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -79,10 +80,8 @@ def shutdown(socket_path: Path) -> bool:
     """Stop a background embedded Redis (for `make stop`). Returns whether one was running."""
     if not is_up(socket_path):
         return False
-    try:
+    with contextlib.suppress(redis.ConnectionError):  # the server closes the connection as it exits
         redis.Redis(unix_socket_path=str(socket_path)).shutdown(nosave=False)
-    except redis.ConnectionError:
-        pass  # the server closes the connection as it exits
     return True
 
 
@@ -91,7 +90,8 @@ if __name__ == "__main__":  # python -m devserver.embedded_redis stop
     from django.conf import settings
 
     if sys.argv[1:] == ["stop"]:
-        print("embedded Redis stopped" if shutdown(Path(settings.EMBEDDED_REDIS_SOCKET)) else "embedded Redis was not running")
+        stopped = shutdown(Path(settings.EMBEDDED_REDIS_SOCKET))
+        print("embedded Redis stopped" if stopped else "embedded Redis was not running")
     else:
         print("usage: python -m devserver.embedded_redis stop", file=sys.stderr)
         sys.exit(2)

@@ -14,6 +14,7 @@ import socket
 import subprocess
 import time
 from pathlib import Path
+import contextlib
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -111,19 +112,15 @@ class Child:
             except subprocess.TimeoutExpired:
                 continue
         for process in descendants:
-            try:
+            with contextlib.suppress(Exception):  # psutil.NoSuchProcess: already gone
                 process.kill()
-            except Exception:  # psutil.NoSuchProcess: already gone
-                pass
         if self._log is not None:
             self._log.close()
 
 
 def signal_group(pid: int, sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def start_redis(socket_path: Path, *, persist: bool, log: Path | None = None, name: str = "redis") -> Child:

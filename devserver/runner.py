@@ -168,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
 
     supervisor = Supervisor()
 
-    def on_signal(signum, frame):  # noqa: ARG001
+    def on_signal(signum, frame):
         supervisor.stop_all()
 
     signal.signal(signal.SIGINT, on_signal)
@@ -177,58 +177,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from django.conf import settings
 
-        from repohealth.runtime.upkeep import WORKER_QUEUES
-
         port = settings.PORT  # validates every variable before anything starts
         Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
-
-        if settings.EMBEDDED_REDIS:
-            from devserver.embedded_redis import is_up, wait_until_up
-            from devserver.processes import start_redis
-
-            socket_path = Path(settings.EMBEDDED_REDIS_SOCKET)
-            if is_up(socket_path):
-                say("setup", f"using the embedded Redis already running on {socket_path}")
-            else:
-                redis_child = start_redis(socket_path, persist=True)
-                supervisor.adopt(redis_child, restart_args=redis_child.args)
-                wait_until_up(socket_path)
-                say("redis", f"embedded redis-server ready on {socket_path}")
-        else:
-            say("setup", "using REDIS_URL")
-
+        start_redis_unless_up(supervisor, settings)
         if options.demo:
             env.update(start_demo_github(supervisor, settings, options.demo_size))
-
-        say("setup", "applying migrations...")
-        result = manage("migrate", "--noinput", env=env)
-        if result.returncode != 0:
-            say("setup", result.stdout + result.stderr)
-            supervisor.stop_all()
+        if not prepare_database(supervisor, env, demo=options.demo):
             return 1
-        ensure_admin(env)
-        if not options.dev:  # the development server serves them from the app folders (whitenoise's finders)
-            say("setup", "collecting static files...")
-            result = manage("collectstatic", "--noinput", env=env)
-            if result.returncode != 0:
-                say("setup", result.stdout + result.stderr)
-                return 1
-        if options.demo:
-            try:
-                load_demo_catalog(env)
-            except DemoFailed as exc:
-                say("setup", f"make demo stopped: {exc}")
-                return 1
-
-        manage_py = [sys.executable, "manage.py"]
-        # RQ_WORKERS (`make run WORKERS=4`) workers share the scans; the first also runs RQ's scheduler.
-        for number in range(1, settings.RQ_WORKERS + 1):
-            scheduler = ["--with-scheduler"] if number == 1 else []
-            supervisor.start(f"worker-{number}", [*manage_py, "rqworker", "default", *scheduler], env, restart=True)
-        # The periodic upkeep job: RQ's cron scheduler enqueues it, a worker of its own runs it.
-        supervisor.start("cron", [*manage_py, "rqcron", "repohealth.cron"], env, restart=True)
-        supervisor.start("upkeep", [*manage_py, "rqworker", *WORKER_QUEUES], env, restart=True)
-        supervisor.start("web", web_command(port, dev=options.dev), env, restart=True)
+        if not options.dev and not collect_static(env):  # the development server serves them from the apps
+            return 1
+        start_services(supervisor, settings, env, port, dev=options.dev)
         say("setup", f"RepoHealth on http://127.0.0.1:{port}/  (Ctrl-C stops everything)")
         if options.demo:
             say_demo_export(env)
@@ -240,12 +198,75 @@ def main(argv: list[str] | None = None) -> int:
     return code
 
 
+def start_redis_unless_up(supervisor: Supervisor, settings) -> None:
+    """The embedded Redis, unless one already runs on its socket or REDIS_URL names another."""
+    if not settings.EMBEDDED_REDIS:
+        say("setup", "using REDIS_URL")
+        return
+    from devserver.embedded_redis import is_up, wait_until_up
+    from devserver.processes import start_redis
+
+    socket_path = Path(settings.EMBEDDED_REDIS_SOCKET)
+    if is_up(socket_path):
+        say("setup", f"using the embedded Redis already running on {socket_path}")
+        return
+    redis_child = start_redis(socket_path, persist=True)
+    supervisor.adopt(redis_child, restart_args=redis_child.args)
+    wait_until_up(socket_path)
+    say("redis", f"embedded redis-server ready on {socket_path}")
+
+
+def prepare_database(supervisor: Supervisor, env: dict[str, str], *, demo: bool) -> bool:
+    """Migrations, the first admin account and, for the demo, its catalog; False when one failed
+    (said why)."""
+    say("setup", "applying migrations...")
+    result = manage("migrate", "--noinput", env=env)
+    if result.returncode != 0:
+        say("setup", result.stdout + result.stderr)
+        supervisor.stop_all()
+        return False
+    ensure_admin(env)
+    if demo:
+        try:
+            load_demo_catalog(env)
+        except DemoFailed as exc:
+            say("setup", f"make demo stopped: {exc}")
+            return False
+    return True
+
+
+def collect_static(env: dict[str, str]) -> bool:
+    """The static files, collected for whitenoise (DEBUG off); False when it failed (said why)."""
+    say("setup", "collecting static files...")
+    result = manage("collectstatic", "--noinput", env=env)
+    if result.returncode != 0:
+        say("setup", result.stdout + result.stderr)
+        return False
+    return True
+
+
+def start_services(supervisor: Supervisor, settings, env: dict[str, str], port: int, *, dev: bool) -> None:
+    """The workers, the cron scheduler, the upkeep worker and the web server, each restarted if it dies."""
+    from repohealth.runtime.upkeep import WORKER_QUEUES
+
+    manage_py = [sys.executable, "manage.py"]
+    # RQ_WORKERS (`make run WORKERS=4`) workers share the scans; the first also runs RQ's scheduler.
+    for number in range(1, settings.RQ_WORKERS + 1):
+        scheduler = ["--with-scheduler"] if number == 1 else []
+        supervisor.start(f"worker-{number}", [*manage_py, "rqworker", "default", *scheduler], env, restart=True)
+    # The periodic upkeep job: RQ's cron scheduler enqueues it, a worker of its own runs it.
+    supervisor.start("cron", [*manage_py, "rqcron", "repohealth.cron"], env, restart=True)
+    supervisor.start("upkeep", [*manage_py, "rqworker", *WORKER_QUEUES], env, restart=True)
+    supervisor.start("web", web_command(port, dev=dev), env, restart=True)
+
+
 def web_command(port: int, *, dev: bool = False) -> list[str]:
     """The web server on 127.0.0.1:`port`: gunicorn with repohealth/webserver.py's settings, or
     with `dev` Django's development server."""
     if dev:
         return [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}"]
     return [sys.executable, "-m", "gunicorn", "--config", "python:repohealth.webserver", "--bind", f"127.0.0.1:{port}"]
+
 
 
 DEMO_TOKEN = "demo-token"

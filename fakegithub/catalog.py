@@ -238,7 +238,7 @@ def _quotas(count: int) -> list[str]:
 
 
 def _weighted(rng: random.Random, table: Sequence[tuple[Any, int]]) -> Any:
-    values, weights = zip(*table)
+    values, weights = zip(*table, strict=True)
     return rng.choices(values, weights=weights)[0]
 
 
@@ -319,7 +319,7 @@ def generate_catalog(count: int = 500, seed: int = 1, now: datetime | None = Non
     import_names: list[str] = []
     categories: dict[str, str] = {}
     blocked_seen = 0
-    for category, repo_id in zip(labels, ids):
+    for category, repo_id in zip(labels, ids, strict=True):
         full_name = names.full_name()
         import_names.append(full_name)
         categories[full_name] = category

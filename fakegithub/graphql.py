@@ -33,7 +33,7 @@ def _connection(items: list[Any]) -> Callable[[dict[str, Any]], dict[str, Any]]:
         chosen = items[:first] if isinstance(first, int) else items[-last:] if isinstance(last, int) and last else items
         cursors = [base64.b64encode(f"cursor:{items.index(item) + 1}".encode()).decode() for item in chosen]
         return {"totalCount": len(items), "nodes": chosen,
-                "edges": [{"node": item, "cursor": cursor} for item, cursor in zip(chosen, cursors)],
+                "edges": [{"node": item, "cursor": cursor} for item, cursor in zip(chosen, cursors, strict=True)],
                 "pageInfo": {"hasNextPage": len(chosen) < len(items) and first is not None,
                              "hasPreviousPage": len(chosen) < len(items) and last is not None,
                              "startCursor": cursors[0] if cursors else None,
@@ -200,6 +200,11 @@ def post_graphql(state: FakeState, api: ApiRequest) -> Response:
     state.stats.add_query_cost(cost)
     if _id_lookup(request, repositories):
         state.stats.add_id_lookup(len(repositories), cost)
+    return responses.json_response(200, _answer(request, lookups, quota, cost), quota.headers())
+
+
+def _answer(request, lookups: dict[str, Any], quota, cost: int) -> dict[str, Any]:
+    """The document of a query that ran: each field's data, and an error per repository not given."""
     data: dict[str, Any] = {}
     errors: list[dict[str, Any]] = []
     for found in request.fields:
@@ -214,4 +219,4 @@ def post_graphql(state: FakeState, api: ApiRequest) -> Response:
     document: dict[str, Any] = {"data": data}
     if errors:
         document["errors"] = errors
-    return responses.json_response(200, document, quota.headers())
+    return document

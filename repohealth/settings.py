@@ -13,7 +13,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from repohealth.env import (
-    env_bool, env_choice, env_int, env_list, env_proxy_ssl_header, env_rate, env_str, env_url,
+    env_bool, env_choice, env_email_url, env_int, env_list, env_proxy_ssl_header, env_rate, env_str, env_url,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -160,11 +160,15 @@ RQ_QUEUES = {
 # --- The periodic upkeep job (repohealth/runtime/upkeep.py) --------------------------------------
 UPKEEP_INTERVAL_SECONDS = env_int("UPKEEP_INTERVAL_SECONDS", 30, minimum=1, deprecated="MAINTENANCE_INTERVAL_SECONDS")
 UPKEEP_LOCK_SECONDS = env_int("UPKEEP_LOCK_SECONDS", 120, minimum=5, deprecated="MAINTENANCE_LOCK_SECONDS")
-from repohealth.settings_watch import *  # noqa: E402,F403 - watch/: schedules, history, alerts, outbound requests
-UPKEEP_TASKS = [
+UPKEEP_TASKS = [  # in this order on every pass
     "scans.upkeep.reap_dead_scans",
     "scans.upkeep.fail_unqueued_scans",
-    *WATCH_UPKEEP_TASKS,  # noqa: F405
+    # watch/tasks.py
+    "watch.tasks.start_due_schedules",
+    "watch.tasks.start_dead_rechecks",
+    "watch.tasks.digest_finished_scans",
+    "watch.tasks.send_due_deliveries",
+    "watch.tasks.prune",
 ]
 # A queued scan with no job on the queue for this long is failed, saying why.
 SCAN_UNQUEUED_TIMEOUT = env_int("SCAN_UNQUEUED_TIMEOUT", 60, minimum=1)
@@ -174,6 +178,40 @@ RQ_SHOW_ADMIN_LINK = True
 # How many `rqworker default` processes `make run` starts (`make run WORKERS=4`); one scan larger
 # than SCAN_SHARD_SIZE is shared by all of them.
 RQ_WORKERS = env_int("RQ_WORKERS", 1, minimum=1, maximum=64)
+
+# --- Watch: schedules, rechecks, retention, alerts ---------------------------------------------
+# A repository is dead (not found, blocked) for alerts only when that outcome repeats in this many
+# consecutive checks at least this many seconds apart; until then it is `suspected`, and the
+# upkeep job rechecks it once the gap has passed.
+HEALTH_RECHECK_SCANS = env_int("HEALTH_RECHECK_SCANS", 2, minimum=1, maximum=10, deprecated="HEALTH_CONFIRM_SCANS")
+HEALTH_RECHECK_SECONDS = env_int("HEALTH_RECHECK_SECONDS", 1800, minimum=0, deprecated="HEALTH_CONFIRM_SECONDS")
+# The length of a schedule's "minute" in seconds: 60, except in tests (which use 1).
+SCHEDULE_MINUTE_SECONDS = env_int("SCHEDULE_MINUTE_SECONDS", 60, minimum=1)
+# Scan results and deliveries older than this are pruned (in batches, by the upkeep job); the
+# latest result of every repository and every change row are kept.
+RETENTION_DAYS = env_int("RETENTION_DAYS", 90, minimum=1)
+RETENTION_BATCH = env_int("RETENTION_BATCH", 5000, minimum=100, maximum=100_000)
+# Webhook targets: https only unless ALERT_ALLOW_HTTP; public addresses only unless
+# ALERT_ALLOW_PRIVATE_TARGETS (repohealth/runtime/outbound.py).
+ALERT_ALLOW_HTTP = env_bool("ALERT_ALLOW_HTTP", False)
+ALERT_ALLOW_PRIVATE_TARGETS = env_bool("ALERT_ALLOW_PRIVATE_TARGETS", False)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 6, minimum=1, maximum=20)
+WEBHOOK_RETRY_SECONDS = env_int("WEBHOOK_RETRY_SECONDS", 30, minimum=1)  # doubled after each failure
+WEBHOOK_DISABLE_AFTER = env_int("WEBHOOK_DISABLE_AFTER", 20, minimum=1)  # failures in a row
+# Where e-mails, feeds and webhooks point people (links to repositories, scans, unsubscribing).
+SITE_URL = env_url("SITE_URL", f"http://127.0.0.1:{PORT}", schemes=("http", "https")).rstrip("/")
+# E-mail: EMAIL_URL=smtp://user:password@host:587 (or smtp+tls://, smtps://); console by default.
+_email = env_email_url("EMAIL_URL", "console://")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = _email.get("EMAIL_PORT", 25)
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = _email.get("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("EMAIL_FROM", "RepoHealth <repohealth@localhost>")
+del _email
 
 # --- GitHub and scans ---------------------------------------------------------------------------
 GITHUB_TOKENS = env_list("GITHUB_TOKEN", [])
@@ -261,11 +299,14 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # Nesting too deep for the JSON decoder is a 400, not a RecursionError. The import adds multipart itself.
     "DEFAULT_PARSER_CLASSES": ["repohealth.web.parsers.JSONParser"],
+    # Every error as `{"detail": ...}`, plus the field or parameter it names (repohealth/web/api.py).
+    "EXCEPTION_HANDLER": "repohealth.web.api.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "repohealth.web.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
-    "DEFAULT_THROTTLE_CLASSES": ["repohealth.web.throttling.AnonRateThrottle", "repohealth.web.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["repohealth.web.throttling.AnonRateThrottle",
+                                 "repohealth.web.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_rate("API_THROTTLE_ANON", "60/min"),
         "user": env_rate("API_THROTTLE_USER", "1200/min"),
@@ -284,7 +325,13 @@ SPECTACULAR_SETTINGS = {
     "AUTHENTICATION_WHITELIST": ["repohealth.web.auth.CachedTokenAuthentication",
                                  "rest_framework.authentication.SessionAuthentication"],
     # A repository's health and a result's outcome are one set of states: one name in the schema.
-    "ENUM_NAME_OVERRIDES": {"HealthEnum": "repositories.models.Repository.Health", **WATCH_ENUM_NAMES},  # noqa: F405
+    # The other choice sets more than one serializer shares: one name each.
+    "ENUM_NAME_OVERRIDES": {
+        "HealthEnum": "repositories.models.Repository.Health",
+        "EventEnum": "repositories.models.RepositoryChange.Event",
+        "StatusEnum": "scans.models.ScanJob.Status",
+        "DeliveryStatusEnum": "watch.models.Delivery.Status",
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -301,7 +348,8 @@ LOGGING = {
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_tokens"]},
     },
-    "root": {"handlers": ["console"], "level": env_choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper()},
+    "root": {"handlers": ["console"],
+             "level": env_choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper()},
     # django-axes logs every login at INFO; lockouts are WARNING.
     "loggers": {"urllib3": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

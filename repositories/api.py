@@ -11,7 +11,7 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from repohealth.web.api import BadParameter, DetailSerializer
+from repohealth.web.api import ApiError, BadParameter, DetailSerializer
 from repositories import services
 from repositories.export import FORMATS, export_response
 from repositories.filters import InvalidFilter, RepositoryFilter, filter_repositories
@@ -69,9 +69,9 @@ class RepositoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
     def export(self, request):
         fmt = request.query_params.get("format", "csv")
         if fmt not in FORMATS:
-            return Response({"detail": "format must be csv or json"}, status=400)
+            raise ApiError("format must be csv or json")
         try:  # validated before the first byte is streamed: a bad filter is a 400, never a cut body
             selected = filter_repositories(request.query_params)
         except InvalidFilter as exc:
-            return Response({"detail": str(exc), "errors": exc.errors}, status=400)
+            raise ApiError(str(exc), errors=exc.errors) from None
         return export_response(selected, fmt)

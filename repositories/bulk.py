@@ -53,7 +53,7 @@ def update_fields(objects: Sequence[Model], field_names: Sequence[str]) -> None:
     assignments = ", ".join(f"{_quote(f.column)} = %s" for f in fields)
     sql = f"UPDATE {_quote(meta.db_table)} SET {assignments} WHERE {_quote(meta.pk.column)} = %s"
     _executemany(sql, [
-        (*(prep(getattr(obj, name)) for prep, name in zip(prepare, attnames)), obj.pk) for obj in objects
+        (*(prep(getattr(obj, name)) for prep, name in zip(prepare, attnames, strict=True)), obj.pk) for obj in objects
     ])
 
 
@@ -79,7 +79,8 @@ def insert(objects: Sequence[Model], *, unique: Sequence[str] = (), update: Sequ
         for field in stamped:
             field.pre_save(obj, True)
     attnames = [f.attname for f in fields]
-    _executemany(sql, [tuple(prep(getattr(obj, name)) for prep, name in zip(prepare, attnames)) for obj in objects])
+    _executemany(sql, [tuple(prep(getattr(obj, name)) for prep, name in zip(prepare, attnames, strict=True))
+                       for obj in objects])
 
 
 # Fields whose database value is the Python value itself when that is a plain str, int or bool
@@ -102,7 +103,7 @@ def _preparer(field) -> Callable[[Any], Any]:
         adapt = db.ops.adapt_datetimefield_value
         if db.vendor == "sqlite" and settings.USE_TZ:  # what that adapter does, without its checks
             zone = db.timezone
-            adapt = lambda value: str(value.astimezone(zone).replace(tzinfo=None))  # noqa: E731
+            adapt = lambda value: str(value.astimezone(zone).replace(tzinfo=None))  # noqa: E731 - one of two adapters
         return lambda value: (adapt(value) if type(value) is datetime and value.tzinfo is not None
                               else None if value is None else prepare(value))
     if kind == "JSONField":  # a list or dict: the database's JSON adapter, as get_db_prep_value ends

@@ -59,7 +59,7 @@ def _json_chunks(rows):
     yield "["
     first = True
     for row in rows:
-        item = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in zip(EXPORT_FIELDS, row)}
+        item = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in zip(EXPORT_FIELDS, row, strict=True)}
         yield ("" if first else ",") + json.dumps(item)
         first = False
     yield "]"

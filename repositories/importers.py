@@ -38,7 +38,7 @@ import re
 from dataclasses import dataclass, field
 
 from .decoding import ImportRefused, bom_encoding, decode, size_of
-from .jsonlists import JSON_KEYS, JSON_LISTS, json_items, load_json, parse_json
+from .jsonlists import json_items, load_json, parse_json
 from .spans import OffsetMap, line_starts
 from .names import (
     InvalidEntry, NotARepository, NotGitHub, is_valid_name, is_valid_owner, normalize,
@@ -214,21 +214,26 @@ def detect_format(text: str) -> tuple[str, object]:
     if _MD_LINK.search(head):
         return "markdown", None
     body = [s for s in lines if s[0] != "#"]
-    if len(body) < len(lines) and _MD_HEADING.search(head):
-        # "# ..." is a comment in a text list, a heading in markdown: markdown if mostly prose
-        if 2 * sum(1 for s in body if " " in _strip_comment(s)) > len(body):
-            return "markdown", None
-    sample = body[:50]
-    if len(sample) >= 2:
-        for delim, fmt in (("\t", "tsv"), (",", "csv")):
-            if all(delim in s for s in sample):
-                try:
-                    widths = {len(row) for row in csv.reader(sample, delimiter=delim)}
-                except csv.Error:
-                    continue
-                if len(widths) == 1:
-                    return fmt, None
-    return "text", None
+    # "# ..." is a comment in a text list, a heading in markdown: markdown if mostly prose
+    if (len(body) < len(lines) and _MD_HEADING.search(head)
+            and 2 * sum(1 for s in body if " " in _strip_comment(s)) > len(body)):
+        return "markdown", None
+    return _delimited_format(body[:50]) or "text", None
+
+
+def _delimited_format(sample: list[str]) -> str | None:
+    """"tsv" or "csv" when at least two lines all have the same number (>1) of fields."""
+    if len(sample) < 2:
+        return None
+    for delim, fmt in (("\t", "tsv"), (",", "csv")):
+        if all(delim in s for s in sample):
+            try:
+                widths = {len(row) for row in csv.reader(sample, delimiter=delim)}
+            except csv.Error:
+                continue
+            if len(widths) == 1:
+                return fmt
+    return None
 
 
 # ----------------------------------------------------------------------------- formats
@@ -302,49 +307,15 @@ def _parse_markdown(text: str, col: _Collector) -> None:
 def parse(data: bytes | str, *, format: str | None = None, filename: str | None = None,
           max_bytes: int = 20_000_000, max_entries: int = 200_000) -> ParseResult:
     """Parse an uploaded list of repositories. Raises only `ImportRefused`."""
-    fmt = None
-    if format is not None:
-        fmt = str(format).strip().lower()
-        if fmt not in FORMATS:
-            raise ImportRefused(f"Unknown format '{format}'; expected one of: "
-                                f"{', '.join(FORMATS)}", "format")
-    if isinstance(data, (bytearray, memoryview)):
-        data = bytes(data)
-    size = size_of(data)
-    if size > max_bytes:
-        raise ImportRefused(f"The file is too large: {size / 1e6:.1f} MB ({size:,} bytes); "
-                            f"the limit is {max_bytes / 1e6:g} MB.", "too_large")
-    if isinstance(data, str):
-        text = _SURROGATE.sub("\ufffd", data)  # lone surrogates cannot be stored or encoded
-    else:
-        text = decode(data)
-    # the text as written keeps its byte-order mark (ParseResult.text); `lead`: what is cut before line 1
-    original = "\ufeff" + text if isinstance(data, bytes) and bom_encoding(data) else text
-    lead = len(original) - len(text)
-    if text.startswith("\ufeff"):
-        text, lead = text[1:], lead + 1
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    fmt = _named_format(format)
+    text, original, lead = _decoded(data, max_bytes=max_bytes)
     if fmt is None and filename:
         fmt = EXTENSIONS.get(os.path.splitext(str(filename))[1].lower())
     doc = None
     if fmt is None:
         fmt, doc = detect_format(text)
     col = _Collector(fmt, max_entries, markdown=fmt == "markdown")
-    if fmt == "text":
-        _parse_text(text, col)
-    elif fmt in ("csv", "tsv"):
-        delimiter = "," if fmt == "csv" else "\t"
-        _parse_csv(text, delimiter, col)
-        if format is not None and col.result.invalid and not col.result.entries and delimiter not in text:
-            # Told it is CSV (format=csv), but no line has a single delimiter: say so, not "0 new".
-            named = "a comma" if fmt == "csv" else "a tab"
-            raise ImportRefused(f"This is not {fmt.upper()}: no line holds {named}. Choose another format "
-                                "(or none, to let RepoHealth tell).", "format")
-    elif fmt == "json":
-        parse_json(doc if doc is not None else load_json(text), col, text)
-    else:
-        _parse_markdown(text, col)
+    _parse_as(fmt, text, doc, col, told=format is not None)
     result = col.result
     result.text = original
     to_original = OffsetMap(text, original, lead)
@@ -354,3 +325,53 @@ def parse(data: bytes | str, *, format: str | None = None, filename: str | None 
         result.links = [moved.get(id(e), e) for e in result.links]
         result.entries = [moved.get(id(e), e) for e in result.entries]
     return result
+
+
+def _named_format(format: str | None) -> str | None:
+    """The format the caller named, if any; ImportRefused for one we do not read."""
+    if format is None:
+        return None
+    fmt = str(format).strip().lower()
+    if fmt not in FORMATS:
+        raise ImportRefused(f"Unknown format '{format}'; expected one of: "
+                            f"{', '.join(FORMATS)}", "format")
+    return fmt
+
+
+def _decoded(data: bytes | str, *, max_bytes: int) -> tuple[str, str, int]:
+    """(the text to parse, the text as written, how much of it comes before line 1): decoded,
+    without its byte-order mark, with "\n" line ends. ImportRefused when it is too large."""
+    if isinstance(data, (bytearray, memoryview)):
+        data = bytes(data)
+    size = size_of(data)
+    if size > max_bytes:
+        raise ImportRefused(f"The file is too large: {size / 1e6:.1f} MB ({size:,} bytes); "
+                            f"the limit is {max_bytes / 1e6:g} MB.", "too_large")
+    # Lone surrogates cannot be stored or encoded.
+    text = _SURROGATE.sub("\ufffd", data) if isinstance(data, str) else decode(data)
+    # the text as written keeps its byte-order mark (ParseResult.text); `lead`: what is cut before line 1
+    original = "\ufeff" + text if isinstance(data, bytes) and bom_encoding(data) else text
+    lead = len(original) - len(text)
+    if text.startswith("\ufeff"):
+        text, lead = text[1:], lead + 1
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text, original, lead
+
+
+def _parse_as(fmt: str, text: str, doc, col: _Collector, *, told: bool) -> None:
+    """Read the entries of `text` in format `fmt` into `col` (`told`: the caller named the format)."""
+    if fmt == "text":
+        _parse_text(text, col)
+    elif fmt in ("csv", "tsv"):
+        delimiter = "," if fmt == "csv" else "\t"
+        _parse_csv(text, delimiter, col)
+        if told and col.result.invalid and not col.result.entries and delimiter not in text:
+            # Told it is CSV (format=csv), but no line has a single delimiter: say so, not "0 new".
+            named = "a comma" if fmt == "csv" else "a tab"
+            raise ImportRefused(f"This is not {fmt.upper()}: no line holds {named}. Choose another format "
+                                "(or none, to let RepoHealth tell).", "format")
+    elif fmt == "json":
+        parse_json(doc if doc is not None else load_json(text), col, text)
+    else:
+        _parse_markdown(text, col)

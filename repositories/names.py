@@ -35,12 +35,13 @@ NAME_MAX = 100
 TEXT_MAX = 2000  # longer text is not a repository reference (and is not scanned further)
 
 # First path segments of github.com URLs that are GitHub's own pages, not users/organisations.
-RESERVED_PATHS = frozenset("""
-    about account apps blog codespaces collections contact copilot customer-stories dashboard
-    enterprise events explore features home issues join login logout marketplace new
-    notifications organizations orgs pricing pulls readme search security sessions settings
-    signup site sponsors stars team topics trending users watching
-""".split())
+RESERVED_PATHS = frozenset({
+    "about", "account", "apps", "blog", "codespaces", "collections", "contact", "copilot", "customer-stories",
+    "dashboard", "enterprise", "events", "explore", "features", "home", "issues", "join", "login", "logout",
+    "marketplace", "new", "notifications", "organizations", "orgs", "pricing", "pulls", "readme", "search",
+    "security", "sessions", "settings", "signup", "site", "sponsors", "stars", "team", "topics", "trending", "users",
+    "watching",
+})
 
 URL_SCHEMES = frozenset({"http", "https", "ssh", "git", "git+https", "git+ssh", "git+http"})
 

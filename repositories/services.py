@@ -19,8 +19,9 @@ from repositories.selectors import names_held
 from repositories.sources import source_keep
 
 
-__all__ = ["ImportPreview", "ImportRefused", "ImportReport", "repositories_accept_names", "repositories_delete", "repositories_import",
-           "repositories_import_preview", "repositories_label", "repository_accept_name", "repository_delete"]
+__all__ = ["ImportPreview", "ImportRefused", "ImportReport", "repositories_accept_names", "repositories_delete",
+           "repositories_import", "repositories_import_preview", "repositories_label", "repository_accept_name",
+           "repository_delete"]
 
 
 @dataclass

@@ -13,7 +13,7 @@ from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from repohealth.web.api import DetailSerializer, bad_request, choices_param
+from repohealth.web.api import ApiError, DetailSerializer, choices_param
 from repohealth.web.auth import read_with_token
 from repohealth.web.parsers import JSONParser
 from repositories.models import Repository
@@ -33,13 +33,13 @@ from scans.serializers import (
     ScanResultSerializer,
 )
 
-NOT_FOUND = {"detail": "Job not found or expired"}
+NOT_FOUND = "Job not found or expired"
 
 
-def scan_error_response(exc: Exception) -> Response:
+def scan_refused(exc: Exception) -> ApiError:
     """A scan that cannot start: 503 when the queue is away (try again later), else 400."""
     code = status.HTTP_503_SERVICE_UNAVAILABLE if isinstance(exc, services.QueueUnavailable) else 400
-    return Response({"detail": str(exc)}, status=code)
+    return ApiError(str(exc), status=code)
 
 
 def started_response(request, scan) -> dict:
@@ -61,16 +61,15 @@ class BulkHealthCheckViewSet(viewsets.ViewSet):
         try:
             data = request.data
         except ParseError as exc:
-            return Response({"detail": f"The body is not valid JSON: {exc.detail}"}, status=400)
+            raise ApiError(f"The body is not valid JSON: {exc.detail}") from None
         form = BulkHealthCheckRequestSerializer(data=data)
-        if not form.is_valid():
-            return bad_request(form.errors)
+        form.is_valid(raise_exception=True)
         try:
             scan = services.scan_start(repositories=form.validated_data["ids"], requested_by=request.user,
                                        full=form.validated_data["full"], trigger=ScanJob.Trigger.API,
                                        scope=describe({k: v for k, v in data.items() if k != "full"}))
         except services.ScanError as exc:
-            return scan_error_response(exc)
+            raise scan_refused(exc) from None
         return Response(started_response(request, scan), status=status.HTTP_202_ACCEPTED)
 
     def cache_keys_read_with_token(self, request) -> list[str]:
@@ -86,18 +85,18 @@ class BulkHealthCheckViewSet(viewsets.ViewSet):
     def progress(self, request, job_id=None):
         payload = selectors.progress_for(request.user, job_id, read=read_with_token(request))
         if payload is None:
-            return Response(NOT_FOUND, status=status.HTTP_404_NOT_FOUND)
+            raise NotFound(NOT_FOUND)
         return Response(payload)
 
     @extend_schema(request=None, responses={202: ProgressSerializer, 404: DetailSerializer, 409: DetailSerializer})
     def cancel(self, request, job_id=None):
         scan = selectors.scan_get_for(request.user, job_id)
         if scan is None:
-            return Response(NOT_FOUND, status=status.HTTP_404_NOT_FOUND)
+            raise NotFound(NOT_FOUND)
         try:
             scan = services.scan_cancel(scan=scan)
         except services.ScanAlreadyFinished as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+            raise ApiError(str(exc), status=status.HTTP_409_CONFLICT) from None
         return Response(selectors.progress_for(request.user, scan.id), status=status.HTTP_202_ACCEPTED)
 
 
@@ -115,7 +114,7 @@ class ScanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def get_object(self):
         scan = selectors.scan_get_for(self.request.user, self.kwargs["pk"])
         if scan is None:
-            raise NotFound(NOT_FOUND["detail"])
+            raise NotFound(NOT_FOUND)
         return scan
 
     @extend_schema(parameters=[OpenApiParameter("status", str, description="comma-separated statuses")])
@@ -141,9 +140,9 @@ class ScanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         try:
             new = services.scan_resume(scan=scan, requested_by=request.user, trigger=ScanJob.Trigger.API)
         except services.AlreadyResumed as exc:
-            return Response({"detail": str(exc), "resumed_by": str(exc.resumed_by.id)}, status=status.HTTP_409_CONFLICT)
+            raise ApiError(str(exc), status=status.HTTP_409_CONFLICT, resumed_by=str(exc.resumed_by.id)) from None
         except services.ScanError as exc:
-            return scan_error_response(exc)
+            raise scan_refused(exc) from None
         return Response(started_response(request, new), status=status.HTTP_202_ACCEPTED)
 
 
@@ -159,8 +158,7 @@ class ImportViewSet(viewsets.ViewSet):
                    responses={201: ImportStartedSerializer, 400: DetailSerializer})
     def create(self, request):
         form = ImportAndScanRequestSerializer(data=request.data)
-        if not form.is_valid():
-            return bad_request(form.errors)
+        form.is_valid(raise_exception=True)
         data = form.validated_data
         upload = data.get("file")
         try:
@@ -170,9 +168,9 @@ class ImportViewSet(viewsets.ViewSet):
                 filename=getattr(upload, "name", None), trigger=ScanJob.Trigger.API,
             )
         except ImportRefused as exc:
-            return Response({"detail": str(exc), "reason": getattr(exc, "reason", None)}, status=400)
+            raise ApiError(str(exc), reason=getattr(exc, "reason", None)) from None
         except services.ScanError as exc:  # the import is rolled back with it: nothing half-done
-            return scan_error_response(exc)
+            raise scan_refused(exc) from None
         body = started.report.as_dict()
         job = started.scan
         body["job_id"] = str(job.id) if job else None

@@ -90,7 +90,8 @@ def _due_for_full_metadata(ids: list[int]) -> int:
     now, max_age = timezone.now(), timedelta(hours=settings.SCAN_FULL_METADATA_HOURS)
     due = 0
     for start in range(0, len(ids), CHUNK):
-        fetched = Repository.objects.filter(id__in=ids[start:start + CHUNK]).values_list("metadata_fetched_at", flat=True)
+        fetched = Repository.objects.filter(id__in=ids[start:start + CHUNK]).values_list("metadata_fetched_at",
+                                                                                         flat=True)
         due += sum(1 for at in fetched if wants_full_metadata(at, now=now, max_age=max_age))
     return due
 

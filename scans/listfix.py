@@ -151,7 +151,8 @@ def report(outcome: ListFixRun, fmt: str) -> str:
     if fmt == "junit":
         return junit(outcome)
     lines = [summary(outcome)]
-    lines += [f"  line {c.line}: {WORDS[c.kind]}: {c.old.strip()} -> {c.new.strip() or '(deleted)'}" for c in fix.changes]
+    lines += [f"  line {c.line}: {WORDS[c.kind]}: {c.old.strip()} -> {c.new.strip() or '(deleted)'}"
+              for c in fix.changes]
     return "\n".join(lines) + "\n" + (fix.diff if fix.diff else "")
 
 
@@ -165,7 +166,8 @@ def junit(outcome: ListFixRun) -> str:
     suite = ElementTree.Element("testsuite", name=f"repohealth {name}", tests=str(max(1, len(outcome.fix.changes))),
                                 failures=str(len(outcome.fix.changes)), errors="0", skipped="0")
     for change in outcome.fix.changes:
-        case = ElementTree.SubElement(suite, "testcase", classname=name, name=f"line {change.line}: {change.old.strip()}")
+        case = ElementTree.SubElement(suite, "testcase", classname=name,
+                                      name=f"line {change.line}: {change.old.strip()}")
         failure = ElementTree.SubElement(case, "failure", type=change.kind,
                                          message=f"{WORDS[change.kind]}: {change.old.strip()} -> {change.new.strip()}")
         failure.text = f"line {change.line}\n- {change.old}\n+ {change.new}\n"

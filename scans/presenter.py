@@ -24,7 +24,8 @@ def outcome_counts(payload: dict) -> list[dict[str, Any]]:
     """Every outcome with its count, in the table's order."""
     return [
         {"key": outcome.counter, "health": outcome.health.value, "label": outcome.label, "css": outcome.css,
-         "count": int(payload.get(outcome.counter) or 0), "text": outcome.count_text(int(payload.get(outcome.counter) or 0))}
+         "count": int(payload.get(outcome.counter) or 0),
+         "text": outcome.count_text(int(payload.get(outcome.counter) or 0))}
         for outcome in SCAN_OUTCOMES
     ]
 

@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 
 from fakegithub import FakeGitHub, generate_catalog
 from devserver.processes import Child
+from tests.receiver import fake_net, receiver  # noqa: F401 - fixtures of test_outbound.py and of watch/, shared here
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -98,7 +99,7 @@ def fake_github(_fake_github_server, demo_catalog, settings):
     settings.GITHUB_RETRY_BACKOFF_MS = 10
     settings.GITHUB_SECONDARY_BACKOFF_SECONDS = 1
     settings.SCAN_MODE = "rest"
-    yield server
+    return server
 
 
 # --- real RQ workers --------------------------------------------------------------------------------

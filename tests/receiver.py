@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+import contextlib
 
 
 @dataclass
@@ -59,10 +60,8 @@ class Receiver:
                     self.send_header("Location", answer.location)
                 self.send_header("Content-Length", str(len(answer.body)))
                 self.end_headers()
-                try:
+                with contextlib.suppress(OSError):
                     self.wfile.write(answer.body)
-                except OSError:
-                    pass
 
             def log_message(self, *args):  # quiet
                 pass

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from repohealth.runtime import outbound
-from tests.receiver import PUBLIC, Answer, fake_net, receiver  # noqa: F401 - fixtures
+from tests.receiver import PUBLIC, Answer
 
 # url, what the name resolves to (None: an address literal or no lookup), the refusal's words
 TARGETS = [

@@ -36,7 +36,9 @@ class SubscriptionForm(forms.ModelForm):
 
     class Meta:
         model = Subscription
-        exclude = ["secret"]
+        # Not the secret: it is shown once, when made or rotated, never in a form.
+        fields = ["owner", "channel", "target_url", "label", "events", "format", "active", "failures_in_a_row",
+                  "disabled_reason"]
 
     def clean(self):
         data = super().clean()

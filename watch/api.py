@@ -8,17 +8,17 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from repohealth.web.api import BadParameter, DetailSerializer, bad_request
+from repohealth.web.api import ApiError, BadParameter, DetailSerializer, choices_param
 from repohealth.runtime.times import parse_iso
 from repositories.filters import DEPRECATED_FILTERS, FILTER_FIELDS, InvalidFilter, active_filters, filter_repositories
 from repositories.history import FIELDS, changes, metric_series, transition
 from repositories.models import Repository
 from scans import selectors as scan_selectors
 from scans import services as scan_services
-from scans.api import scan_error_response, started_response
+from scans.api import scan_refused, started_response
 from scans.serializers import BulkHealthCheckStartedSerializer
 from watch import schedules, services
 from watch.models import EVENTS, Delivery, Schedule, Subscription
@@ -32,22 +32,16 @@ from watch.serializers import (
 )
 
 
-class DetailErrors:
-    """A refused body answers the project's 400: `{"detail": "<field>: <why>", "errors": {...}}`;
-    a body that cannot be read is a 400 before any lookup (whatever the id in the path)."""
+class BodyFirst:
+    """A body that cannot be read is a 400 before any lookup (whatever the id in the path)."""
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         if request.method in ("POST", "PUT", "PATCH"):
             request.data  # noqa: B018 - parses now: a ParseError is a 400
 
-    def handle_exception(self, exc):
-        if isinstance(exc, ValidationError) and isinstance(exc.detail, dict):
-            return bad_request(exc.detail)
-        return super().handle_exception(exc)
 
-
-class ScheduleViewSet(DetailErrors, viewsets.ModelViewSet):
+class ScheduleViewSet(BodyFirst, viewsets.ModelViewSet):
     serializer_class = ScheduleSerializer
 
     def get_queryset(self):
@@ -67,13 +61,13 @@ class ScheduleViewSet(DetailErrors, viewsets.ModelViewSet):
         try:
             scan = schedules.schedule_run(schedule=self.get_object())
         except schedules.ScheduleBusy as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+            raise ApiError(str(exc), status=status.HTTP_409_CONFLICT) from None
         except scan_services.ScanError as exc:
-            return scan_error_response(exc)
+            raise scan_refused(exc) from None
         return Response(started_response(request, scan), status=status.HTTP_202_ACCEPTED)
 
 
-class SubscriptionViewSet(DetailErrors, viewsets.ModelViewSet):
+class SubscriptionViewSet(BodyFirst, viewsets.ModelViewSet):
     serializer_class = SubscriptionSerializer
 
     def get_queryset(self):
@@ -107,7 +101,7 @@ class SubscriptionViewSet(DetailErrors, viewsets.ModelViewSet):
         try:
             delivery = services.subscription_send_test(subscription=self.get_object())
         except ValueError as exc:
-            return Response({"detail": str(exc)}, status=400)
+            raise ApiError(str(exc)) from None
         return Response(DeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses=DeliverySerializer(many=True))
@@ -124,13 +118,6 @@ def visible_transitions(user, rows) -> list[dict]:
     visible = scan_selectors.visible_scan_ids(user, {row.scan_id for row in rows})
     return [{"id": row.id, **transition(row), "scan_id": str(row.scan_id) if row.scan_id in visible else None}
             for row in rows]
-
-
-def _list_param(request, name: str, choices) -> list[str]:
-    wanted = [v for v in request.query_params.get(name, "").split(",") if v]
-    if bad := [v for v in wanted if v not in choices]:
-        raise BadParameter({name: [f"{bad[0]!r} is not one of {', '.join(choices)}."]})
-    return wanted
 
 
 class ChangeViewSet(viewsets.GenericViewSet):
@@ -160,8 +147,8 @@ class ChangeViewSet(viewsets.GenericViewSet):
                 repositories = filter_repositories(filters)
             except InvalidFilter as exc:
                 raise BadParameter(exc.errors) from None
-        rows = changes(repositories=repositories, since=since, fields=_list_param(request, "field", FIELDS),
-                       events=_list_param(request, "event", EVENTS))
+        rows = changes(repositories=repositories, since=since, fields=choices_param(request, "field", FIELDS),
+                       events=choices_param(request, "event", EVENTS))
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(visible_transitions(request.user, page))
 

@@ -40,8 +40,8 @@ class SubscriptionSerializer(serializers.ModelSerializer):
                                        help_text="webhook only: https:// and a public address")
     label = serializers.SlugRelatedField(slug_field="name", queryset=Label.objects.all(), allow_null=True,
                                          required=False, help_text="a label's name; null: everything")
-    events = serializers.ListField(child=serializers.ChoiceField(choices=RepositoryChange.Event.choices), required=False,
-                                   allow_empty=False,
+    events = serializers.ListField(child=serializers.ChoiceField(choices=RepositoryChange.Event.choices),
+                                   required=False, allow_empty=False,
                                    help_text=f"any of {', '.join(EVENTS)}; default all")
     format = serializers.ChoiceField(choices=Subscription.Format.choices, required=False,
                                      help_text="webhook only: json, or slack ({\"text\": ...}, also Discord)")

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
+import contextlib
 
 CONNECT_TIMEOUT = 5.0
 TOTAL_TIMEOUT = 10.0
@@ -227,7 +228,5 @@ def _host_header(target: Target) -> str:
 def _shut(connection: http.client.HTTPConnection) -> None:
     sock = connection.sock
     if sock is not None:
-        try:
+        with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass

@@ -1,11 +1,13 @@
-"""API plumbing every app shares: the `{"detail": ...}` error body and how a serializer's
-errors become one sentence that names the field."""
+"""API plumbing every app shares: the `{"detail": ...}` error body, the one exception handler
+that shapes every API error so, and how a serializer's errors become one sentence that names the
+field."""
 
 from __future__ import annotations
 
-from rest_framework import serializers
-from rest_framework.exceptions import APIException
+from rest_framework import serializers, views
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
+from rest_framework.views import set_rollback
 
 
 class DetailSerializer(serializers.Serializer):
@@ -27,19 +29,33 @@ def first_error(errors) -> str:
     return "invalid request"
 
 
-def bad_request(errors, status: int = 400) -> Response:
-    """400 with the first error as `detail` and every error by field."""
-    return Response({"detail": first_error(errors), "errors": errors}, status=status)
+class ApiError(APIException):
+    """An API error that says what was wrong in `detail`, and names what it concerns in the
+    other keys it is given (`errors` by field or parameter, `resumed_by`, `reason`)."""
+
+    def __init__(self, detail: str, *, status: int = 400, **named) -> None:
+        super().__init__(detail)
+        self.status_code = status
+        self.body = {"detail": detail, **named}
 
 
-class BadParameter(APIException):
+class BadParameter(ApiError):
     """A query parameter the view cannot use: 400 `{"detail": "<name>: <why>", "errors": {...}}`."""
 
-    status_code = 400
-    default_detail = "A query parameter is wrong."
-
     def __init__(self, errors: dict) -> None:
-        super().__init__({"detail": first_error(errors), "errors": errors})
+        super().__init__(first_error(errors), errors=errors)
+
+
+def exception_handler(exc, context) -> Response | None:
+    """Every API error as `{"detail": ...}` (the REST_FRAMEWORK setting EXCEPTION_HANDLER): a
+    refused body names the first wrong field in `detail` and every one in `errors`; an ApiError
+    says what it names; DRF's own errors (not found, not allowed, throttled) are already so."""
+    if isinstance(exc, ValidationError) and isinstance(exc.detail, dict):
+        exc = ApiError(first_error(exc.detail), errors=exc.detail)
+    if isinstance(exc, ApiError):
+        set_rollback()
+        return Response(exc.body, status=exc.status_code)
+    return views.exception_handler(exc, context)
 
 
 def choices_param(request, name: str, choices) -> list[str]:

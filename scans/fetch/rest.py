@@ -5,6 +5,7 @@ how a REST answer becomes a `FetchResult` (also used by the identity check both 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 from repohealth.runtime.times import parse_iso

@@ -219,7 +219,8 @@ class SharedBudget:
             pipe.zrem(f"{PREFIX}:{credential}:leases", *ids)
         for (credential, resource), values in settled.limits.items():
             self._limits(keys=[f"{PREFIX}:{credential}:{resource}"],
-                         args=[repr(values[name]) if name in values else "" for name in ("remaining", "limit", "reset_at")],
+                         args=[repr(values[name]) if name in values else ""
+                               for name in ("remaining", "limit", "reset_at")],
                          client=pipe)
 
     def release(self, lease: Lease) -> None:

@@ -15,7 +15,8 @@ from __future__ import annotations
 import random
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Callable
 from urllib.parse import urljoin, urlparse
 
@@ -25,7 +26,7 @@ from urllib3.exceptions import (
 
 from repohealth.runtime.times import parse_iso
 from scans.github.breaker import Breaker
-from scans.github.errors import BadCredentials, Cancelled, ConnectionFailed, GitHubUnreachable, TransientFailure
+from scans.github.errors import BadCredentials, Cancelled, ConnectionFailed, TransientFailure
 from scans.github.tokens import GitHubApp, InstallationToken, TokenPool, WaitCallback, int_header
 from scans.github.transport import Response, Transport
 
@@ -44,6 +45,32 @@ class Answer:
     duration_ms: int
 
 
+@dataclass
+class _Call:
+    """One request across its tries, and its retry accounting."""
+
+    method: str
+    url: str
+    pool: TokenPool
+    headers: dict[str, str]
+    json: Any
+    started: float = field(default_factory=time.monotonic)
+    failed: int = 0  # tries that failed: each backs off, and one past max_retries raises
+    secondary: int = 0  # secondary rate limits met, each paced by a backoff of its own
+    refreshed: set[int] = field(default_factory=set)  # installation tokens already renewed after a 401
+
+
+@dataclass(frozen=True)
+class _Retry:
+    """A try that gave the caller no answer: with a `failure`, a failed try; without one, a wait
+    GitHub or the breaker asked for, or another token, and the request is tried again at once."""
+
+    failure: str | None = None
+
+
+_AGAIN = _Retry()
+
+
 class GitHubClient:
     """Typed calls for the endpoints RepoHealth uses; waits and retries are handled inside."""
 
@@ -51,6 +78,7 @@ class GitHubClient:
         self,
         *,
         api_url: str,
+        budget,
         graphql_url: str | None = None,
         tokens: list[str] | None = None,
         app: GitHubApp | None = None,
@@ -64,7 +92,6 @@ class GitHubClient:
         sleep: Callable[[float], None] = time.sleep,
         unreachable_threshold: int = 20,
         unreachable_timeout: float = 600.0,
-        budget=None,
         budget_share: float = 1.0,
     ) -> None:
         self.api_url = api_url.rstrip("/")
@@ -77,7 +104,9 @@ class GitHubClient:
         self.on_wait = on_wait
         self._sleep = sleep
         self.installation = InstallationToken(app, self.create_installation_token) if app else None
-        # With a shared budget (scans/github/budget.py) every process using these tokens paces as one.
+        # The budget every worker shares (scans/github/budget.py, a SharedBudget): every process using
+        # these tokens paces as one.
+        self.budget = budget
         shared = {"budget": budget, "host": urlparse(self.api_url).netloc, "share": budget_share,
                   "batch": 2 * pool_size}
         self.core = TokenPool.from_tokens(list(tokens or []), "core", self.installation, **shared)
@@ -159,7 +188,7 @@ class GitHubClient:
         Returns the token and when it expires (epoch seconds). Asking costs no rate-limit points.
         """
         url = f"{self.api_url}/app/installations/{int(app.installation_id)}/access_tokens"
-        pool = TokenPool.from_tokens([app.jwt()], "app")
+        pool = TokenPool.from_tokens([app.jwt()], "app", budget=self.budget, host=urlparse(self.api_url).netloc)
         try:
             answer = self._request("POST", url, pool=pool)
         except BadCredentials:
@@ -184,87 +213,95 @@ class GitHubClient:
 
     def _request(self, method: str, url: str, *, pool: TokenPool, headers: dict | None = None,
                  json: Any = None) -> Answer:
-        attempt = 0
-        secondary_attempt = 0
-        last_reason = ""
-        started = time.monotonic()
-        refreshed: set[int] = set()  # installation tokens already renewed after a 401
+        """One answer for the caller. Only a failed try counts toward max_retries and backs off:
+        waiting out a rate limit or an outage, or going on with another token, is no failure."""
+        call = _Call(method, url, pool, dict(headers or {}), json)
         while True:
             self.breaker.wait_until_closed(should_stop=self.should_stop, on_wait=self.on_wait, sleep=self._sleep)
             state, lease = pool.acquire(should_stop=self.should_stop, on_wait=self.on_wait, sleep=self._sleep)
-            request_headers = dict(headers or {})
-            attempt += 1
-            response = None
-            try:
-                credential = state.credential()
-            except BadCredentials as exc:  # the app's key, id or installation is wrong
-                pool.release(lease)
-                pool.drop(state, reason=str(exc))
-                if not any(t.alive for t in pool.tokens):
-                    raise
-                attempt -= 1
+            outcome = self._try(call, state, lease)
+            if isinstance(outcome, Answer):
+                return outcome
+            if outcome is _AGAIN:
                 continue
-            except TransientFailure as exc:
-                pool.release(lease)
-                last_reason = f"minting the installation token failed: {exc}"
-            else:
-                if credential:
-                    request_headers["Authorization"] = f"Bearer {credential}"
-                try:
-                    response = self.transport.request(method, url, headers=request_headers, json_body=json)
-                except ConnectionFailed as exc:
-                    pool.release(lease)
-                    last_reason = connection_failure(exc, url, self.timeout)
-                    if self.breaker.failed(last_reason):
-                        attempt -= 1  # the outage is to blame, not this request: the breaker waits it out
-                        continue
-                except BaseException:
-                    pool.release(lease)
-                    raise
-            if response is not None:
-                self.breaker.succeeded()
-                pool.settle(state, lease, response.headers)  # the lease back, the headers kept: one round trip
-                body = _json_or_none(response)
-                status = response.status_code
-                kind = _classify_refusal(status, response.headers, body)
-                if kind == "bad_credentials":
-                    if state.installation is not None and id(state) not in refreshed:
-                        refreshed.add(id(state))  # revoked or expired early: mint a new one, once
-                        state.installation.expire(credential)
-                        attempt -= 1
-                        continue
-                    pool.drop(state)
-                    if any(t.alive for t in pool.tokens):
-                        attempt -= 1
-                        continue
-                    raise BadCredentials("The GitHub token was rejected (401 Bad credentials): check GITHUB_TOKEN")
-                if kind == "primary":
-                    reset = int_header(response.headers, "X-RateLimit-Reset") or int(time.time() + 60)
-                    pool.exhaust(state, float(reset))
-                    attempt -= 1  # a rate-limited answer is not a failed try
-                    continue
-                if kind == "secondary":
-                    secondary_attempt += 1
-                    if secondary_attempt > self.max_retries:
-                        last_reason = "secondary rate limit persisted"
-                    else:
-                        retry_after = int_header(response.headers, "Retry-After")
-                        delay = retry_after if retry_after is not None else self.secondary_backoff * 2 ** (secondary_attempt - 1)
-                        pool.pause(state, time.time() + delay)
-                        attempt -= 1
-                        continue
-                elif status < 500 or (status in (502, 504) and _alias_count(json) > 1):
-                    # Ordinary answers go back to the caller; so does a GraphQL batch that timed
-                    # out at GitHub (502/504), which the caller splits rather than resends whole.
-                    if pool is self.core and status < 500 and not (status == 304 and credential):
-                        self._spend("core", 1)  # GitHub counts it; a conditional 304 with a token is free
-                    return Answer(status, body, dict(response.headers), url,
-                                  int((time.monotonic() - started) * 1000))
-                else:
-                    last_reason = f"HTTP {status}"
-            if attempt > self.max_retries:
-                raise TransientFailure(f"{last_reason} after {attempt} {'try' if attempt == 1 else 'tries'}")
-            self._backoff(attempt)
+            call.failed += 1
+            if call.failed > self.max_retries:
+                tries = "try" if call.failed == 1 else "tries"
+                raise TransientFailure(f"{outcome.failure} after {call.failed} {tries}")
+            self._backoff(call.failed)
+
+    def _try(self, call: _Call, state, lease) -> Answer | _Retry:
+        """One try with one token: its lease goes back to the pool whatever happens."""
+        try:
+            credential = state.credential()
+        except BadCredentials as exc:  # the app's key, id or installation is wrong
+            call.pool.release(lease)
+            call.pool.drop(state, reason=str(exc))
+            if not any(t.alive for t in call.pool.tokens):
+                raise
+            return _AGAIN
+        except TransientFailure as exc:
+            call.pool.release(lease)
+            return _Retry(f"minting the installation token failed: {exc}")
+        headers = {**call.headers, "Authorization": f"Bearer {credential}"} if credential else call.headers
+        try:
+            response = self.transport.request(call.method, call.url, headers=headers, json_body=call.json)
+        except ConnectionFailed as exc:
+            call.pool.release(lease)
+            reason = connection_failure(exc, call.url, self.timeout)
+            # When the breaker opens, the outage is to blame, not this request: the breaker waits it out.
+            return _AGAIN if self.breaker.failed(reason) else _Retry(reason)
+        except BaseException:
+            call.pool.release(lease)
+            raise
+        self.breaker.succeeded()
+        call.pool.settle(state, lease, response.headers)  # the lease back, the headers kept: one round trip
+        return self._judge(call, state, credential, response)
+
+    def _judge(self, call: _Call, state, credential: str | None, response: Response) -> Answer | _Retry:
+        """What GitHub's answer means: one for the caller, a refusal to wait out, or a failed try."""
+        body = _json_or_none(response)
+        status = response.status_code
+        kind = _classify_refusal(status, response.headers, body)
+        if kind == "bad_credentials":
+            return self._rejected(call, state, credential)
+        if kind == "primary":
+            reset = int_header(response.headers, "X-RateLimit-Reset") or int(time.time() + 60)
+            call.pool.exhaust(state, float(reset))
+            return _AGAIN  # a rate-limited answer is not a failed try
+        if kind == "secondary":
+            return self._secondary_limit(call, state, response.headers)
+        if status < 500 or (status in (502, 504) and _alias_count(call.json) > 1):
+            # Ordinary answers go back to the caller; so does a GraphQL batch that timed
+            # out at GitHub (502/504), which the caller splits rather than resends whole.
+            if call.pool is self.core and status < 500 and not (status == 304 and credential):
+                self._spend("core", 1)  # GitHub counts it; a conditional 304 with a token is free
+            return Answer(status, body, dict(response.headers), call.url,
+                          int((time.monotonic() - call.started) * 1000))
+        return _Retry(f"HTTP {status}")
+
+    def _rejected(self, call: _Call, state, credential: str | None) -> _Retry:
+        """A 401: an installation token is renewed once; any other token is dropped, and the
+        request goes on with the tokens left."""
+        if state.installation is not None and id(state) not in call.refreshed:
+            call.refreshed.add(id(state))  # revoked or expired early: mint a new one, once
+            state.installation.expire(credential)
+            return _AGAIN
+        call.pool.drop(state)
+        if any(t.alive for t in call.pool.tokens):
+            return _AGAIN
+        raise BadCredentials("The GitHub token was rejected (401 Bad credentials): check GITHUB_TOKEN")
+
+    def _secondary_limit(self, call: _Call, state, headers) -> _Retry:
+        """A secondary rate limit pauses the token (Retry-After, else a doubling backoff of its
+        own); once it has persisted past max_retries, each further one is a failed try."""
+        call.secondary += 1
+        if call.secondary > self.max_retries:
+            return _Retry("secondary rate limit persisted")
+        retry_after = int_header(headers, "Retry-After")
+        delay = retry_after if retry_after is not None else self.secondary_backoff * 2 ** (call.secondary - 1)
+        call.pool.pause(state, time.time() + delay)
+        return _AGAIN
 
     def _backoff(self, attempt: int) -> None:
         delay = min(30.0, self.backoff * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)
@@ -282,7 +319,8 @@ def connection_failure(exc: Exception, url: str, timeout: float) -> str:
     causes, seen = [], exc
     while seen is not None and len(causes) < 10:
         causes.append(seen)
-        seen = seen.__cause__ or seen.__context__ or (seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None)
+        wrapped = seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None
+        seen = seen.__cause__ or seen.__context__ or wrapped
         if seen is None and hasattr(causes[-1], "reason") and isinstance(causes[-1].reason, BaseException):
             seen = causes[-1].reason
     names = " ".join(type(c).__name__ for c in causes) + " " + " ".join(str(c) for c in causes)

@@ -1,8 +1,9 @@
 """Who a request to GitHub is sent as: the token pool, and a GitHub App's installation token.
 
 The pool spreads requests over every credential (personal tokens from GITHUB_TOKEN, and a GitHub
-App installation's token), rests a spent one until its reset and drops a rejected one; a caller
-waits only when every credential is spent. A GitHub App
+App installation's token) through the budget every worker shares (scans/github/budget.py), which
+rests a spent one until its reset; the pool drops a rejected one. A caller waits only when no
+credential may send. A GitHub App
 (https://docs.github.com/apps/creating-github-apps/authenticating-with-a-github-app/authenticating-as-a-github-app-installation)
 signs a JWT (RS256) with its private key and trades it for an installation token
 (`GitHubClient.create_installation_token`), which lasts an hour; `InstallationToken` keeps the
@@ -111,32 +112,32 @@ WaitCallback = Callable[[str, float | None], None]
 class TokenPool:
     """Spreads requests across tokens; a spent token rests until its reset; a 401 drops a token.
 
-    Only when every token is spent does a caller wait. One pool per resource (core, graphql).
-    With a `budget` (scans/github/budget.py) the tokens' state lives in Redis and is shared by every
-    worker: `acquire` then also paces below GitHub's secondary limits and takes a lease that
-    `release` gives back (both through scans/github/grants.py, which batches the round trips; `flush`
-    writes what is left when the client closes). `share` (0-1] keeps a scan to that share of
-    each token's primary budget.
+    Only when no token may send does a caller wait. One pool per resource (core, graphql).
+    The tokens' state lives in the `budget` (scans/github/budget.py, in Redis), shared by every
+    worker: `acquire` paces below GitHub's secondary limits and takes a lease that `release` gives
+    back (both through scans/github/grants.py, which batches the round trips; `flush` writes what
+    is left when the client closes). `share` (0-1] keeps a scan to that share of each token's
+    primary budget. What GitHub said is also kept here, for `snapshot` while Redis is away.
     """
 
     tokens: list[TokenState]
+    budget: Any  # a scans.github.budget.SharedBudget
     resource: str = "core"
-    budget: Any = None  # a scans.github.budget.SharedBudget, or None: this process's own bookkeeping
     host: str = ""
     share: float = 1.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _next: int = 0
-    paused_until: float = 0.0  # secondary rate limit: nobody sends before this
-    _grants: Grants = field(default_factory=Grants)  # with a budget: grants asked for together
+    _grants: Grants = field(default_factory=Grants)  # grants asked for together
 
     @classmethod
     def from_tokens(cls, tokens: list[str], resource: str = "core",
-                    installation: InstallationToken | None = None, **options: Any) -> "TokenPool":
+                    installation: InstallationToken | None = None, *, budget: Any, batch: int = 1,
+                    **options: Any) -> "TokenPool":
         states = [TokenState(t) for t in tokens]
         if installation is not None:
             states.append(TokenState(None, installation=installation))
-        batch = options.pop("batch", 1)
-        return cls(tokens=states or [TokenState(None)], resource=resource, _grants=Grants(max_batch=batch), **options)
+        return cls(tokens=states or [TokenState(None)], budget=budget, resource=resource,
+                   _grants=Grants(max_batch=batch), **options)
 
     def credential_id(self, state: TokenState) -> str:
         from scans.github.budget import credential_id
@@ -149,36 +150,7 @@ class TokenPool:
 
     def acquire(self, *, should_stop: Callable[[], bool], on_wait: WaitCallback,
                 sleep=time.sleep) -> tuple[TokenState, Any]:
-        """A token that may send now, and its lease (None without a shared budget)."""
-        if self.budget is not None:
-            return self._acquire_shared(should_stop=should_stop, on_wait=on_wait, sleep=sleep)
-        announced = 0.0
-        while True:
-            if should_stop():
-                raise Cancelled()
-            with self._lock:
-                alive = self._alive()
-                now = time.time()
-                wait_until = self.paused_until
-                if wait_until <= now:
-                    for offset in range(len(alive)):
-                        candidate = alive[(self._next + offset) % len(alive)]
-                        if _available(candidate, now) and self._within_share(candidate, now):
-                            if candidate.remaining == 0:
-                                candidate.remaining = None  # its window rolled over
-                            self._next = (self._next + offset + 1) % len(alive)
-                            if candidate.remaining:
-                                candidate.remaining -= 1  # optimistic: stop before GitHub refuses
-                            return candidate, None
-                    wait_until = min(t.reset_at + RESET_MARGIN for t in alive)
-                why = "secondary" if self.paused_until >= wait_until else (
-                    "primary" if any(t.remaining == 0 for t in alive) else "share")
-            if wait_until != announced:
-                on_wait(_wait_message(wait_until, why), wait_until)
-                announced = wait_until
-            sleep(min(0.5, max(0.01, wait_until - time.time())))
-
-    def _acquire_shared(self, *, should_stop, on_wait, sleep) -> tuple[TokenState, Any]:
+        """A token that may send now, and its lease from the shared budget."""
         from redis.exceptions import RedisError
 
         announced = ""
@@ -218,13 +190,11 @@ class TokenPool:
 
     def release(self, lease: Any) -> None:
         """Give back a request's lease once its answer came (or it failed): with the next ask."""
-        if lease is not None and self.budget is not None:
-            self._grants.settle(lease, self._write_settled)
+        self._grants.settle(lease, self._write_settled)
 
     def flush(self) -> None:
         """Write the leases and figures still waiting for an ask (the client is closing)."""
-        if self.budget is not None:
-            self._grants.flush(self._write_settled)
+        self._grants.flush(self._write_settled)
 
     def _write_settled(self, settled) -> None:
         self._shared(lambda: self.budget.settle_all(settled))  # leases expire by themselves if this fails
@@ -235,13 +205,6 @@ class TokenPool:
             raise BadCredentials("Every configured GitHub token was rejected (401 Bad credentials): "
                                  "check GITHUB_TOKEN and the GITHUB_APP_* settings")
         return alive
-
-    def _within_share(self, state: TokenState, now: float) -> bool:
-        """Whether this scan may still spend the token's primary budget: it keeps to `share` of
-        it, leaving (1 - share) of the limit to other scans until the reset."""
-        if self.share >= 1 or state.remaining is None or not state.limit or now >= state.reset_at + RESET_MARGIN:
-            return True
-        return state.remaining > state.limit * (1 - self.share)
 
     def settle(self, state: TokenState, lease: Any, headers: dict[str, str]) -> None:
         """An answer came: keep what GitHub said of the primary limit and give the request's
@@ -256,24 +219,19 @@ class TokenPool:
                 state.reset_at = float(reset)
             if limit is not None:
                 state.limit = limit
-        if self.budget is not None:
-            self._grants.settle(lease, self._write_settled, credential=self.credential_id(state),
-                                resource=self.resource, remaining=remaining, limit=limit,
-                                reset_at=float(reset) if reset is not None else None)
+        self._grants.settle(lease, self._write_settled, credential=self.credential_id(state),
+                            resource=self.resource, remaining=remaining, limit=limit,
+                            reset_at=float(reset) if reset is not None else None)
 
     def exhaust(self, state: TokenState, reset_at: float) -> None:
         with self._lock:
             state.remaining = 0
             state.reset_at = reset_at
-        if self.budget is not None:
-            self._shared(lambda: self.budget.exhaust(self.credential_id(state), self.resource, reset_at))
+        self._shared(lambda: self.budget.exhaust(self.credential_id(state), self.resource, reset_at))
 
     def pause(self, state: TokenState, until: float) -> None:
         """A secondary limit on this token's account: it sends nothing before `until`."""
-        with self._lock:
-            self.paused_until = max(self.paused_until, until)
-        if self.budget is not None:
-            self._shared(lambda: self.budget.pause(self.credential_id(state), until))
+        self._shared(lambda: self.budget.pause(self.credential_id(state), until))
 
     def _shared(self, write: Callable[[], None]) -> None:
         try:
@@ -290,11 +248,11 @@ class TokenPool:
             logger.warning("%s; going on with the other tokens", why)
 
     def snapshot(self) -> dict[str, Any]:
-        """The pool as the progress payload's `rate_limit` reports it (the shared figures when
-        there is a shared budget)."""
+        """The pool as the progress payload's `rate_limit` reports it: the shared figures, or this
+        process's while Redis is away."""
         with self._lock:
             alive = [t for t in self.tokens if t.alive]
-        states = self._shared_states(alive) if self.budget is not None else None
+        states = self._shared_states(alive)
         if states is None:
             with self._lock:
                 states = [(t.remaining, t.limit, t.reset_at) for t in alive]
@@ -321,11 +279,6 @@ class TokenPool:
 
 
 RESET_MARGIN = 1.0  # docs/github.md: wait until X-RateLimit-Reset + 1 s, never before
-
-
-def _available(state: TokenState, now: float) -> bool:
-    """A token may send unless GitHub said it has nothing left and its reset has not passed."""
-    return state.remaining != 0 or now >= state.reset_at + RESET_MARGIN
 
 
 _WAITS = {

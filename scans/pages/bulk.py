@@ -31,9 +31,8 @@ def _repositories(count: int) -> str:
 def repository_bulk(request):
     back = safe_next(request, "catalog:list")
     action = request.POST.get("action") or ""
-    if needed := NEEDS.get(action):
-        if not may(request.user, needed):
-            raise PermissionDenied(f"You need the {needed} permission to do this (staff have it).")
+    if (needed := NEEDS.get(action)) and not may(request.user, needed):
+        raise PermissionDenied(f"You need the {needed} permission to do this (staff have it).")
     try:
         ids = select(selected_in_form(request.POST, doing="first"))
     except BadSelection as exc:
@@ -43,8 +42,8 @@ def repository_bulk(request):
         return export_response(Repository.objects.filter(id__in=ids).order_by("full_name", "id"), EXPORTS[action])
     if action == "accept_names":
         accepted = catalog.repositories_accept_names(ids=ids)
-        messages.success(request, f"Accepted the new name of {_repositories(accepted)}"
-                                  + (f"; the other {len(ids) - accepted:,} had not moved." if accepted < len(ids) else "."))
+        rest = f"; the other {len(ids) - accepted:,} had not moved." if accepted < len(ids) else "."
+        messages.success(request, f"Accepted the new name of {_repositories(accepted)}{rest}")
     elif action in ("add_label", "remove_label"):
         label = (request.POST.get("bulk_label") or "").strip()
         try:
@@ -56,7 +55,8 @@ def repository_bulk(request):
                          else f"Took the label “{label}” off {_repositories(changed)}.")
     elif action == "delete":
         if request.POST.get(CONFIRMED) != str(len(ids)):
-            names = list(Repository.objects.filter(id__in=ids).order_by("full_name").values_list("full_name", flat=True)[:20])
+            names = list(Repository.objects.filter(id__in=ids).order_by("full_name")
+                         .values_list("full_name", flat=True)[:20])
             return render(request, "scans/bulk_delete.html", {"ids": ids, "names": names, "back": back,
                                                                "confirmed_name": CONFIRMED})
         removed = catalog.repositories_delete(ids=ids)

@@ -2,39 +2,32 @@
 saved: what would be created, what is already tracked, what is skipped or invalid, and about what
 a scan of it takes (scans.estimate). Then the person imports it, with a scan or without one.
 
-Between the two steps the list waits in the cache for PREVIEW_TTL seconds, under a random token
-that only the user who uploaded it can use. After the import the browser is redirected to the
+Between the two steps the list waits in the preview store (repositories/previews.py), under a
+random token that only the user who uploaded it can use. After the import the browser is redirected to the
 import page (a reload never imports twice), which shows the report and the scan's panel.
 """
 
 from __future__ import annotations
 
-import re
-import secrets
-
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from repohealth.web.pages import login_required_page
 from repositories import services as catalog
 from repositories.forms import ImportForm
-from repositories.importers import CSV_COLUMNS, JSON_KEYS, JSON_LISTS
+from repositories.previews import preview_drop, preview_get, preview_store
+from repositories.importers import CSV_COLUMNS
+from repositories.jsonlists import JSON_KEYS, JSON_LISTS
 from scans import services
 from scans.estimate import estimate
 from scans.models import ScanJob
 from scans.pages.scans import panels_for
 
-PREVIEW_TTL = 3600
 REPORT_SESSION_KEY = "import_report"
 REPORT_MAX_LINES = 500  # invalid and skipped lines kept for the page; the counts say how many there were
 SCAN, IMPORT_ONLY = "scan", "import"
-
-
-def _key(token: str) -> str:
-    return f"import_preview:{token}"
 
 
 def report_for_session(started: services.ImportStarted) -> dict:
@@ -60,9 +53,7 @@ def preview_page(request, form: ImportForm):
     except catalog.ImportRefused as exc:
         form.add_error(None, str(exc))
         return None
-    token = secrets.token_urlsafe(18)
-    cache.set(_key(token), {"user_id": request.user.id, "source": source, "filename": filename, "label": label},
-              PREVIEW_TTL)
+    token = preview_store(user_id=request.user.id, source=source, filename=filename, label=label)
     report = preview.report
     context = {
         "preview": preview,
@@ -83,10 +74,10 @@ def preview_page(request, form: ImportForm):
 def repository_import_confirm(request):
     """Import the previewed list, then scan what it holds (`then=scan`) or not (`then=import`)."""
     token = request.POST.get("token") or ""
-    # Only a token we could have made (token_urlsafe) is looked up: anything else is no preview.
-    stored = cache.get(_key(token)) if re.fullmatch(r"[A-Za-z0-9_-]{1,64}", token) else None
-    if not stored or stored["user_id"] != request.user.id:
-        messages.error(request, "That preview has expired, or was not yours: nothing was imported. Upload the list again.")
+    stored = preview_get(token=token, user_id=request.user.id)
+    if stored is None:
+        messages.error(request, "That preview has expired, or was not yours: nothing was imported. "
+                                "Upload the list again.")
         return redirect("catalog:import")
     try:
         started = services.import_and_scan(
@@ -95,7 +86,7 @@ def repository_import_confirm(request):
     except (catalog.ImportRefused, services.ScanError) as exc:  # nothing was imported either way
         messages.error(request, f"Nothing was imported: {exc}")
         return redirect("catalog:import")
-    cache.delete(_key(token))
+    preview_drop(token=token)
     request.session[REPORT_SESSION_KEY] = report_for_session(started)
     return redirect("catalog:import")
 

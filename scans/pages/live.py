@@ -51,6 +51,7 @@ def live_parts(request) -> str:
         rows = Repository.objects.filter(id__in=ids).prefetch_related("labels").in_bulk()
         context["rows"] = [rows[i] for i in ids if i in rows]
     if scan_ids := _uuids(params.get("scans") or "", MAX_ROWS):
-        context["scans"] = list(selectors.scans_visible_to(request.user).filter(id__in=scan_ids).defer("repository_ids"))
+        visible = selectors.scans_visible_to(request.user)
+        context["scans"] = list(visible.filter(id__in=scan_ids).defer("repository_ids"))
     return render_to_string("scans/_live.html", context, request=request) if context else ""
 

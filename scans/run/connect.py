@@ -27,7 +27,8 @@ def shared_budget() -> SharedBudget:
 
     return SharedBudget(
         django_rq.get_connection("default"),
-        per_window={"rest": settings.GITHUB_REST_POINTS_PER_MINUTE, "graphql": settings.GITHUB_GRAPHQL_POINTS_PER_MINUTE},
+        per_window={"rest": settings.GITHUB_REST_POINTS_PER_MINUTE,
+                    "graphql": settings.GITHUB_GRAPHQL_POINTS_PER_MINUTE},
         window=settings.GITHUB_PACING_WINDOW_SECONDS, max_concurrent=settings.GITHUB_MAX_CONCURRENT,
         lease_seconds=settings.GITHUB_TIMEOUT_SECONDS + 10,
     )

@@ -9,6 +9,7 @@ cancelling and resuming scans are `scans.services`.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -61,7 +62,16 @@ MOVES_AT_ONCE = 200  # moves applied together, with one query for their new name
 
 
 class _ShardRun:
-    """The state of one running shard; `run_shard` drives it."""
+    """The state of one running shard; `run_shard` drives it.
+
+    Two threads share it. The fetch thread (the one that runs the shard) records answers; the
+    writer's thread (scans/run/writer.py) calls `_written` once a batch is saved. Both change the
+    counts (`unsaved` goes up per answer and down per saved batch; `counted` is replaced by what
+    the row says), so both hold `_counts_lock` for them: `+= 1` on a Counter is a read and a write,
+    and one thread's could fall between the other's. `scan_status`, `scan.points_spent` and
+    `scan.total` are each set by the writer in one assignment and only read by the fetch thread,
+    which acts on the old value or the new one, both of them true a moment ago; no lock there.
+    """
 
     def __init__(self, scan: ScanJob, shard: ScanShard, reporter: ProgressReporter) -> None:
         self.scan = scan
@@ -75,6 +85,7 @@ class _ShardRun:
         self.owners: dict[str, int | None] = {}  # old names of this shard's moved repositories -> who holds them
         self.moves: list[tuple[Repository, FetchResult, str]] = []  # answers of moves not yet applied
         self.unsaved: Counter = Counter()  # counts not yet in the row (this batch and those being written)
+        self._counts_lock = threading.Lock()  # `counted` and `unsaved`: see the class's docstring
         self.points_saved = 0
         self.last_flush = time.monotonic()
         self.wait_message, self.wait_until = "", 0.0
@@ -120,12 +131,13 @@ class _ShardRun:
             outcome = apply_result(repo, result, now=timezone.now(), stale_days=self.stale_days, taken_names=taken,
                                    owners=self.owners)
             self.batch.checked.append(repo)
-            if repo.name_reused:
-                self.batch.counts["name_reused"] += 1
-                self.unsaved["name_reused"] += 1
-        for name in (COUNTER_OF[outcome], "current"):
-            self.batch.counts[name] += 1
-            self.unsaved[name] += 1
+        counted = [COUNTER_OF[outcome], "current"]
+        if result.kind != Kind.ERROR and repo.name_reused:
+            counted.append("name_reused")
+        with self._counts_lock:
+            for name in counted:
+                self.batch.counts[name] += 1
+                self.unsaved[name] += 1
         waiting = time.time() < self.wait_until
         self.scan.message = self.wait_message if waiting else f"Checking {repo.full_name}..."
         self.batch.results.append(ScanResult(  # by id: the relation descriptors cost more than the rest
@@ -137,7 +149,8 @@ class _ShardRun:
 
     def totals(self) -> dict[str, int]:
         """The scan's counts as this shard knows them: the row's, plus what it has not saved yet."""
-        return {name: self.counted[name] + self.unsaved[name] for name in self.counted}
+        with self._counts_lock:
+            return {name: self.counted[name] + self.unsaved[name] for name in self.counted}
 
     def publish(self) -> None:
         """The progress payload as this shard knows it now (moves not applied yet are counted at
@@ -176,8 +189,9 @@ class _ShardRun:
         ScanShard.objects.filter(id=self.shard.id).update(heartbeat_at=beat)
         row = ScanJob.objects.filter(id=self.scan.id).values("status", "cancel_requested", "points_spent", "total",
                                                                *self.counted).first() or {}
-        self.unsaved.subtract(sent)
-        self.counted.update({name: row.get(name, self.counted[name]) for name in self.counted})
+        with self._counts_lock:
+            self.unsaved.subtract(sent)
+            self.counted.update({name: row.get(name, self.counted[name]) for name in self.counted})
         self.scan_status = row.get("status", Status.RUNNING)
         self.scan.points_spent = row.get("points_spent", self.scan.points_spent)
         self.scan.total = row.get("total", self.scan.total)

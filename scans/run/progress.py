@@ -18,6 +18,7 @@ from django.utils import timezone
 from repohealth.runtime.cache import UNREACHABLE, set_and_get
 from repohealth.runtime.times import format_iso
 from scans.models import ScanJob
+import contextlib
 
 
 def progress_key(job_id) -> str:
@@ -86,10 +87,8 @@ def publish(scan: ScanJob, payload: dict[str, Any], rq_job=None) -> bool:
         if pipeline is not None:
             pipeline.hset(rq_job.key, "meta", rq_job.serializer.dumps(rq_job.meta))  # what save_meta() sends
             return
-        try:
+        with contextlib.suppress(UNREACHABLE):
             rq_job.save_meta()
-        except UNREACHABLE:
-            pass
 
     return bool(set_and_get(progress_key(scan.id), payload, timeout=settings.SCAN_PROGRESS_TTL,
                             read=cancel_key(scan.id), also=save_meta if rq_job is not None else None,

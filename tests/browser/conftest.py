@@ -34,7 +34,7 @@ def _unavailable(reason: str):
 @pytest.fixture(scope="session")
 def chromium_executable() -> str:
     try:
-        import playwright.sync_api  # noqa: F401
+        import playwright.sync_api  # noqa: F401 - only whether it is installed
     except ImportError:
         _unavailable("The playwright package is not installed")
     found = chromium.find()
@@ -78,4 +78,4 @@ def screenshots() -> Path:
 
 # The fixtures of a logged-in tab, the fake GitHub and RQ workers, for every browser test (after
 # DESKTOP and PHONE, which tabs.py reads from here).
-from tests.browser.tabs import github, tab, workers  # noqa: E402, F401
+from tests.browser.tabs import github, tab, workers  # noqa: E402, F401 - fixtures; tabs.py reads this module first

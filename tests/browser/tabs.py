@@ -16,6 +16,7 @@ except ImportError:  # the `browser` fixture says so: a skip, or a failure when 
 from scans import services
 from scans.models import ScanJob
 from tests.browser.conftest import DESKTOP
+import contextlib
 
 Status = ScanJob.Status
 LATENCY_MS = 20
@@ -58,10 +59,8 @@ def workers(start_worker, github, settings):
 
     yield start
     for scan in ScanJob.objects.filter(status__in=ScanJob.LIVE):
-        try:
+        with contextlib.suppress(services.ScanError):
             services.scan_cancel(scan=scan)
-        except services.ScanError:
-            pass
 
 
 class Browser:

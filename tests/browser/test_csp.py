@@ -96,5 +96,6 @@ def test_no_page_violates_the_content_security_policy(browser, live_server, supe
 
     context.close()
     found = {url: seen for url, seen in violations.items() if seen}
-    assert not found and not console, f"violations: {found}; console: {console}"
+    assert not found, f"violations: {found}; console: {console}"
+    assert not console, f"violations: {found}; console: {console}"
     assert set(violations) == {"/accounts/login/", *urls}, "every page was visited"

@@ -140,7 +140,9 @@ def test_the_answer_holds_exactly_the_fields_asked_under_their_aliases(fake):
         ...Counts
       }
     }
-    fragment Counts on Repository { pullRequests(states: [OPEN]) { totalCount } closed: issues(states: CLOSED) { totalCount } }"""
+    fragment Counts on Repository {
+      pullRequests(states: [OPEN]) { totalCount } closed: issues(states: CLOSED) { totalCount }
+    }"""
 
     document = post(fake, query).json()
 

@@ -49,6 +49,7 @@ def on_victim_redis(victim_redis, settings, monkeypatch):
     """This test process's cache and queue point at the victim Redis (workers get its URL)."""
     settings.CACHES = {**settings.CACHES, "default": {**settings.CACHES["default"], "LOCATION": victim_redis.url}}
     for name in django_rq.settings.QUEUES:
-        monkeypatch.setitem(django_rq.settings.QUEUES, name, {**django_rq.settings.QUEUES[name], "URL": victim_redis.url})
+        monkeypatch.setitem(django_rq.settings.QUEUES, name,
+                            {**django_rq.settings.QUEUES[name], "URL": victim_redis.url})
     settings.REDIS_URL = victim_redis.url
     return victim_redis

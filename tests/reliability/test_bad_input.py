@@ -194,7 +194,8 @@ def _body_properties(schema: dict, operation: dict | None) -> dict[str, dict]:
     body = (operation or {}).get("requestBody", {}).get("content", {}).get("application/json")
     if not body:
         return {}
-    return {name: _resolve(schema, prop) for name, prop in _resolve(schema, body["schema"]).get("properties", {}).items()}
+    properties = _resolve(schema, body["schema"]).get("properties", {})
+    return {name: _resolve(schema, prop) for name, prop in properties.items()}
 
 
 # --- one route ------------------------------------------------------------------------------------------
@@ -253,9 +254,8 @@ def _methods(trial: Trial, url: str) -> list[str]:
     READS.clear()
     if trial.send("GET", url).status_code != 405:
         methods.append("GET")
-    if route.area == "page" or route.name in LOGIN_ROUTES:
-        if trial.send("POST", url).status_code != 405:
-            methods.append("POST")
+    if (route.area == "page" or route.name in LOGIN_ROUTES) and trial.send("POST", url).status_code != 405:
+        methods.append("POST")
     return methods
 
 

@@ -60,8 +60,8 @@ def test_insert_with_a_unique_constraint_updates_the_row_already_there():
     insert([MetricSnapshot(repository_id=repo.id, day=day, stars=5, forks=6, open_issues=7, watchers=8),
             MetricSnapshot(repository_id=repo.id, day=day + timedelta(days=1), stars=9)],
            unique=("repository", "day"), update=("stars", "forks", "open_issues", "watchers"))
-    assert list(MetricSnapshot.objects.order_by("day").values_list("day", "stars", "forks", "open_issues", "watchers")) \
-        == [(day, 5, 6, 7, 8), (day + timedelta(days=1), 9, 0, 0, 0)]
+    rows = MetricSnapshot.objects.order_by("day").values_list("day", "stars", "forks", "open_issues", "watchers")
+    assert list(rows) == [(day, 5, 6, 7, 8), (day + timedelta(days=1), 9, 0, 0, 0)]
 
 
 def test_insert_with_a_unique_constraint_and_nothing_to_update_keeps_the_row_already_there():

@@ -40,6 +40,38 @@ def repo_for(kind: str, index: int) -> tuple[str, str, SimpleNamespace]:
     return old, new, repo
 
 
+def _block(draw, block: str, *, index: int, dead: bool, written: tuple[str, str], fixed: tuple[str, str, str],
+           words: str) -> list[tuple[str, str | None]]:
+    """One block's lines, as written and as expected: `written` is (label, url); `fixed` the label,
+    url and mark the fix writes."""
+    label, url = written
+    new_label, new_url, mark = fixed
+    if block in ("item", "nested"):
+        indent = "  " if block == "nested" else ""
+        # deleted when dead, unless the next line nests under it (fixed by the caller)
+        expected = None if dead else f"{indent}- [{new_label}]({new_url}){mark} - {words}"
+        lines = [(f"{indent}- [{label}]({url}) - {words}", expected)]
+        if block == "item" and draw(st.booleans()):
+            lines.append((f"  - {words}", f"  - {words}"))
+        return lines
+    if block == "table":
+        return [("| Name | About |", "| Name | About |"), ("|---|---|", "|---|---|"),
+                (f"| [{label}]({url}) | {words} |", f"| [{new_label}]({new_url}){mark} | {words} |")]
+    if block == "html":
+        return [(f'<p><a href="{url}">{words}</a></p>', f'<p><a href="{new_url}">{words}</a>{mark}</p>')]
+    if block == "ref":
+        return [(f"[ref{index}]: {url}", f"[ref{index}]: {new_url}")]
+    if block == "code":
+        fence = draw(st.sampled_from(["```", "~~~"]))
+        return [(text, text) for text in (fence + "sh", f"git clone {url}", f"- [{label}]({url})", fence)]
+    if block == "inline":
+        text = f"Run `pip install {url}` to {words}."
+        return [(text, text)]
+    if block == "prose":
+        return [(words, words)]
+    return [(f"## {words}", f"## {words}")]
+
+
 @st.composite
 def documents(draw):
     """(text, expected text under archived=mark/dead=delete, repositories by lower-cased name)."""

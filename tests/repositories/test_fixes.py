@@ -59,7 +59,7 @@ def test_the_default_fix_renames_moved_links_and_marks_archived_and_dead_ones(so
     assert new[30] == old[30] and new[33] == old[33]  # code block and inline code untouched
     assert new[36] == old[36]  # blocked but only suspected: left
     assert new[38] == "[flexbox-ref]: https://github.com/new-owner/flexbox"
-    changed = [i for i, (a, b) in enumerate(zip(old, new)) if a != b]
+    changed = [i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b]
     assert changed == [11, 14, 15, 16, 23, 26, 38] and len(old) == len(new)
     assert {c.kind for c in fix.changes} == {"moved", "archived", "dead"}
     assert fix.counts() == {"moved": 5, "archived": 1, "dead": 1, "name_reused": 0}
@@ -76,8 +76,8 @@ def test_delete_removes_a_dead_list_item_line_and_move_sends_archived_ones_to_th
     fix = source_fix(source=source, archived="move", dead="delete")
     new = lines_of(fix.text)
     assert "- [Gone](https://github.com/nobody/gone) - Deleted by its author." not in new
-    assert new[-4:] == ["## Archived", "", "- [Stacky](https://github.com/acme/stacky#readme) - Stacks, archived long ago.",
-                        ""]
+    assert new[-4:] == ["## Archived", "",
+                        "- [Stacky](https://github.com/acme/stacky#readme) - Stacks, archived long ago.", ""]
     assert len(new) == len(lines_of(README)) - 2 + 4
     kinds = {(c.kind, c.new) for c in fix.changes if c.kind != "moved"}
     assert ("dead", "") in kinds

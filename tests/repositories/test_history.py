@@ -109,7 +109,8 @@ def test_metrics_are_one_snapshot_a_day_written_only_when_a_count_changed(fake_g
     assert snapshots == [("acme/star", 15, 3), ("acme/still", 10, 0)]
     assert RepositoryChange.objects.count() == 0, "counts are snapshots, not change rows"
     # A later day gets its own row; the day's first values stay on the day before.
-    MetricSnapshot.objects.filter(repository__full_name="acme/star").update(day=timezone.now().date() - timedelta(days=1))
+    yesterday = timezone.now().date() - timedelta(days=1)
+    MetricSnapshot.objects.filter(repository__full_name="acme/star").update(day=yesterday)
     fake_github.patch_repo("acme/star", stars=20)
     run(repos)
     assert list(MetricSnapshot.objects.filter(repository__full_name="acme/star").order_by("day")
@@ -206,7 +207,8 @@ def test_each_change_means_one_event_or_none(field, old, new, event):
 
 
 def test_the_stars_delta_over_30_days_sorts_the_catalog(fake_github):
-    catalog(fake_github, {"id": 1, "full_name": "acme/rising", "stars": 10}, {"id": 2, "full_name": "acme/flat", "stars": 50})
+    catalog(fake_github, {"id": 1, "full_name": "acme/rising", "stars": 10},
+            {"id": 2, "full_name": "acme/flat", "stars": 50})
     repos = track("acme/rising", "acme/flat")
     run(repos)
     MetricSnapshot.objects.update(day=timezone.now().date() - timedelta(days=40))

@@ -195,8 +195,10 @@ def parse_or_refuse(data, fmt):
     try:
         return parse(data, format=fmt)
     except ImportRefused as e:
-        assert e.reason in REFUSAL_REASONS and str(e)
-        return None
+        refused = e
+    assert refused.reason in REFUSAL_REASONS
+    assert str(refused)
+    return None
 
 
 @PROPERTY

@@ -23,7 +23,8 @@ def test_the_corpus_holds_a_few_thousand_distinct_real_names_including_the_rule_
 
 
 def test_every_real_owner_and_name_passes_the_rules():
-    rejected = [name for name in CORPUS if not (is_valid_owner(name.split("/")[0]) and is_valid_name(name.split("/")[1]))]
+    rejected = [name for name in CORPUS
+                if not (is_valid_owner(name.split("/")[0]) and is_valid_name(name.split("/")[1]))]
     assert rejected == []
 
 

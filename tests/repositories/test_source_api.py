@@ -36,7 +36,8 @@ def test_one_source_has_its_text_and_links(api, source):
 def test_the_fix_answers_text_diff_and_changes_with_the_default_policies(api, source):
     body = api.get(f"/api/sources/{source.id}/fix").json()
     assert set(body) == {"text", "diff", "changes"}
-    assert body["text"] == ("# List\n\n- [a](https://github.com/new/a)\n- [B](https://github.com/acme/b) (archived) - old\n"
+    assert body["text"] == ("# List\n\n- [a](https://github.com/new/a)\n"
+                            "- [B](https://github.com/acme/b) (archived) - old\n"
                             "- [C](https://github.com/acme/c) (dead)\n")
     assert body["changes"][0] == {"line": 3, "kind": "moved", "old": "https://github.com/old/a",
                                   "new": "https://github.com/new/a"}

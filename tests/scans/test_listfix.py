@@ -70,7 +70,8 @@ def test_fix_writes_the_corrected_file_in_place_and_keeps_the_original(app_env, 
     assert (listing.parent / "README.md.orig").read_bytes() == FIXTURE.read_bytes()
     fixed = listing.read_text()
     assert "https://github.com/new-owner/flexbox/tree/main/docs" in fixed and "nobody/gone)" not in fixed
-    assert fixed.endswith("## Archived\n\n- [Stacky](https://github.com/acme/stacky#readme) - Stacks, archived long ago.\n")
+    assert fixed.endswith("## Archived\n\n"
+                          "- [Stacky](https://github.com/acme/stacky#readme) - Stacks, archived long ago.\n")
     assert "git clone https://github.com/old-owner/flexbox" in fixed  # code is never touched
     assert done.stdout.startswith("README.md fixed (original kept as README.md.orig): 5 moved, 1 archived, 2 dead")
 

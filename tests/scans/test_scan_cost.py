@@ -45,7 +45,8 @@ def scan(repos, **options):
 
 
 def rows(repos) -> dict[int, dict]:
-    return {r.id: {f: getattr(r, f) for f in LEAN_FIELDS} for r in Repository.objects.filter(id__in=[r.id for r in repos])}
+    fresh = Repository.objects.filter(id__in=[r.id for r in repos])
+    return {r.id: {f: getattr(r, f) for f in LEAN_FIELDS} for r in fresh}
 
 
 def test_a_first_scan_asks_the_full_query_and_a_rescan_within_the_day_the_lean_one(graphql, repos):

@@ -6,6 +6,7 @@ payload (tests/scans/run/test_progress.py) have their own files."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from datetime import timedelta
@@ -59,7 +60,7 @@ def test_a_primary_rate_limit_is_waited_out_and_nothing_is_sent_before_the_reset
     # The fake's window: 5 requests, then nothing until 2 s after the window's first request.
     # After a refusal (or after the 5th), the next accepted request comes only after the reset.
     windows = [sent_ok[i:i + 5] for i in range(0, len(sent_ok), 5)]
-    for earlier, later in zip(windows, windows[1:]):
+    for earlier, later in itertools.pairwise(windows):
         assert later[0]["time"] - earlier[0]["time"] >= 2.0
     assert len(refused) <= settings.SCAN_CONCURRENCY * len(windows)
 
@@ -99,7 +100,8 @@ def test_server_errors_are_retried_then_reported_as_errors(fake_github, settings
     fake_github.configure(fail_next=0)
     run([repo])
     repo.refresh_from_db()
-    assert repo.last_check_error == "" and repo.last_check_failed_at is None, "a good check clears the failure"
+    assert repo.last_check_error == "", "a good check clears the failure"
+    assert repo.last_check_failed_at is None, "a good check clears the failure"
 
 
 def test_a_secondary_rate_limit_honours_retry_after(fake_github):

@@ -1,5 +1,6 @@
-"""Fixtures of the watch tests: labelled catalogs, finished scans with change rows, the receiver
-and patched network of tests/receiver.py; and `hook`, a webhook subscription."""
+"""Fixtures of the watch tests: labelled catalogs, finished scans with change rows, a webhook target
+that resolves to a public address, and `hook`, a webhook subscription (the receiver and patched
+network of tests/receiver.py come from tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.utils import timezone
 from repositories.models import Label, Repository, RepositoryChange
 from scans import services
 from scans.models import ScanJob
-from tests.receiver import PUBLIC, fake_net, receiver  # noqa: F401 - fixtures
+from tests.receiver import PUBLIC
 from watch.models import Subscription
 
 Event = RepositoryChange.Event

@@ -126,13 +126,15 @@ def test_changes_are_listed_newest_first_with_the_catalogs_filters(api, other_ap
     since = (timezone.now() - timedelta(days=1)).isoformat()
     assert [r["full_name"] for r in api.get("/api/changes/", {"label": "watched", "since": since}).data["results"]] == [
         "acme/a"]
-    assert [r["id"] for r in api.get("/api/changes/", {"field": "health", "event": "stale"}).data["results"]] == [old.id]
+    stale = api.get("/api/changes/", {"field": "health", "event": "stale"}).data["results"]
+    assert [r["id"] for r in stale] == [old.id]
     assert [r["full_name"] for r in api.get("/api/changes/", {"search": "acme/c"}).data["results"]] == ["acme/c"]
     assert api.get("/api/changes/", {"changed_days": 7}).data["count"] == 2
     for params, name in [({"since": "yesterday"}, "since"), ({"field": "stars"}, "field"), ({"event": "x"}, "event"),
                          ({"health": "weird"}, "health"), ({"archived": "maybe"}, "archived")]:
         refused = api.get("/api/changes/", params)
-        assert refused.status_code == 400 and refused.data["detail"].startswith(name), params
+        assert refused.status_code == 400, params
+        assert refused.data["detail"].startswith(name), params
 
 
 def test_a_repositorys_history_holds_its_changes_and_daily_counts(api, watched, finished_scan):

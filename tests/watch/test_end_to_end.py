@@ -66,8 +66,9 @@ def rename(fake_github, old: str, new: str) -> None:
     requests.post(f"{fake_github.url}/_fake/repos/{old}", json={"full_name": new}, timeout=5).raise_for_status()
 
 
-def test_scheduled_runs_confirm_transitions_and_send_one_signed_digest_per_run(
-        api, client, owner, fake_github, start_worker, receiver, settings):
+def watch_the_label(api, fake_github, start_worker, receiver, settings) -> tuple[dict, dict, dict]:
+    """The catalog of NAMES labelled `watched`, a worker, a schedule of the label every minute and
+    a webhook, an e-mail and a feed subscription to it: (the schedule, the webhook, the feed)."""
     settings.SCHEDULE_MINUTE_SECONDS = 1
     settings.HEALTH_RECHECK_SCANS, settings.HEALTH_RECHECK_SECONDS = 2, CONFIRM_SECONDS
     settings.ALERT_ALLOW_HTTP = settings.ALERT_ALLOW_PRIVATE_TARGETS = True  # the receiver is on loopback
@@ -82,6 +83,25 @@ def test_scheduled_runs_confirm_transitions_and_send_one_signed_digest_per_run(
                                                "label": "watched"}, format="json").data
     api.post("/api/subscriptions/", {"channel": "email", "label": "watched"}, format="json")
     feed = api.post("/api/subscriptions/", {"channel": "feed", "label": "watched"}, format="json").data
+    return schedule, webhook, feed
+
+
+def assert_the_feed_agrees_with_the_history(client, api, feed: dict) -> None:
+    """The feed, parsed by a real feed parser, holds what the history API says of the label."""
+    parsed = feedparser.parse(client.get(f"/feeds/{feed['secret']}.atom").content)
+    assert not parsed.bozo
+    history = {row["id"]: row for repo in Label.objects.get(name="watched").repositories.all()
+               for row in api.get(f"/api/repositories/{repo.id}/history").data["changes"] if row["event"]}
+    assert {e.id for e in parsed.entries} == {f"urn:repohealth:change:{i}" for i in history}
+    for entry in parsed.entries:
+        row = history[int(entry.id.rsplit(":", 1)[1])]
+        assert entry.summary == f"{row['field']}: {row['old']} → {row['new']}"
+    assert sorted(row["event"] for row in history.values()) == ["archived", "dead", "moved"]
+
+
+def test_scheduled_runs_confirm_transitions_and_send_one_signed_digest_per_run(
+        api, client, owner, fake_github, start_worker, receiver, settings):
+    schedule, webhook, feed = watch_the_label(api, fake_github, start_worker, receiver, settings)
 
     # Run 1: the baseline. Every repository is new to the catalog: nothing to tell.
     upkeep.run()
@@ -100,7 +120,8 @@ def test_scheduled_runs_confirm_transitions_and_send_one_signed_digest_per_run(
     first_run, second = scans_finished(2)
     assert second.trigger == Trigger.SCHEDULE and first_run.id == first.id
     deliver()
-    assert receiver.requests == [] and mail.outbox == [], "run 1 had no transition to tell"
+    assert receiver.requests == [], "run 1 had no transition to tell"
+    assert mail.outbox == [], "run 1 had no transition to tell"
     suspected = {r["full_name"]: r["suspected"] for r in api.get("/api/repositories/").data["results"]}
     assert suspected == {"acme/steady": False, "acme/archive-me": False, "acme/renamed": False,
                          "acme/delete-me": True, "acme/flap": True}
@@ -142,16 +163,7 @@ def test_scheduled_runs_confirm_transitions_and_send_one_signed_digest_per_run(
     flap = Repository.objects.get(full_name="acme/flap")
     assert (flap.health, flap.suspected) == (Repository.Health.HEALTHY, False)
 
-    # The feed, parsed by a real feed parser, agrees with the history API.
-    parsed = feedparser.parse(client.get(f"/feeds/{feed['secret']}.atom").content)
-    assert not parsed.bozo
-    history = {row["id"]: row for repo in label.repositories.all()
-               for row in api.get(f"/api/repositories/{repo.id}/history").data["changes"] if row["event"]}
-    assert {e.id for e in parsed.entries} == {f"urn:repohealth:change:{i}" for i in history}
-    for entry in parsed.entries:
-        row = history[int(entry.id.rsplit(":", 1)[1])]
-        assert entry.summary == f"{row['field']}: {row['old']} → {row['new']}"
-    assert sorted(row["event"] for row in history.values()) == ["archived", "dead", "moved"]
+    assert_the_feed_agrees_with_the_history(client, api, feed)
     assert Subscription.objects.filter(active=True).count() == 3
 
 
@@ -174,7 +186,8 @@ def test_a_schedule_with_half_the_budget_stops_sending_at_half(api, owner, fake_
 
     sent = [r for r in fake_github.request_log() if r["path"].startswith("/repos/")]
     assert scan.budget_share == 50 and payload["status"] == ScanJob.Status.RUNNING
-    assert len(sent) == 10 and all(r["status"] == 200 for r in sent), "half of the 20, and never a refusal"
+    assert len(sent) == 10, "half of the 20, and never a refusal"
+    assert all(r["status"] == 200 for r in sent), "half of the 20, and never a refusal"
     services.scan_cancel(scan=scan)
     wait_for(lambda: ScanJob.objects.get(id=scan.id).is_finished, timeout=30, message="the cancel")
     assert len([r for r in fake_github.request_log() if r["path"].startswith("/repos/")]) == 10

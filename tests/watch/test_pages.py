@@ -26,7 +26,8 @@ def page(client, owner):
 def test_a_schedule_is_created_paused_and_run_from_its_page(page, owner, watched):
     assert page.get("/schedules/").status_code == 200
     bad = page.post("/schedules/", {"name": "x", "interval_minutes": "0", "budget_share": "100"})
-    assert bad.status_code == 400 and "interval_minutes: Ensure this value is greater than or equal to 1." in bad.content.decode()
+    assert bad.status_code == 400
+    assert "interval_minutes: Ensure this value is greater than or equal to 1." in bad.content.decode()
 
     created = page.post("/schedules/", {"name": "nightly", "label": "watched", "interval_minutes": "1440",
                                         "budget_share": "50", "max_repositories": "", "active": "on"})
@@ -97,8 +98,8 @@ def test_the_repository_page_shows_its_timeline_stars_chart_and_suspicion(page, 
     today = timezone.now().date()
     for days, stars in ((20, 5), (10, 8), (1, 12)):
         MetricSnapshot.objects.create(repository=a, day=today - timedelta(days=days), stars=stars)
-    Repository.objects.filter(id=a.id).update(stars=12, suspected=True, suspect_checks=1, suspected_since=timezone.now(),
-                                              health="not_found")
+    Repository.objects.filter(id=a.id).update(stars=12, suspected=True, suspect_checks=1,
+                                              suspected_since=timezone.now(), health="not_found")
 
     html = page.get(f"/repositories/{a.id}/").content.decode()
 

@@ -29,6 +29,7 @@ from scans.models import ScanJob
 from scans.presenter import present
 from scans.run.progress import progress_key, progress_payload
 from scans.selection import BadSelection, describe, select
+import contextlib
 
 Status = ScanJob.Status
 FINISHED = {str(s) for s in ScanJob.FINISHED}
@@ -99,10 +100,8 @@ class Command(BaseCommand):
         except KeyboardInterrupt:
             interrupted = True
             self.console.print("\nCancelling the scan (results so far are kept)...")
-            try:
+            with contextlib.suppress(services.ScanAlreadyFinished):
                 services.scan_cancel(scan=scan)
-            except services.ScanAlreadyFinished:
-                pass
             payload = self._follow(scan, quiet=True)
         if runner is not None:
             runner.join()
@@ -212,7 +211,8 @@ class Command(BaseCommand):
 
     def _summary(self, payload: dict) -> None:
         view = present(payload)
-        style = {Status.COMPLETED: "green", Status.FAILED: "red", Status.CANCELLED: "yellow"}.get(view["status"], "white")
+        styles = {Status.COMPLETED: "green", Status.FAILED: "red", Status.CANCELLED: "yellow"}
+        style = styles.get(view["status"], "white")
         self.console.print(f"Scan {view['job_id']}: [bold {style}]{view['status']}[/]")
         table = Table(show_header=True)
         table.add_column("outcome")

@@ -26,6 +26,7 @@ from scans.fetch.graphql import OWNERS_PER_QUERY, GraphQLFetcher, build_owners_q
 from scans.fetch.rest import metadata_from_rest
 from scans.github.client import Answer, GitHubClient
 from scans.github.tokens import GitHubApp
+from scans.run.connect import shared_budget
 from tests.scans.app_keys import key_pair
 from tests.schemas import fetch
 from tests.schemas.fetch import GRAPHQL_SCHEMA, OPENAPI, SchemaUnavailable
@@ -91,7 +92,7 @@ def test_the_old_names_query_validates_against_githubs_schema(github_graphql_sch
 def test_the_queries_a_graphql_scan_sends_validate_against_githubs_schema(github_graphql_schema, fake_github):
     """What the fetcher really sends, halves of split batches included."""
     fake_github.configure(tokens="tok", graphql_max_batch=30)
-    client = GitHubClient(api_url=fake_github.url, tokens=["tok"], backoff=0.01)
+    client = GitHubClient(api_url=fake_github.url, budget=shared_budget(), tokens=["tok"], backoff=0.01)
     sent: list[tuple[str, dict]] = []
     send = client.graphql
     client.graphql = lambda query, variables=None: sent.append((query, variables)) or send(query, variables)
@@ -236,7 +237,7 @@ def test_the_installation_token_fields_the_client_reads_exist_on_githubs_answer(
     schema = operation["responses"]["201"]["content"]["application/json"]["schema"]
     assert schema["$ref"].endswith("/installation-token")
     body = Recorder({"token": "ghs_x", "expires_at": "2030-01-01T00:00:00Z"})
-    client = GitHubClient(api_url="http://127.0.0.1:9")
+    client = GitHubClient(api_url="http://127.0.0.1:9", budget=shared_budget())
     monkeypatch.setattr(client, "_request", lambda *args, **kwargs: Answer(201, body, {}, "", 0))  # no HTTP
 
     assert client.create_installation_token(GitHubApp("1", key_pair()[0], 2))[0] == "ghs_x"

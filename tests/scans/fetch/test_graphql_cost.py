@@ -13,6 +13,7 @@ from scans.fetch.common import FULL_ONLY_FIELDS, Kind, RepoRef, wants_full_metad
 from scans.fetch.rest import RestFetcher
 from scans.github.client import GitHubClient
 from scans.fetch.graphql import GraphQLFetcher
+from scans.run.connect import shared_budget
 
 TOKEN = "tok"
 
@@ -33,7 +34,7 @@ def fake(catalog):
 
 @pytest.fixture
 def client(fake):
-    github = GitHubClient(api_url=fake.url, tokens=[TOKEN], backoff=0.01, pool_size=8)
+    github = GitHubClient(api_url=fake.url, budget=shared_budget(), tokens=[TOKEN], backoff=0.01, pool_size=8)
     yield github
     github.close()
 

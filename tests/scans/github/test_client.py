@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import itertools
 
+import django_rq
 import pytest
 
 from scans.github import client as github
-from scans.github.client import GitHubClient
+from scans.github.budget import SharedBudget
+from scans.github.client import GitHubClient, TokenPool
 from scans.github.errors import Cancelled
+from scans.run.connect import shared_budget
 
 
 def test_backoff_never_asks_to_sleep_a_negative_time(monkeypatch):
@@ -20,7 +23,7 @@ def test_backoff_never_asks_to_sleep_a_negative_time(monkeypatch):
     monkeypatch.setattr(github.time, "monotonic", lambda: next(ticks))
     monkeypatch.setattr(github.random, "random", lambda: 1.0)
     slept: list[float] = []
-    client = GitHubClient(api_url="http://127.0.0.1:9", backoff=1.0, sleep=slept.append)
+    client = GitHubClient(api_url="http://127.0.0.1:9", budget=shared_budget(), backoff=1.0, sleep=slept.append)
 
     client._backoff(1)
 
@@ -28,7 +31,7 @@ def test_backoff_never_asks_to_sleep_a_negative_time(monkeypatch):
 
 
 def test_backoff_stops_when_the_scan_is_cancelled():
-    client = GitHubClient(api_url="http://127.0.0.1:9", backoff=5.0, sleep=lambda s: None,
+    client = GitHubClient(api_url="http://127.0.0.1:9", budget=shared_budget(), backoff=5.0, sleep=lambda s: None,
                           should_stop=lambda: True)
     with pytest.raises(Cancelled):
         client._backoff(1)

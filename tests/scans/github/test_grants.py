@@ -73,7 +73,8 @@ def test_a_grant_older_than_its_ttl_is_dropped_and_its_lease_given_back():
     clock.now += GRANT_TTL + 0.01
     lease, _, _ = grants.take(ask)
     newest = ask.asks[-1][1]
-    assert lease.id.startswith("l") and len(newest.leases) == held, "the outdated grants' leases go back with the ask"
+    assert lease.id.startswith("l"), "the outdated grants' leases go back with the ask"
+    assert len(newest.leases) == held, "the outdated grants' leases go back with the ask"
 
 
 def test_settlements_wait_for_the_next_ask_then_go_on_their_own_and_at_close():
@@ -102,7 +103,8 @@ def test_acquire_many_grants_no_more_than_the_window_and_the_concurrency_allow()
     shared = SharedBudget(django_rq.get_connection("default"), per_window={"rest": 5, "graphql": 5}, window=10.0,
                           max_concurrent=3, clock=clock)
     index, leases, _, _ = shared.acquire_many(["grants-a"], resource="core", count=8)
-    assert index == 0 and len(leases) == 3, "three in flight at most"
+    assert index == 0, "three in flight at most"
+    assert len(leases) == 3, "three in flight at most"
     assert shared.acquire_many(["grants-a"], resource="core", count=8)[3] == "concurrency"
     settled = Settlements(leases=leases)
     settled.note("grants-a", "core", remaining=4000, limit=5000, reset_at=clock.now + 600)

@@ -7,20 +7,29 @@ from __future__ import annotations
 import threading
 import time
 
+import django_rq
 import jwt
 
 from scans.github import tokens
+from scans.github.budget import SharedBudget
 from scans.github.tokens import REFRESH_MARGIN_SECONDS, GitHubApp, InstallationToken, TokenPool
+from scans.run.connect import shared_budget
 from tests.scans.app_keys import APP_ID, app, key_pair
 
 
 def test_a_spent_token_rests_until_its_reset_plus_a_second_and_the_other_carries_on(monkeypatch):
     now = [1000.0]
     monkeypatch.setattr(tokens.time, "time", lambda: now[0])
-    pool = TokenPool.from_tokens(["a", "b"])
+    budget = SharedBudget(django_rq.get_connection("default"), per_window={"rest": 100, "graphql": 100},
+                          clock=lambda: now[0])
+    pool = TokenPool.from_tokens(["a", "b"], budget=budget, host="api.github.test")
     pool.exhaust(pool.tokens[0], reset_at=1010.0)
 
-    picked = [pool.acquire(should_stop=lambda: False, on_wait=lambda m, u: None)[0].token for _ in range(3)]
+    picked = []
+    for _ in range(3):
+        state, lease = pool.acquire(should_stop=lambda: False, on_wait=lambda m, u: None)
+        pool.release(lease)
+        picked.append(state.token)
     assert picked == ["b", "b", "b"]
 
     pool.exhaust(pool.tokens[1], reset_at=1020.0)
@@ -36,7 +45,7 @@ def test_a_spent_token_rests_until_its_reset_plus_a_second_and_the_other_carries
 
 
 def test_the_token_never_reaches_the_pool_snapshot():
-    pool = TokenPool.from_tokens(["ghp_secretsecret"])
+    pool = TokenPool.from_tokens(["ghp_secretsecret"], budget=shared_budget(), host="api.github.test")
     assert "secret" not in repr(pool.snapshot())
 
 

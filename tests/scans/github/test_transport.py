@@ -16,7 +16,7 @@ from scans.github.transport import Transport, _proxy_for
 
 
 class _Echo(BaseHTTPRequestHandler):
-    def do_POST(self):  # noqa: N802 - http.server's naming
+    def do_POST(self):  # http.server's naming
         body = self.rfile.read(int(self.headers["Content-Length"]))
         answer = json.dumps({"got": json.loads(body), "type": self.headers["Content-Type"],
                              "agent": self.headers["User-Agent"], "auth": self.headers["Authorization"]}).encode()
@@ -26,7 +26,7 @@ class _Echo(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(answer)
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         self.send_response(301)
         self.send_header("Location", "/elsewhere")
         self.send_header("Content-Length", "0")

@@ -58,7 +58,8 @@ def test_a_filtered_scan_under_the_threshold_starts_at_once(logged_in, catalog):
 
 def test_resuming_more_than_the_threshold_asks_too(logged_in, catalog, owner):
     ids = list(Repository.objects.values_list("id", flat=True))
-    scan = ScanJob.objects.create(total=len(ids), repository_ids=ids, requested_by=owner, status=ScanJob.Status.CANCELLED)
+    scan = ScanJob.objects.create(total=len(ids), repository_ids=ids, requested_by=owner,
+                                  status=ScanJob.Status.CANCELLED)
 
     asked = logged_in.post(reverse("scans:resume", args=[scan.id]))
 

@@ -54,12 +54,13 @@ def test_import_and_scan_imports_the_previewed_list_and_starts_a_scan(logged_in,
 
     assert response.status_code == 302 and response["Location"] == reverse("catalog:import")
     scan = ScanJob.objects.get()
-    assert scan.total == 2 and scan.trigger == ScanJob.Trigger.PAGE and scan.scope == "import of a pasted list as awesome"
+    assert (scan.total, scan.trigger, scan.scope) == (2, ScanJob.Trigger.PAGE, "import of a pasted list as awesome")
     page = logged_in.get(reverse("catalog:import"))
     assert page.context["report"]["skipped_entries"][0]["text"] == "https://github.com/topics/go"
     assert "Skipped links" in page.content.decode()
     again = logged_in.post(reverse("catalog:import_confirm"), {"token": token, "then": "scan"})
-    assert again.status_code == 302 and ScanJob.objects.count() == 1, "a preview imports once"
+    assert again.status_code == 302, "a preview imports once"
+    assert ScanJob.objects.count() == 1, "a preview imports once"
 
 
 def test_import_only_imports_without_a_scan(logged_in):

@@ -41,7 +41,8 @@ def test_an_old_name_taken_by_someone_else_flags_the_renamed_repository(fake_git
     third = run([repo], mode=mode)
 
     repo.refresh_from_db()
-    assert repo.name_reused and repo.full_name == "acme/widget-pro", "never 'fixed' to the reused name"
+    assert repo.name_reused, "never 'fixed' to the reused name"
+    assert repo.full_name == "acme/widget-pro", "never 'fixed' to the reused name"
     assert "its old name acme/widget now belongs to another repository (GitHub id 999)" in repo.health_detail
     assert third.name_reused == 1 and progress_payload(third)["name_reused"] == 1
     assert third.results.get().detail.startswith("its old name acme/widget now belongs")
@@ -98,7 +99,8 @@ def test_a_tracked_name_answering_with_another_id_is_found_again_by_its_id(fake_
     scan = run([repo], mode=mode)
 
     repo.refresh_from_db()
-    assert repo.github_id == 601 and repo.full_name == "acme/tool-classic", "ours, by its id, under its new name"
+    assert repo.github_id == 601, "ours, by its id, under its new name"
+    assert repo.full_name == "acme/tool-classic", "ours, by its id, under its new name"
     assert repo.name_reused and repo.health == Health.MOVED
     assert repo.health_detail.startswith("acme/tool now belongs to another repository (GitHub id 777)")
     assert scan.name_reused == 1 and "acme/tool" in repo.previous_names

@@ -73,8 +73,9 @@ def test_a_cancel_stops_every_shard_and_the_queued_ones_never_run(api, fake_gith
     assert api.post(f"{URL}/{job_id}/cancel").status_code == 202
     scan = finished(job_id)
 
-    assert scan.status == Status.CANCELLED and scan.current < len(repos), (
-        scan.current, list(ScanShard.objects.filter(scan_id=job_id).values("index", "status", "attempts")))
+    state = (scan.current, list(ScanShard.objects.filter(scan_id=job_id).values("index", "status", "attempts")))
+    assert scan.status == Status.CANCELLED, state
+    assert scan.current < len(repos), state
     assert ScanResult.objects.filter(scan_id=job_id).count() == scan.current == sum(scan.counts()[c] for c in COUNTERS)
     shards = list(ScanShard.objects.filter(scan_id=job_id).order_by("index").values_list("status", "attempts"))
     assert Status.CANCELLED in {status for status, _ in shards}

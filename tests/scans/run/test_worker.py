@@ -166,7 +166,7 @@ def test_a_shard_that_dies_twice_fails_the_scan_and_a_resume_checks_the_rest(
     for _ in range(2):
         worker = start_worker()
         before = ScanResult.objects.filter(scan_id=job_id).count()
-        wait_for(lambda: ScanResult.objects.filter(scan_id=job_id).count() >= before + 10,
+        wait_for(lambda before=before: ScanResult.objects.filter(scan_id=job_id).count() >= before + 10,
                  message="results to be saved")
         _kill_and_reap(worker, job_id, settings, then=Status.QUEUED if _ == 0 else Status.FAILED)
 
