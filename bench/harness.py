@@ -26,8 +26,8 @@ import requests
 
 from bench import catalog as catalog_db
 from bench.catalog import Catalog
-from devserver.processes import Child, free_port
 from bench.sizes import Sizes
+from devserver.processes import Child, free_port
 
 GITHUB_TOKEN = "bench-token"
 # Tokens of their own for the `pacing` row's variants: each starts with empty windows, in the fake

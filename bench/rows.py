@@ -14,15 +14,14 @@ import requests
 from bench import catalog, load, scanning
 from bench.cost import graphql_cost
 from bench.fleet import pacing, workers
-from bench.pages import pages_load
 from bench.harness import WEB_THREADS, WEB_WORKERS, Bench
 from bench.memory import MB, RssSampler, sample
-from devserver.processes import Child
+from bench.pages import pages_load
 from bench.report import Line, Row, ratio
 from bench.scanning import Baseline, Ours, Runner, ScanMeasure
 from bench.sizes import BULK_LATENCY_MS, IMPORT_TARGET_SECONDS, SCAN_LATENCY_MS
 from bench.watch import history_bytes, pruning
-import contextlib
+from devserver.processes import Child
 
 START_REPEATS = {"small": 5, "largest": 3}
 GOALS = {"start_ms": 200.0, "progress_ratio": 1.5, "queries_per_poll": 0}

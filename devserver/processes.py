@@ -8,13 +8,13 @@ child's group, then any descendant that left it (an RQ work horse calls setpgrp)
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import time
 from pathlib import Path
-import contextlib
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 

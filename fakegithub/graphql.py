@@ -23,7 +23,7 @@ from .ratelimit import Quota
 from .request import ApiRequest, authenticate, secondary_check
 from .responses import Response
 from .rest import node_id
-from .state import Fault, FakeState
+from .state import FakeState, Fault
 
 
 def _connection(items: list[Any]) -> Callable[[dict[str, Any]], dict[str, Any]]:

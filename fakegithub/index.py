@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
-from .catalog import ISO_FORMAT, stable_int, normalize_repo, split_full_name
+from .catalog import ISO_FORMAT, normalize_repo, split_full_name, stable_int
 
 
 @dataclass(frozen=True)

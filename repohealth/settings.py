@@ -13,7 +13,15 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from repohealth.env import (
-    env_bool, env_choice, env_email_url, env_int, env_list, env_proxy_ssl_header, env_rate, env_str, env_url,
+    env_bool,
+    env_choice,
+    env_email_url,
+    env_int,
+    env_list,
+    env_proxy_ssl_header,
+    env_rate,
+    env_str,
+    env_url,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent

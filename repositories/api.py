@@ -19,6 +19,7 @@ from repositories.models import Repository
 from repositories.permissions import RepositoryPermission
 from repositories.serializers import RepositorySerializer
 
+
 class RepositoryFilterBackend(DjangoFilterBackend):
     """django-filter's backend, answering a bad filter value with our `{"detail": ...}` 400."""
 

@@ -39,10 +39,8 @@ from dataclasses import dataclass, field
 
 from .decoding import ImportRefused, bom_encoding, decode, size_of
 from .jsonlists import json_items, load_json, parse_json
+from .names import InvalidEntry, NotARepository, NotGitHub, is_valid_name, is_valid_owner, normalize
 from .spans import OffsetMap, line_starts
-from .names import (
-    InvalidEntry, NotARepository, NotGitHub, is_valid_name, is_valid_owner, normalize,
-)
 
 __all__ = [
     "FORMATS", "Entry", "ImportRefused", "Invalid", "InvalidEntry", "ParseResult",

@@ -27,7 +27,6 @@ from django.conf import settings
 
 from repositories.models import Repository
 
-
 Verdict = Repository.Maintenance
 OVERRIDES = tuple(Repository.Override.values)
 

@@ -117,5 +117,5 @@ def table_rows(lines: list[str]) -> set[int]:
 
 def cell(content: str, code: list[tuple[int, int]], column: int) -> int:
     """Which cell of a table row `column` is in: the unescaped pipes before it, outside code."""
-    return sum(1 for m in _PIPE.finditer(content, 0, column) 
+    return sum(1 for m in _PIPE.finditer(content, 0, column)
                if not any(a <= m.start() < b for a, b in code))

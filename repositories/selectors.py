@@ -74,7 +74,7 @@ def unknown_ids(ids: list[int]) -> list[int]:
     unknown: list[int] = []
     for start in range(0, len(ids), ID_CHUNK):
         chunk = ids[start:start + ID_CHUNK]
-        storable = chunk if 0 < min(chunk) and max(chunk) <= MAX_ID else [i for i in chunk if 0 < i <= MAX_ID]
+        storable = chunk if min(chunk) > 0 and max(chunk) <= MAX_ID else [i for i in chunk if 0 < i <= MAX_ID]
         if len(storable) == len(chunk) and _where_id_in("COUNT(*)", storable)[0][0] == len(chunk):
             continue
         found = {row[0] for row in _where_id_in("repo.id", storable)} if storable else set()

@@ -7,8 +7,8 @@ from dataclasses import asdict, dataclass, field
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 from django.db.models import F
+from django.utils import timezone
 
 from repositories import importers
 from repositories.bulk import insert_ignoring_conflicts
@@ -17,7 +17,6 @@ from repositories.importers import ImportRefused
 from repositories.models import Label, Repository
 from repositories.selectors import names_held
 from repositories.sources import source_keep
-
 
 __all__ = ["ImportPreview", "ImportRefused", "ImportReport", "repositories_accept_names", "repositories_delete",
            "repositories_import", "repositories_import_preview", "repositories_label", "repository_accept_name",

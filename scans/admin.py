@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from repohealth.web.admin import ReadOnlyAdminMixin
 from repohealth.runtime.times import duration_text
+from repohealth.web.admin import ReadOnlyAdminMixin
 from repositories.admin import RepositoryAdmin
 from repositories.health import COUNTERS
 from repositories.models import Repository
@@ -17,7 +17,6 @@ from scans import services
 from scans.models import ScanJob, ScanResult
 from scans.presenter import counts_text, present
 from scans.run.progress import progress_payload
-
 
 INLINE_RESULTS = 50  # results shown on a scan's admin page; the rest are a link away
 

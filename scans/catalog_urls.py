@@ -3,8 +3,8 @@
 from django.urls import path
 
 from scans.pages import bulk as bulk_views
-from scans.pages import imports as import_views
 from scans.pages import catalog as views
+from scans.pages import imports as import_views
 
 app_name = "catalog"
 urlpatterns = [

@@ -24,8 +24,8 @@ from repositories.health import DEAD
 from repositories.models import Repository, Source
 from repositories.services import ImportRefused
 from scans import services
-from scans.run.engine import scan_run
 from scans.models import ScanJob
+from scans.run.engine import scan_run
 
 FORMATS = ("text", "json", "markdown", "junit")
 WORDS = {"moved": "moved", "archived": "archived", "dead": "dead", "name_reused": "name reused"}

@@ -15,8 +15,14 @@ from __future__ import annotations
 from django.conf import settings
 from rest_framework import serializers
 
-from repositories.filters import (DEPRECATED_FILTERS, FILTER_FIELDS, TRUE_WORDS, InvalidFilter, current_names,
-                                 filter_repositories)
+from repositories.filters import (
+    DEPRECATED_FILTERS,
+    FILTER_FIELDS,
+    TRUE_WORDS,
+    InvalidFilter,
+    current_names,
+    filter_repositories,
+)
 from repositories.health import outcome_of
 from repositories.models import Repository
 from repositories.selectors import unknown_ids

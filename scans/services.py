@@ -20,8 +20,8 @@ from redis.exceptions import RedisError
 
 from repositories.services import ImportReport, repositories_import
 from scans.models import ScanJob, ScanShard
-from scans.run.shards import QUEUE_NAME, cut_shards, enqueue_shards, remove_from_queue
 from scans.run.progress import cancel_key, progress_payload, publish
+from scans.run.shards import QUEUE_NAME, cut_shards, enqueue_shards, remove_from_queue
 from scans.selection import describe_import, describe_resume, select
 
 logger = logging.getLogger(__name__)

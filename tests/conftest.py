@@ -12,8 +12,8 @@ from django.conf import settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from fakegithub import FakeGitHub, generate_catalog
 from devserver.processes import Child
+from fakegithub import FakeGitHub, generate_catalog
 from tests.receiver import fake_net, receiver  # noqa: F401 - fixtures of test_outbound.py and of watch/, shared here
 
 BASE_DIR = Path(__file__).resolve().parent.parent

@@ -11,6 +11,7 @@ receiver, anything else beyond loopback fails the test.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -18,7 +19,6 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-import contextlib
 
 
 @dataclass

@@ -142,7 +142,8 @@ def test_a_request_through_the_cache_is_the_user_who_owns_the_token(owner, token
 
     assert response.status_code == 202, response.content
     started = ScanJob.objects.get(id=response.json()["job_id"])
-    assert started.requested_by == owner and started.requested_by.username == "owner"
+    assert started.requested_by == owner
+    assert started.requested_by.username == "owner"
 
 
 def test_a_known_token_still_counts_against_its_users_rate(token, settings):

@@ -107,7 +107,8 @@ def test_an_expired_key_is_answered_from_the_row(client, job_id):
     response = client.get(poll_url(job_id))
 
     assert response.status_code == 200
-    assert response.json()["job_id"] == job_id and response.json()["status"] == "queued"
+    assert response.json()["job_id"] == job_id
+    assert response.json()["status"] == "queued"
 
 
 def test_a_deleted_token_stops_a_poller_at_once(client, token, job_id):

@@ -19,7 +19,8 @@ def test_the_demo_github_says_how_many_repositories_it_knows_and_writes_the_expo
 
         listed = (tmp_path / "demo" / "import.txt").read_text().split()
         known = json.loads((tmp_path / "demo" / "catalog.json").read_text())["repositories"]
-        assert len(listed) == 50 and 0 < len(known) < 50
+        assert len(listed) == 50
+        assert 0 < len(known) < 50
         assert (f"with {len(known)} repositories; the demo list names 50: the other {50 - len(known)} "
                 "were deleted on purpose and scan as not found") in said
 
@@ -30,7 +31,8 @@ def test_the_demo_github_says_how_many_repositories_it_knows_and_writes_the_expo
         request = urllib.request.Request(f"{env['GITHUB_API_URL']}/repos/{known[0]['full_name']}",
                                          headers={"Authorization": f"token {env['GITHUB_TOKEN']}"})
         with urllib.request.urlopen(request, timeout=10) as answer:
-            assert answer.status == 200 and json.loads(answer.read())["id"] == known[0]["id"]
+            assert answer.status == 200
+            assert json.loads(answer.read())["id"] == known[0]["id"]
     finally:
         supervisor.stop_all()
 

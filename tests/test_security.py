@@ -49,7 +49,8 @@ def test_a_user_over_the_user_rate_gets_429_with_retry_after(api, settings):
     assert answers == [200] * 5 + [429]
     throttled = api.get("/api/repositories/")
     assert throttled.status_code == 429
-    assert "throttled" in throttled.json()["detail"] and int(throttled["Retry-After"]) > 0
+    assert "throttled" in throttled.json()["detail"]
+    assert int(throttled["Retry-After"]) > 0
 
 
 def test_the_user_rate_is_per_user(api, other_api, settings):
@@ -140,7 +141,8 @@ LOCKED_AT_THE_TENTH = [200] * 9 + [429]  # the form again nine times; the tenth 
 
 
 def test_ten_failed_logins_lock_that_username_from_that_address_for_15_minutes(owner, settings):
-    assert settings.AXES_FAILURE_LIMIT == 10 and settings.AXES_COOLOFF_TIME.total_seconds() == 15 * 60
+    assert settings.AXES_FAILURE_LIMIT == 10
+    assert settings.AXES_COOLOFF_TIME.total_seconds() == 15 * 60
     assert fail(10) == LOCKED_AT_THE_TENTH
 
     locked = log_in(Client(), "owner", "owner-password-1")
@@ -221,8 +223,10 @@ def test_each_https_setting_has_its_own_variable():
     values = secure_settings(DJANGO_SECURE="1", DJANGO_SECURE_SSL_REDIRECT="0", DJANGO_SECURE_HSTS_SECONDS="3600",
                              DJANGO_SECURE_HSTS_PRELOAD="0", DJANGO_SESSION_COOKIE_SECURE="0",
                              DJANGO_SECURE_PROXY_SSL_HEADER="X-Forwarded-Ssl=on")
-    assert values["SECURE_SSL_REDIRECT"] is False and values["SECURE_HSTS_SECONDS"] == 3600
-    assert values["SECURE_HSTS_PRELOAD"] is False and values["SESSION_COOKIE_SECURE"] is False
+    assert values["SECURE_SSL_REDIRECT"] is False
+    assert values["SECURE_HSTS_SECONDS"] == 3600
+    assert values["SECURE_HSTS_PRELOAD"] is False
+    assert values["SESSION_COOKIE_SECURE"] is False
     assert values["CSRF_COOKIE_SECURE"] is True
     assert values["SECURE_PROXY_SSL_HEADER"] == ("HTTP_X_FORWARDED_SSL", "on")
     assert secure_settings(DJANGO_CSRF_COOKIE_SECURE="1")["CSRF_COOKIE_SECURE"] is True
@@ -253,7 +257,8 @@ def test_behind_the_proxy_plain_http_is_redirected_and_https_gets_hsts(owner, se
     plain = client.get("/accounts/login/")
     secure = client.get("/accounts/login/", HTTP_X_FORWARDED_PROTO="https")
 
-    assert plain.status_code == 301 and plain["Location"] == "https://testserver/accounts/login/"
+    assert plain.status_code == 301
+    assert plain["Location"] == "https://testserver/accounts/login/"
     assert secure.status_code == 200
     assert secure["Strict-Transport-Security"].startswith("max-age=31536000")
 
@@ -324,7 +329,8 @@ def test_the_swagger_page_loads_its_start_up_script_from_a_url(api):
     script = api.get("/api/docs/?script=")
 
     assert re.search(r'<script src="/api/docs/\?script="></script>', page.content.decode())
-    assert script.status_code == 200 and script["Content-Type"].startswith("application/javascript")
+    assert script.status_code == 200
+    assert script["Content-Type"].startswith("application/javascript")
 
 
 def test_only_the_django_rq_dashboard_gets_the_relaxed_policy(superuser):
@@ -350,7 +356,8 @@ def test_the_prometheus_metrics_answer_staff_only(superuser, owner):
 
     metrics = client.get("/admin/django_rq/dashboard/metrics/")
 
-    assert metrics.status_code == 200 and b"rq_jobs" in metrics.content
+    assert metrics.status_code == 200
+    assert b"rq_jobs" in metrics.content
 
 
 def test_a_scraper_with_the_rq_api_token_gets_the_metrics(settings):

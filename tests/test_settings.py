@@ -31,7 +31,8 @@ def load_settings(**env: str) -> subprocess.CompletedProcess:
 def test_a_malformed_value_stops_start_up_naming_the_variable(name, value, words):
     result = load_settings(**{name: value})
     assert result.returncode != 0
-    assert "ImproperlyConfigured" in result.stderr and words in result.stderr
+    assert "ImproperlyConfigured" in result.stderr
+    assert words in result.stderr
 
 
 @pytest.mark.parametrize(("api", "graphql"), [

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import django_rq
 import pytest
 from django.core.cache import cache
 from django.test import Client, override_settings
 from rq import Worker
 
-import django_rq
 from repohealth.web import staff_status
 from repohealth.web.healthz import GITHUB_TOKENS_OK_KEY, UPKEEP_LAST_RUN_KEY
 

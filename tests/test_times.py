@@ -18,7 +18,8 @@ def test_a_payload_timestamp_round_trips_in_utc_with_a_z():
 
 @pytest.mark.parametrize("value", [None, "", "not a time"])
 def test_nothing_or_nonsense_parses_to_none(value):
-    assert parse_iso(value) is None and format_iso(None) is None
+    assert parse_iso(value) is None
+    assert format_iso(None) is None
 
 
 def test_seconds_between_takes_datetimes_or_payload_text():
@@ -35,4 +36,5 @@ def test_durations_read_as_a_person_says_them(seconds, text):
 
 
 def test_an_eta_reads_as_a_clock():
-    assert clock_text(245) == "4:05" and clock_text(3723) == "1:02:03"
+    assert clock_text(245) == "4:05"
+    assert clock_text(3723) == "1:02:03"

@@ -38,7 +38,8 @@ def test_a_run_reaps_a_dead_scan_and_records_when_it_ran(owner, settings):
     scans_tasks = {name: outcome[name] for name in outcome if name.startswith("scans.")}  # watch adds its own
     assert scans_tasks == {"scans.upkeep.reap_dead_scans": 1, "scans.upkeep.fail_unqueued_scans": 0}
     scan.refresh_from_db()
-    assert scan.status == Status.FAILED and "the worker stopped responding" in scan.error
+    assert scan.status == Status.FAILED
+    assert "the worker stopped responding" in scan.error
     assert timezone.now() - parse_iso(cache.get(upkeep.LAST_RUN_KEY)) < timedelta(minutes=1)
 
 
@@ -71,7 +72,8 @@ def test_the_cron_configuration_registers_the_job_on_its_own_queue(settings):
     cron._job_data_registry.clear()
     importlib.reload(repohealth.cron)  # registers again, as `rqcron repohealth.cron` does
     (job,) = cron._job_data_registry
-    assert job["func"] is upkeep.run and job["queue_name"] == "upkeep"
+    assert job["func"] is upkeep.run
+    assert job["queue_name"] == "upkeep"
     assert job["interval"] == settings.UPKEEP_INTERVAL_SECONDS
     assert "upkeep" in settings.RQ_QUEUES
 

@@ -11,8 +11,8 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from repohealth.web.api import ApiError, BadParameter, DetailSerializer, choices_param
 from repohealth.runtime.times import parse_iso
+from repohealth.web.api import ApiError, BadParameter, DetailSerializer, choices_param
 from repositories.filters import DEPRECATED_FILTERS, FILTER_FIELDS, InvalidFilter, active_filters, filter_repositories
 from repositories.history import FIELDS, changes, metric_series, transition
 from repositories.models import Repository

@@ -17,6 +17,7 @@ Callers send only what they pass in `headers` (no cookies, no credentials).
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import ipaddress
 import socket
@@ -27,7 +28,6 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
-import contextlib
 
 CONNECT_TIMEOUT = 5.0
 TOTAL_TIMEOUT = 10.0

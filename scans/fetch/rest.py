@@ -13,7 +13,6 @@ from scans.fetch.common import FetchResult, Kind, RepoRef, drain
 from scans.github.client import GitHubClient
 from scans.github.errors import TransientFailure
 
-
 BLOCK_REASONS = {
     "dmca": "DMCA takedown",
     "tos": "blocked for a terms of service violation",

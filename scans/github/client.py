@@ -16,13 +16,10 @@ import random
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, Callable
 from urllib.parse import urljoin, urlparse
 
-from urllib3.exceptions import (
-    ConnectTimeoutError, NameResolutionError, NewConnectionError, ReadTimeoutError, SSLError,
-)
+from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError, ReadTimeoutError, SSLError
 
 from repohealth.runtime.times import parse_iso
 from scans.github.breaker import Breaker

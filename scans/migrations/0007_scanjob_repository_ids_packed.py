@@ -6,7 +6,7 @@ removed and the new one takes its name. Going back copies them back the same way
 
 import json
 
-from django.db import migrations, models
+from django.db import migrations
 
 import scans.fields
 

@@ -23,10 +23,10 @@ from repositories.health import OUTCOMES
 from repositories.models import Repository
 from repositories.permissions import CHANGE, DELETE, may
 from repositories.presentation import PER_PAGE, CatalogPaginator, health_cards, known_count, sort_columns
-from scans.pages import imports as import_views
 from scans import selectors as scan_selectors
 from scans import services
 from scans.models import ScanJob
+from scans.pages import imports as import_views
 from scans.pages.scans import panels_for
 
 RECENT_RESULTS = 20

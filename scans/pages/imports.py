@@ -17,9 +17,9 @@ from django.views.decorators.http import require_POST
 from repohealth.web.pages import login_required_page
 from repositories import services as catalog
 from repositories.forms import ImportForm
-from repositories.previews import preview_drop, preview_get, preview_store
 from repositories.importers import CSV_COLUMNS
 from repositories.jsonlists import JSON_KEYS, JSON_LISTS
+from repositories.previews import preview_drop, preview_get, preview_store
 from scans import services
 from scans.estimate import estimate
 from scans.models import ScanJob

@@ -18,9 +18,9 @@ from repohealth.web.pages import login_required_page, safe_next
 from repositories import history
 from repositories.health import BY_HEALTH
 from scans import selectors, services
+from scans.models import ScanJob
 from scans.pages import live
 from scans.pages.approve import approval_page, needs_approval
-from scans.models import ScanJob
 from scans.presenter import present
 from scans.run.progress import progress_payload
 from scans.selection import BadSelection, describe, describe_resume, from_form, select

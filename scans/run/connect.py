@@ -7,9 +7,9 @@ from typing import Callable
 
 from django.conf import settings
 
-from scans.github.budget import SharedBudget
 from scans.fetch.common import Fetcher
 from scans.fetch.rest import RestFetcher
+from scans.github.budget import SharedBudget
 from scans.github.client import GitHubApp, GitHubClient
 from scans.models import ScanJob
 

@@ -28,12 +28,12 @@ from repositories import history
 from repositories.health import COUNTER_OF, COUNTERS
 from repositories.models import Repository
 from repositories.selectors import names_held, old_names
-from scans.run.connect import github_client, make_fetcher
 from scans.fetch.common import Fetcher, FetchResult, Kind, RepoRef, wants_full_metadata
 from scans.github.client import GitHubClient
 from scans.github.errors import BadCredentials, Cancelled, GitHubUnreachable
-from scans.run.apply import apply_failed_check, apply_result
 from scans.models import ScanJob, ScanResult, ScanShard
+from scans.run.apply import apply_failed_check, apply_result
+from scans.run.connect import github_client, make_fetcher
 from scans.run.progress import ProgressReporter, cancel_key, progress_payload, publish
 from scans.run.writer import Batch, Writer
 

@@ -6,6 +6,7 @@ The ScanJob row is the durable record. The cache key `health_check:{job_id}` and
 
 from __future__ import annotations
 
+import contextlib
 import time
 from datetime import datetime
 from datetime import timezone as dt_timezone
@@ -18,7 +19,6 @@ from django.utils import timezone
 from repohealth.runtime.cache import UNREACHABLE, set_and_get
 from repohealth.runtime.times import format_iso
 from scans.models import ScanJob
-import contextlib
 
 
 def progress_key(job_id) -> str:

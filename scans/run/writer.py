@@ -20,8 +20,8 @@ from django.db.models import F
 from repositories.bulk import insert, update_fields
 from repositories.history import record_changes
 from repositories.models import Repository
-from scans.run.apply import FAILED_CHECK_FIELDS, SCANNED_FIELDS
 from scans.models import ScanJob, ScanResult
+from scans.run.apply import FAILED_CHECK_FIELDS, SCANNED_FIELDS
 
 QUEUE_SIZE = 2  # batches waiting: memory stays bounded, the fetcher waits when the writer lags
 

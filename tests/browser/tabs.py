@@ -13,10 +13,11 @@ try:
 except ImportError:  # the `browser` fixture says so: a skip, or a failure when CI=true
     Page = expect = None
 
+import contextlib
+
 from scans import services
 from scans.models import ScanJob
 from tests.browser.conftest import DESKTOP
-import contextlib
 
 Status = ScanJob.Status
 LATENCY_MS = 20

@@ -137,7 +137,8 @@ def test_bulk_actions_label_accept_export_and_remove_the_selection(tab, demo_cat
     page.get_by_label("Label to add or remove").press("Enter")  # adds the label; it never starts a scan
 
     expect(page.locator(".message--success")).to_contain_text("Labelled 2 repositories “picked”.")
-    assert Label.objects.get(name="picked").repositories.count() == 2 and not ScanJob.objects.exists()
+    assert Label.objects.get(name="picked").repositories.count() == 2
+    assert not ScanJob.objects.exists()
 
     page.locator("[data-select-all]").check()
     page.get_by_role("button", name="Accept all new names").click()
@@ -185,7 +186,8 @@ def test_on_a_phone_each_row_is_a_card_with_every_value_and_nothing_scrolls_side
         expect(card.locator(".name__old")).to_be_visible()
         expect(card.locator(".name__link")).to_be_visible()
         expect(page.locator(".catalog-table thead th a").first).to_be_visible()  # sorting stays, as links
-        assert tab.no_horizontal_overflow() and tab.sideways_scrollers() == []
+        assert tab.no_horizontal_overflow()
+        assert tab.sideways_scrollers() == []
         card.scroll_into_view_if_needed()
         page.screenshot(path=screenshots / "catalog-phone-cards.png")
     finally:

@@ -52,7 +52,8 @@ def test_as_root_with_apt_it_installs_debians_chromium_first(commands, monkeypat
     found = chromium.install(chromium.Found(tried=["none"]), is_root=True, have_apt=True)
 
     assert ran == [["apt-get", "install", "-y", "--no-install-recommends", "chromium"]]
-    assert found.path == chromium.DEBIAN_CHROMIUM and "apt-get" in found.how
+    assert found.path == chromium.DEBIAN_CHROMIUM
+    assert "apt-get" in found.how
 
 
 def test_without_root_it_tries_playwrights_download_and_says_why_each_way_failed(commands, monkeypatch):

@@ -58,7 +58,8 @@ def test_a_list_is_previewed_then_imported_only_or_imported_and_scanned(tab, wor
     page.get_by_role("button", name="Import only").click()
     expect(page.locator(".report")).to_contain_text("no scan was started")
     expect(page.locator(".scan-panel")).to_have_count(0)
-    assert Repository.objects.count() == 2 and not ScanJob.objects.exists()
+    assert Repository.objects.count() == 2
+    assert not ScanJob.objects.exists()
 
     upload(page, AWESOME.format(new=new, known=known))
     expect(page.locator(".report__numbers div", has_text="Already tracked").locator("dd")).to_have_text("2")

@@ -44,11 +44,13 @@ def test_a_valid_app_jwt_gets_an_installation_token_that_works_for_an_hour(fake)
 
     assert answer.status_code == 201
     body = answer.json()
-    assert body["token"].startswith("ghs_") and body["repository_selection"] == "all"
+    assert body["token"].startswith("ghs_")
+    assert body["repository_selection"] == "all"
     expires = calendar.timegm(time.strptime(body["expires_at"], "%Y-%m-%dT%H:%M:%SZ"))
     assert 3590 < expires - time.time() <= 3600
     assert get_repo(fake, body["token"]).status_code == 200
-    assert fake.stats()["app_tokens_created"] == 1 and fake.stats()["points_spent"]["core"] == 1
+    assert fake.stats()["app_tokens_created"] == 1
+    assert fake.stats()["points_spent"]["core"] == 1
 
 
 def test_an_installation_token_is_refused_once_it_expired(fake):
@@ -57,7 +59,8 @@ def test_an_installation_token_is_refused_once_it_expired(fake):
     assert get_repo(fake, token).status_code == 200
     time.sleep(0.4)  # the token's 0.3 s life passes: the fake's clock is the wall clock
     refused = get_repo(fake, token)
-    assert refused.status_code == 401 and refused.json()["message"] == "Bad credentials"
+    assert refused.status_code == 401
+    assert refused.json()["message"] == "Bad credentials"
 
 
 def test_the_tokens_of_one_installation_share_its_rate_limit(fake):
@@ -77,7 +80,8 @@ def test_the_tokens_of_one_installation_share_its_rate_limit(fake):
 ])
 def test_a_jwt_github_would_refuse_answers_401_with_githubs_message(fake, token, message):
     answer = mint(fake, token())
-    assert answer.status_code == 401 and answer.json()["message"].startswith(message)
+    assert answer.status_code == 401
+    assert answer.json()["message"].startswith(message)
 
 
 def test_a_revoked_installation_token_is_refused_at_once(fake):
@@ -113,4 +117,5 @@ def test_the_pure_python_check_agrees_with_the_cryptography_package():
     with pytest.raises(InvalidJWT):
         verify_jwt(tampered, public, APP_ID)
     n, e = public_numbers(public)
-    assert e == 65537 and n.bit_length() == 2048
+    assert e == 65537
+    assert n.bit_length() == 2048

@@ -110,8 +110,10 @@ def test_the_cost_is_answered_charged_to_the_token_and_counted_in_the_stats(fake
     full = post(fake, *build_query(refs, full=True))
     lean = post(fake, *build_query(refs, full=False))
 
-    assert full.json()["data"]["rateLimit"]["cost"] == 4 and full.json()["data"]["rateLimit"]["remaining"] == 4996
-    assert lean.json()["data"]["rateLimit"]["cost"] == 1 and lean.json()["data"]["rateLimit"]["remaining"] == 4995
+    assert full.json()["data"]["rateLimit"]["cost"] == 4
+    assert full.json()["data"]["rateLimit"]["remaining"] == 4996
+    assert lean.json()["data"]["rateLimit"]["cost"] == 1
+    assert lean.json()["data"]["rateLimit"]["remaining"] == 4995
     assert lean.headers["X-RateLimit-Used"] == "5"
     stats = fake.stats()
     assert stats["points_spent"]["graphql"] == 5
@@ -125,7 +127,8 @@ def test_a_query_that_costs_more_than_the_points_left_is_rate_limited(fake):
     assert post(fake, query, variables).json()["data"]["rateLimit"]["remaining"] == 2
     refused = post(fake, query, variables).json()
 
-    assert refused["errors"][0]["type"] == "RATE_LIMITED" and "data" not in refused
+    assert refused["errors"][0]["type"] == "RATE_LIMITED"
+    assert "data" not in refused
     assert fake.stats()["points_spent"]["graphql"] == 4
 
 
@@ -187,8 +190,11 @@ def test_the_parser_reads_every_kind_of_literal_and_block_strings():
       """) { id }
     }''')
     field = document.operation("Q").selections[0]
-    assert field.arguments["a"] == -150.0 and field.arguments["b"] is True and field.arguments["c"] is None
-    assert field.arguments["d"] == "ENUM" and field.arguments["e"] == [1, "two"]
+    assert field.arguments["a"] == -150.0
+    assert field.arguments["b"] is True
+    assert field.arguments["c"] is None
+    assert field.arguments["d"] == "ENUM"
+    assert field.arguments["e"] == [1, "two"]
     assert field.arguments["i"] == "block\n  text"
     assert document.operation("Q").variable_defaults == {"x": [1]}
     with pytest.raises(GraphQLSyntaxError):

@@ -63,18 +63,26 @@ def test_it_answers_200_with_githubs_fields_for_a_healthy_repository(fake):
     answer = get(fake, "/repos/acme/healthy")
     body = answer.json()
     assert answer.status_code == 200
-    assert body["full_name"] == "acme/healthy" and body["name"] == "healthy"
-    assert body["owner"]["login"] == "acme" and body["owner"]["type"] in ("Organization", "User")
+    assert body["full_name"] == "acme/healthy"
+    assert body["name"] == "healthy"
+    assert body["owner"]["login"] == "acme"
+    assert body["owner"]["type"] in ("Organization", "User")
     assert body["html_url"] == "https://github.com/acme/healthy"
-    assert body["stargazers_count"] == 42 and body["watchers_count"] == 42
-    assert body["subscribers_count"] == 5 and body["forks_count"] == 7
-    assert body["open_issues_count"] == 3 and body["archived"] is False
+    assert body["stargazers_count"] == 42
+    assert body["watchers_count"] == 42
+    assert body["subscribers_count"] == 5
+    assert body["forks_count"] == 7
+    assert body["open_issues_count"] == 3
+    assert body["archived"] is False
     assert body["license"] == {"key": "mit", "name": "MIT License", "spdx_id": "MIT"}
-    assert body["topics"] == ["cli", "json"] and body["visibility"] == "public"
+    assert body["topics"] == ["cli", "json"]
+    assert body["visibility"] == "public"
     assert body["pushed_at"] == "2025-05-01T10:00:00Z"
-    assert answer.headers["ETag"].startswith('W/"') and len(answer.headers["ETag"]) == 64 + 4
+    assert answer.headers["ETag"].startswith('W/"')
+    assert len(answer.headers["ETag"]) == 64 + 4
     assert answer.headers["Cache-Control"] == "private, max-age=60"
-    assert "Last-Modified" in answer.headers and "X-GitHub-Request-Id" in answer.headers
+    assert "Last-Modified" in answer.headers
+    assert "X-GitHub-Request-Id" in answer.headers
     assert answer.headers["X-RateLimit-Resource"] == "core"
     assert answer.headers["X-RateLimit-Limit"] == "5000"
     assert answer.headers["X-RateLimit-Remaining"] == "4999"
@@ -82,23 +90,30 @@ def test_it_answers_200_with_githubs_fields_for_a_healthy_repository(fake):
 
 def test_it_answers_200_with_archived_true_for_an_archived_repository(fake):
     answer = get(fake, "/repos/acme/old-tool")
-    assert answer.status_code == 200 and answer.json()["archived"] is True
+    assert answer.status_code == 200
+    assert answer.json()["archived"] is True
 
 
 def test_it_answers_200_with_disabled_true_for_a_disabled_repository(fake):
     answer = get(fake, "/repos/acme/switched-off")
-    assert answer.status_code == 200 and answer.json()["disabled"] is True
+    assert answer.status_code == 200
+    assert answer.json()["disabled"] is True
 
 
 def test_it_looks_up_owner_and_name_case_insensitively(fake):
     answer = get(fake, "/repos/ACME/Healthy")
-    assert answer.status_code == 200 and answer.json()["full_name"] == "acme/healthy"
+    assert answer.status_code == 200
+    assert answer.json()["full_name"] == "acme/healthy"
 
 
 def test_it_fills_missing_catalog_keys_with_defaults(fake):
     body = get(fake, "/repos/acme/old-tool").json()
-    assert body["description"] is None and body["license"] is None and body["language"] is None
-    assert body["topics"] == [] and body["default_branch"] == "main" and body["fork"] is False
+    assert body["description"] is None
+    assert body["license"] is None
+    assert body["language"] is None
+    assert body["topics"] == []
+    assert body["default_branch"] == "main"
+    assert body["fork"] is False
 
 
 # --------------------------------------------------------------------------- 301 / 304
@@ -115,7 +130,8 @@ def test_it_answers_301_for_a_renamed_repository(fake):
 def test_following_the_301_location_answers_the_repository_under_its_new_name(fake):
     answer = get(fake, "/repos/ACME/OLD-NAME")
     assert [step.status_code for step in answer.history] == [301]
-    assert answer.status_code == 200 and answer.url == f"{fake.url}/repositories/104"
+    assert answer.status_code == 200
+    assert answer.url == f"{fake.url}/repositories/104"
     assert answer.json()["full_name"] == "new-owner/new-name"
     assert answer.json() == get(fake, "/repos/new-owner/new-name").json()
 
@@ -123,7 +139,8 @@ def test_following_the_301_location_answers_the_repository_under_its_new_name(fa
 def test_it_answers_304_for_the_current_etag_without_spending_a_point_when_authenticated(fake):
     first = get(fake, "/repos/acme/healthy", token="t1")
     again = get(fake, "/repos/acme/healthy", token="t1", headers={"If-None-Match": first.headers["ETag"]})
-    assert again.status_code == 304 and again.content == b""
+    assert again.status_code == 304
+    assert again.content == b""
     assert again.headers["ETag"] == first.headers["ETag"]
     assert again.headers["X-RateLimit-Remaining"] == first.headers["X-RateLimit-Remaining"]
     assert fake.stats()["points_spent"]["core"] == 1
@@ -141,7 +158,8 @@ def test_it_answers_200_again_once_the_repository_changed(fake):
     first = get(fake, "/repos/acme/healthy", token="t1")
     fake.patch_repo("acme/healthy", stars=43)
     again = get(fake, "/repos/acme/healthy", token="t1", headers={"If-None-Match": first.headers["ETag"]})
-    assert again.status_code == 200 and again.json()["stargazers_count"] == 43
+    assert again.status_code == 200
+    assert again.json()["stargazers_count"] == 43
 
 
 def test_etags_differ_per_token(fake):
@@ -183,7 +201,8 @@ def test_it_answers_401_bad_credentials_for_a_token_it_does_not_know(fake):
     fake.configure(tokens=["good"])
     answer = get(fake, "/repos/acme/healthy", token="wrong")
     assert answer.status_code == 401
-    assert answer.json()["message"] == "Bad credentials" and answer.json()["status"] == "401"
+    assert answer.json()["message"] == "Bad credentials"
+    assert answer.json()["status"] == "401"
     assert get(fake, "/repos/acme/healthy", token="good").status_code == 200
 
 
@@ -199,7 +218,8 @@ def test_it_answers_403_with_remaining_0_and_a_future_reset_once_the_primary_lim
     fake.configure(rate_limit=(2, 2))
     statuses = [get(fake, "/repos/acme/healthy", token="t1").status_code for _ in range(2)]
     limited = get(fake, "/repos/acme/healthy", token="t1")
-    assert statuses == [200, 200] and limited.status_code == 403
+    assert statuses == [200, 200]
+    assert limited.status_code == 403
     assert limited.json()["message"].startswith("API rate limit exceeded")
     assert limited.json()["message"] == "API rate limit exceeded for user ID 1."
     assert limited.headers["X-RateLimit-Remaining"] == "0"
@@ -228,14 +248,16 @@ def test_the_primary_window_starts_afresh_at_its_announced_reset(fake):
 def test_it_can_answer_the_primary_limit_with_429(fake):
     fake.configure(rate_limit=(0, 2), rate_limit_status=429)
     answer = get(fake, "/repos/acme/healthy")
-    assert answer.status_code == 429 and answer.headers["X-RateLimit-Remaining"] == "0"
+    assert answer.status_code == 429
+    assert answer.headers["X-RateLimit-Remaining"] == "0"
     assert answer.json()["message"].startswith("API rate limit exceeded")
 
 
 def test_it_answers_a_secondary_limit_with_retry_after(fake):
     fake.configure(secondary_next=1, secondary_retry_after=3)
     answer = get(fake, "/repos/acme/healthy")
-    assert answer.status_code == 403 and answer.headers["Retry-After"] == "3"
+    assert answer.status_code == 403
+    assert answer.headers["Retry-After"] == "3"
     assert answer.json()["message"].startswith("You have exceeded a secondary rate limit")
     assert get(fake, "/repos/acme/healthy").status_code == 200
 
@@ -252,8 +274,10 @@ def test_rate_limit_endpoint_reports_both_quotas_without_spending(fake):
     fake.configure(rate_limit=(10, 60), graphql_rate_limit=(100, 60))
     get(fake, "/repos/acme/healthy", token="t1")
     body = get(fake, "/rate_limit", token="t1").json()
-    assert body["resources"]["core"]["limit"] == 10 and body["resources"]["core"]["remaining"] == 9
-    assert body["resources"]["graphql"]["limit"] == 100 and body["rate"]["used"] == 1
+    assert body["resources"]["core"]["limit"] == 10
+    assert body["resources"]["core"]["remaining"] == 9
+    assert body["resources"]["graphql"]["limit"] == 100
+    assert body["rate"]["used"] == 1
     assert get(fake, "/rate_limit", token="t1").json()["rate"]["remaining"] == 9
 
 
@@ -302,17 +326,23 @@ def test_graphql_answers_a_batch_with_found_missing_renamed_and_blocked_reposito
     document = answer.json()
     data, errors = document["data"], {error["path"][0]: error for error in document["errors"]}
     assert answer.status_code == 200
-    assert data["r0"]["nameWithOwner"] == "acme/healthy" and data["r0"]["stargazerCount"] == 42
+    assert data["r0"]["nameWithOwner"] == "acme/healthy"
+    assert data["r0"]["stargazerCount"] == 42
     assert data["r0"]["licenseInfo"]["spdxId"] == "MIT"
     assert [node["topic"]["name"] for node in data["r0"]["repositoryTopics"]["nodes"]] == ["cli", "json"]
-    assert data["r1"] is None and errors["r1"]["type"] == "NOT_FOUND"
+    assert data["r1"] is None
+    assert errors["r1"]["type"] == "NOT_FOUND"
     assert errors["r1"]["message"] == "Could not resolve to a Repository with the name 'gone/missing'."
-    assert data["r2"]["nameWithOwner"] == "new-owner/new-name" and data["r2"]["databaseId"] == 104
-    assert data["r3"] is None and errors["r3"]["type"] == "FORBIDDEN"
+    assert data["r2"]["nameWithOwner"] == "new-owner/new-name"
+    assert data["r2"]["databaseId"] == 104
+    assert data["r3"] is None
+    assert errors["r3"]["type"] == "FORBIDDEN"
     assert errors["r3"]["message"] == "Repository access blocked (DMCA)"
-    assert data["r4"] is None and errors["r4"]["message"] == "Repository access blocked"
+    assert data["r4"] is None
+    assert errors["r4"]["message"] == "Repository access blocked"
     assert data["r5"]["isDisabled"] is True
-    assert data["rateLimit"]["cost"] == 1 and data["rateLimit"]["remaining"] == 4999
+    assert data["rateLimit"]["cost"] == 1
+    assert data["rateLimit"]["remaining"] == 4999
     assert set(errors) == {"r1", "r3", "r4"}
     assert answer.headers["X-RateLimit-Resource"] == "graphql"
 
@@ -326,7 +356,8 @@ def test_graphql_omits_errors_when_every_repository_is_found_and_reads_variables
 def test_graphql_does_not_follow_renames_when_told_not_to(fake):
     query = 'query { r0: repository(owner: "acme", name: "old-name", followRenames: false) { id } }'
     document = graphql(fake, query).json()
-    assert document["data"]["r0"] is None and document["errors"][0]["type"] == "NOT_FOUND"
+    assert document["data"]["r0"] is None
+    assert document["errors"][0]["type"] == "NOT_FOUND"
 
 
 def test_graphql_requires_a_token(fake):
@@ -381,7 +412,8 @@ def test_stats_count_answers_by_endpoint_and_status(fake):
     assert stats["by_endpoint"]["rate_limit"] == {"200": 1}
     assert stats["by_endpoint"]["graphql"] == {"200": 1}
     assert stats["points_spent"] == {"core": 4, "graphql": 1}
-    assert stats["graphql_aliases_total"] == 6 and stats["in_flight"] == 0
+    assert stats["graphql_aliases_total"] == 6
+    assert stats["in_flight"] == 0
 
 
 def test_stats_record_the_concurrency_of_simultaneous_requests():
@@ -398,7 +430,8 @@ def test_stats_record_the_concurrency_of_simultaneous_requests():
         fake.stop()  # wakes the handlers sleeping in their latency; they answer and finish
     for client in clients:
         client.join(timeout=10)
-    assert in_flight == 8 and fake.stats()["max_concurrency"] == 8
+    assert in_flight == 8
+    assert fake.stats()["max_concurrency"] == 8
     assert statuses == [200] * 8
 
 
@@ -415,7 +448,8 @@ def test_reset_stats_zeroes_the_counters_but_keeps_rate_limit_windows(fake):
     fake.configure(rate_limit=(1, 60))
     get(fake, "/repos/acme/healthy")
     fake.reset_stats()
-    assert fake.stats()["requests_total"] == 0 and fake.request_log() == []
+    assert fake.stats()["requests_total"] == 0
+    assert fake.request_log() == []
     assert get(fake, "/repos/acme/healthy").status_code == 403
 
 
@@ -440,7 +474,8 @@ def test_the_request_log_records_time_method_path_status_and_token(fake):
 
 def test_configuring_over_http_changes_settings_and_rejects_unknown_ones(fake):
     answer = requests.post(fake.url + "/_fake/config", json={"fail_next": 1, "rate_limit": "5/60"}, timeout=10)
-    assert answer.status_code == 200 and answer.json()["rate_limit"] == [5, 60.0]
+    assert answer.status_code == 200
+    assert answer.json()["rate_limit"] == [5, 60.0]
     assert get(fake, "/repos/acme/healthy").status_code == 502
     assert get(fake, "/repos/acme/healthy").headers["X-RateLimit-Limit"] == "5"
     assert requests.post(fake.url + "/_fake/config", json={"nope": 1}, timeout=10).status_code == 400
@@ -458,9 +493,11 @@ def test_the_catalog_endpoint_adds_and_replaces_repositories_at_run_time(fake):
 def test_patching_a_repository_to_a_new_name_leaves_a_redirect_behind(fake):
     answer = requests.post(fake.url + "/_fake/repos/acme/healthy",
                            json={"full_name": "acme/renamed", "archived": True}, timeout=10)
-    assert answer.status_code == 200 and answer.json()["previous_names"] == ["acme/healthy"]
+    assert answer.status_code == 200
+    assert answer.json()["previous_names"] == ["acme/healthy"]
     moved = get(fake, "/repos/acme/healthy", allow_redirects=False)
-    assert moved.status_code == 301 and moved.headers["Location"].endswith("/repositories/101")
+    assert moved.status_code == 301
+    assert moved.headers["Location"].endswith("/repositories/101")
     assert get(fake, "/repos/acme/renamed").json()["archived"] is True
 
 
@@ -475,7 +512,8 @@ def test_generate_catalog_has_the_documented_mix_of_outcomes():
     catalog = generate_catalog(500, seed=1, now=NOW)
     repos = catalog["repositories"]
     kinds = Counter(catalog["categories"].values())
-    assert len(catalog["import_names"]) == 500 and len(repos) == 500 - kinds["not_found"]
+    assert len(catalog["import_names"]) == 500
+    assert len(repos) == 500 - kinds["not_found"]
     assert kinds == {"healthy": 350, "stale": 40, "archived": 35, "moved": 25, "not_found": 20,
                      "blocked": 10, "disabled": 5, "flaky": 15}
     assert sum(repo["archived"] for repo in repos) == 35
@@ -484,7 +522,8 @@ def test_generate_catalog_has_the_documented_mix_of_outcomes():
     assert sum(repo["flaky"] == 0.3 for repo in repos) == 15
     old_names = {old for repo in repos for old in repo["previous_names"]}
     moved = {name for name, kind in catalog["categories"].items() if kind == "moved"}
-    assert old_names == moved and moved <= set(catalog["import_names"])
+    assert old_names == moved
+    assert moved <= set(catalog["import_names"])
     current = {repo["full_name"] for repo in repos}
     assert not (set(n for n, k in catalog["categories"].items() if k == "not_found") & current)
 
@@ -532,7 +571,8 @@ def test_the_command_line_server_prints_its_url_and_answers_requests(tmp_path):
         assert line.startswith("fakegithub listening on http://127.0.0.1:")
         url = line.rsplit(" ", 1)[1]
         answer = requests.get(url + "/repos/acme/healthy", headers={"Authorization": "Bearer t1"}, timeout=10)
-        assert answer.status_code == 200 and answer.headers["X-RateLimit-Limit"] == "100"
+        assert answer.status_code == 200
+        assert answer.headers["X-RateLimit-Limit"] == "100"
         assert requests.get(url + "/repos/acme/healthy", headers={"Authorization": "Bearer x"},
                             timeout=10).status_code == 401
         assert requests.get(url + "/_fake/stats", timeout=10).json()["requests_total"] == 2
@@ -551,6 +591,7 @@ def test_a_per_window_secondary_limit_refuses_the_request_over_the_figure_and_re
                     for _ in range(4)]
         other = requests.get(f"{fake.url}/repos/a/b", headers={"Authorization": "Bearer t2"}, timeout=5)
         stats = fake.stats()
-    assert statuses == [200, 200, 200, 403] and other.status_code == 200
+    assert statuses == [200, 200, 200, 403]
+    assert other.status_code == 200
     assert stats["secondary_answers"] == 1
     assert stats["max_per_window"] == {"t1 rest": 4, "t2 rest": 1}

@@ -65,7 +65,8 @@ def test_starting_a_scan_while_the_queue_is_away_answers_503_and_saves_nothing(a
 
     response = api.post(URL, {"repository_ids": [r.id for r in repos]}, format="json")
 
-    assert response.status_code == 503 and "queue" in response.json()["detail"]
+    assert response.status_code == 503
+    assert "queue" in response.json()["detail"]
     assert not ScanJob.objects.exists()
     imported = api.post("/api/repositories/import", {"text": "acme/new-one\n"}, format="json")
     assert imported.status_code == 503, imported.content
@@ -83,7 +84,8 @@ def test_a_queued_scan_whose_job_is_gone_is_failed_by_upkeep(api, fake_github, o
     assert services.scan_fail_unqueued() == 1
 
     scan = ScanJob.objects.get(id=job_id)
-    assert scan.status == Status.FAILED and "never reached the queue" in scan.error
+    assert scan.status == Status.FAILED
+    assert "never reached the queue" in scan.error
 
 
 def test_a_scan_is_resumed_at_most_once(api, client, owner, fake_github):
@@ -95,8 +97,10 @@ def test_a_scan_is_resumed_at_most_once(api, client, owner, fake_github):
     second = api.post(f"/api/scans/{scan.id}/resume")
 
     assert first.status_code == 202
-    assert second.status_code == 409 and second.json()["resumed_by"] == first.json()["job_id"]
+    assert second.status_code == 409
+    assert second.json()["resumed_by"] == first.json()["job_id"]
     assert ScanJob.objects.filter(resumed_from=scan).count() == 1
     client.force_login(owner)
     page = client.post(f"/scans/{scan.id}/resume")
-    assert page.status_code == 302 and page["Location"] == f"/scans/{first.json()['job_id']}/"
+    assert page.status_code == 302
+    assert page["Location"] == f"/scans/{first.json()['job_id']}/"

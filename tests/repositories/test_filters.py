@@ -62,7 +62,8 @@ def test_filters_combine_and_order_by_the_ordering_parameter(catalog):
 def test_a_value_the_filters_cannot_use_names_its_parameter(catalog, params, named):
     with pytest.raises(InvalidFilter) as refused:
         filter_repositories(params)
-    assert str(refused.value).startswith(f"{named}: ") and set(refused.value.errors) == {named}
+    assert str(refused.value).startswith(f"{named}: ")
+    assert set(refused.value.errors) == {named}
 
 
 def test_the_former_name_stale_hours_still_filters_and_the_new_name_wins(catalog):

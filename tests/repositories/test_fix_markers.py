@@ -99,7 +99,7 @@ def refixed(fix, filename: str, **policies):
     return source_fix(source=imported(fix.text, filename=filename), **policies)
 
 
-@pytest.mark.parametrize("archived, dead", list(itertools.product(ARCHIVED_POLICIES, DEAD_POLICIES)))
+@pytest.mark.parametrize(("archived", "dead"), list(itertools.product(ARCHIVED_POLICIES, DEAD_POLICIES)))
 def test_fixing_a_fixed_list_changes_nothing(db, archived, dead):
     awesome = imported(AWESOME, filename="awesome.md")
     shapes = imported(SHAPES, filename="shapes.md")
@@ -115,4 +115,6 @@ def test_fixing_a_fixed_list_changes_nothing(db, archived, dead):
         first = source_fix(source=source, archived=archived, dead=dead)
         assert first.changes
         second = refixed(first, source.filename, archived=archived, dead=dead)
-        assert second.text == first.text and second.changes == [] and second.diff == ""
+        assert second.text == first.text
+        assert second.changes == []
+        assert second.diff == ""

@@ -11,7 +11,8 @@ from __future__ import annotations
 import itertools
 from types import SimpleNamespace
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from repositories import importers
 from repositories.fixes import ARCHIVED_POLICIES, DEAD_POLICIES, Fix, fix_text

@@ -32,7 +32,9 @@ def lines_of(text: str) -> list[str]:
 
 
 def test_an_import_keeps_the_document_and_where_each_link_stands(source):
-    assert source.text == README and source.format == "markdown" and source.version == 1
+    assert source.text == README
+    assert source.format == "markdown"
+    assert source.version == 1
     entry = source.entries.get(line=14)
     assert entry.url == "http://www.github.com/acme/gridly-extras.git"
     assert lines_of(README)[13][entry.column:entry.end_column] == entry.url
@@ -42,7 +44,8 @@ def test_an_import_keeps_the_document_and_where_each_link_stands(source):
 
 def test_reimporting_the_same_file_with_other_text_makes_a_new_version_and_keeps_the_old(source):
     again = imported(README + "- [New](https://github.com/acme/new)\n")
-    assert again.version == 2 and Source.objects.count() == 2
+    assert again.version == 2
+    assert Source.objects.count() == 2
     assert imported(README + "- [New](https://github.com/acme/new)\n").id == again.id  # same text: same source
 
 
@@ -56,20 +59,24 @@ def test_the_default_fix_renames_moved_links_and_marks_archived_and_dead_ones(so
     assert new[16] == "* [Docs tree](https://github.com/new-owner/flexbox/tree/main/docs) - The manual."
     assert new[23] == "| [Pixel](https://github.com/pixelworks/pixel) | Pixels, moved. |"
     assert new[26] == '  <a href="https://github.com/pixelworks/pixel">Pixel on GitHub</a>'
-    assert new[30] == old[30] and new[33] == old[33]  # code block and inline code untouched
+    assert new[30] == old[30]
+    assert new[33] == old[33]
     assert new[36] == old[36]  # blocked but only suspected: left
     assert new[38] == "[flexbox-ref]: https://github.com/new-owner/flexbox"
     changed = [i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b]
-    assert changed == [11, 14, 15, 16, 23, 26, 38] and len(old) == len(new)
+    assert changed == [11, 14, 15, 16, 23, 26, 38]
+    assert len(old) == len(new)
     assert {c.kind for c in fix.changes} == {"moved", "archived", "dead"}
     assert fix.counts() == {"moved": 5, "archived": 1, "dead": 1, "name_reused": 0}
-    assert "-- a/README.md" in fix.diff and "+- [Gone](https://github.com/nobody/gone) (dead)" in fix.diff
+    assert "-- a/README.md" in fix.diff
+    assert "+- [Gone](https://github.com/nobody/gone) (dead)" in fix.diff
 
 
 def test_leave_policies_change_only_moved_links(source):
     fix = source_fix(source=source, archived="leave", dead="leave")
     assert {c.kind for c in fix.changes} == {"moved"}
-    assert "(archived)" not in fix.text and "(dead)" not in fix.text
+    assert "(archived)" not in fix.text
+    assert "(dead)" not in fix.text
 
 
 def test_delete_removes_a_dead_list_item_line_and_move_sends_archived_ones_to_the_end(source):
@@ -96,7 +103,7 @@ def test_a_nested_item_or_a_line_with_other_links_is_marked_not_deleted(db):
                         "  - [Child](https://github.com/acme/child)\n")
 
 
-@pytest.mark.parametrize("written, expected", [
+@pytest.mark.parametrize(("written", "expected"), [
     ("https://github.com/Old/Lib", "https://github.com/new/lib"),
     ("http://github.com/old/lib", "http://github.com/new/lib"),
     ("https://www.github.com/old/lib/", "https://www.github.com/new/lib/"),
@@ -156,4 +163,6 @@ def test_a_bad_policy_names_its_parameter(source):
 def test_an_unchanged_catalog_gives_the_same_text_and_no_diff(db):
     source = imported(README, filename="same.md")
     fix = source_fix(source=source)
-    assert fix.text == README and fix.diff == "" and fix.changes == []
+    assert fix.text == README
+    assert fix.diff == ""
+    assert fix.changes == []

@@ -44,5 +44,5 @@ def test_a_move_says_whether_it_was_a_rename_or_a_transfer():
 def test_the_outcome_table_says_which_outcomes_are_dead():
     from repositories.health import DEAD, OUTCOMES
 
-    assert DEAD == {Health.NOT_FOUND, Health.BLOCKED}
+    assert {Health.NOT_FOUND, Health.BLOCKED} == DEAD
     assert {o.health for o in OUTCOMES if o.dead} == DEAD

@@ -135,7 +135,8 @@ def test_a_dead_outcome_is_suspected_until_it_repeats_after_the_gap_then_recorde
     confirming = run([repo])
 
     repo.refresh_from_db()
-    assert not repo.suspected and repo.health == Health.NOT_FOUND
+    assert not repo.suspected
+    assert repo.health == Health.NOT_FOUND
     assert rows() == [("acme/doomed", "health", "healthy", "not_found", Event.DEAD)]
     assert RepositoryChange.objects.get().scan_id == confirming.id
     run([repo])
@@ -174,7 +175,9 @@ def test_a_failed_check_is_not_a_change_and_does_not_count_towards_confirmation(
     run([repo])  # a 502: a failed check
 
     repo.refresh_from_db()
-    assert repo.last_check_error and repo.suspected and repo.suspect_checks == 1
+    assert repo.last_check_error
+    assert repo.suspected
+    assert repo.suspect_checks == 1
     assert RepositoryChange.objects.count() == 0
 
 

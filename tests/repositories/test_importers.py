@@ -11,12 +11,26 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from repositories.importers import (
-    FORMATS, Entry, ImportRefused, Invalid, ParseResult, is_valid_name, is_valid_owner, normalize,
+    FORMATS,
+    Entry,
+    ImportRefused,
+    Invalid,
+    ParseResult,
+    is_valid_name,
+    is_valid_owner,
+    normalize,
     parse,
 )
 from repositories.names import RESERVED_PATHS
 from tests.repositories.importing import (
-    NAMES, NOISY_TEXT, OWNERS, PROPERTY, invalid_lines, lines_and_names, names, refusal,
+    NAMES,
+    NOISY_TEXT,
+    OWNERS,
+    PROPERTY,
+    invalid_lines,
+    lines_and_names,
+    names,
+    refusal,
 )
 
 REFUSAL_REASONS = {"binary", "too_large", "too_many_entries", "encoding", "format"}
@@ -24,7 +38,7 @@ REFUSAL_REASONS = {"binary", "too_large", "too_many_entries", "encoding", "forma
 # --------------------------------------------------------------------------- format detection
 
 
-@pytest.mark.parametrize("content, fmt", [
+@pytest.mark.parametrize(("content", "fmt"), [
     ('["django/django", "pallets/flask"]', "json"),
     ('{"total_count": 1, "items": [{"full_name": "django/django"}]}', "json"),
     ('{"repositories": ["django/django"]}', "json"),
@@ -44,7 +58,7 @@ def test_it_detects_the_format_from_the_content(content, fmt):
     assert parse(content).format == fmt
 
 
-@pytest.mark.parametrize("filename, fmt", [
+@pytest.mark.parametrize(("filename", "fmt"), [
     ("stars.txt", "text"), ("EXPORT.CSV", "csv"), ("x.tsv", "tsv"), ("README.md", "markdown"),
     ("list.markdown", "markdown"), ("dir/stars.Txt", "text"),
 ])
@@ -69,7 +83,8 @@ def test_it_honours_a_forced_format_over_extension_and_content():
 def test_it_refuses_an_unknown_format_name_and_lists_the_allowed_ones():
     e = refusal("django/django", format="xml")
     assert e.reason == "format"
-    assert "xml" in str(e) and all(name in str(e) for name in FORMATS)
+    assert "xml" in str(e)
+    assert all(name in str(e) for name in FORMATS)
 
 
 # --------------------------------------------------------------------------- encodings
@@ -125,7 +140,8 @@ def test_it_refuses_utf16_without_a_byte_order_mark_as_an_encoding_problem():
 def test_it_refuses_a_file_over_the_size_limit_naming_the_limit_and_the_size():
     e = refusal(b"django/django\n" * 2_000_000)  # 28 MB
     assert e.reason == "too_large"
-    assert "the limit is 20 MB" in str(e) and "28.0 MB (28,000,000 bytes)" in str(e)
+    assert "the limit is 20 MB" in str(e)
+    assert "28.0 MB (28,000,000 bytes)" in str(e)
 
 
 def test_it_checks_the_size_before_decoding():
@@ -142,7 +158,7 @@ def test_it_refuses_more_entries_than_the_limit_counting_duplicates_but_not_blan
     assert refusal("junk\n" * 11, max_entries=10).reason == "too_many_entries"
 
 
-@pytest.mark.parametrize("fmt, item", [
+@pytest.mark.parametrize(("fmt", "item"), [
     ("csv", "a/b\n"), ("tsv", "a/b\n"), ("json", None), ("markdown", "https://github.com/a/b\n"),
 ])
 def test_it_applies_the_entry_limit_to_every_format(fmt, item):
@@ -177,11 +193,13 @@ def test_it_cuts_very_long_invalid_text():
 
 
 def check_result(result: ParseResult, fmt: str | None) -> None:
-    assert result.format in FORMATS and (fmt is None or result.format == fmt)
+    assert result.format in FORMATS
+    assert (fmt is None or result.format == fmt)
     keys = [(e.owner.lower(), e.name.lower()) for e in result.entries]
     assert len(keys) == len(set(keys))
     for e in result.entries:
-        assert is_valid_owner(e.owner) and is_valid_name(e.name)
+        assert is_valid_owner(e.owner)
+        assert is_valid_name(e.name)
         assert normalize(e.text) == (e.owner, e.name)
     assert result.duplicates == 0 or result.entries, "a duplicate repeats an entry that was kept"
     assert result.skipped == 0 or result.format == "markdown", "only markdown skips links"
@@ -238,4 +256,5 @@ def test_every_valid_entry_survives_every_format(pairs, fmt):
         unique.setdefault(tuple(x.lower() for x in normalize(ref)), normalize(ref))
     assert [(e.owner, e.name) for e in result.entries] == list(unique.values())
     assert result.duplicates == len(refs) - len(unique)
-    assert result.invalid == [] and result.skipped == 0
+    assert result.invalid == []
+    assert result.skipped == 0

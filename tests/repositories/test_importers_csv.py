@@ -45,7 +45,7 @@ class TestCsvExport:
 # --------------------------------------------------------------------------- CSV / TSV
 
 
-@pytest.mark.parametrize("header, column", [
+@pytest.mark.parametrize(("header", "column"), [
     ("full_name,URL,repo", "URL"), ("Repo,HTML_URL", "Repo"), ("html_url,full_name", "full_name"),
     ("name,Repository,url", "url"),
 ])
@@ -99,7 +99,8 @@ def test_it_reports_a_row_the_csv_reader_cannot_read_and_goes_on():
 def test_text_given_as_csv_that_is_not_csv_is_refused_saying_so():
     with pytest.raises(ImportRefused) as refused:
         parse("hello world\nthis is not csv at all\n", format="csv")
-    assert refused.value.reason == "format" and "This is not CSV: no line holds a comma" in str(refused.value)
+    assert refused.value.reason == "format"
+    assert "This is not CSV: no line holds a comma" in str(refused.value)
     with pytest.raises(ImportRefused, match="This is not TSV"):
         parse("hello world\nnot a list either\n", format="tsv")
 

@@ -48,9 +48,11 @@ class TestAwesomeList:
     def test_it_lists_every_skipped_link_with_its_line_text_and_reason(self, result):
         assert len(result.skipped_entries) == result.skipped
         first = result.skipped_entries[0].as_dict()
-        assert set(first) == {"line", "text", "reason"} and first["line"] > 0
+        assert set(first) == {"line", "text", "reason"}
+        assert first["line"] > 0
         topics = [s for s in result.skipped_entries if "/topics/" in s.text]
-        assert len(topics) == 2 and {s.reason for s in topics} == {"a GitHub page, not a repository (topics)"}
+        assert len(topics) == 2
+        assert {s.reason for s in topics} == {"a GitHub page, not a repository (topics)"}
         assert any(s.reason == "a gist, not a repository" for s in result.skipped_entries)
 
     def test_it_reports_a_repository_link_with_an_impossible_owner_as_invalid(self, result):

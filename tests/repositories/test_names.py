@@ -5,7 +5,13 @@ import pytest
 from hypothesis import assume, given
 
 from repositories.names import (
-    RESERVED_PATHS, InvalidEntry, NotARepository, NotGitHub, is_valid_name, is_valid_owner, normalize,
+    RESERVED_PATHS,
+    InvalidEntry,
+    NotARepository,
+    NotGitHub,
+    is_valid_name,
+    is_valid_owner,
+    normalize,
 )
 from tests.repositories.importing import NAMES, NOISY_TEXT, OWNERS, PROPERTY
 
@@ -35,7 +41,7 @@ def test_it_keeps_the_case_as_written():
     assert normalize("https://github.com/Django/DjangoProject") == ("Django", "DjangoProject")
 
 
-@pytest.mark.parametrize("text, reason", [
+@pytest.mark.parametrize(("text", "reason"), [
     ("gitlab.com/x/y", "not a GitHub URL (host gitlab.com)"),
     ("https://bitbucket.org/a/b", "not a GitHub URL (host bitbucket.org)"),
     ("a--b/x", "owner 'a--b' is not a valid GitHub user or organisation name"),
@@ -62,7 +68,7 @@ def test_it_tells_other_hosts_from_github_pages_that_are_not_repositories():
         normalize("https://github.com/sponsors/someone")
 
 
-@pytest.mark.parametrize("owner, ok", [
+@pytest.mark.parametrize(("owner", "ok"), [
     ("a", True), ("A-b-C", True), ("a1", True), ("x" * 39, True), ("x" * 40, False),
     ("", False), ("-a", False), ("a-", True), ("mjl-", True), ("a--", False), ("a--b", False), ("a_b", False),
     ("a.b", False),
@@ -72,7 +78,7 @@ def test_it_checks_owners_against_githubs_rules(owner, ok):
     assert is_valid_owner(owner) is ok
 
 
-@pytest.mark.parametrize("name, ok", [
+@pytest.mark.parametrize(("name", "ok"), [
     ("r", True), ("my.repo_name-2", True), ("...", True), (".github", True), ("x" * 100, True),
     ("x" * 101, False), ("", False), (".", False), ("..", False), ("a b", False), ("r.git", False),
     ("a/b", False), ("ü", False), ("r\n", False), (None, False),
@@ -87,7 +93,8 @@ def test_it_checks_repository_names_against_githubs_rules(name, ok):
 @PROPERTY
 @given(OWNERS, NAMES)
 def test_normalizing_a_valid_owner_and_name_gives_them_back_in_every_form(owner, name):
-    assert is_valid_owner(owner) and is_valid_name(name)
+    assert is_valid_owner(owner)
+    assert is_valid_name(name)
     assert normalize(f"{owner}/{name}") == (owner, name)
     assert normalize(f"git@github.com:{owner}/{name}.git") == (owner, name)
     assume(owner.lower() not in RESERVED_PATHS)  # github.com/topics/... is GitHub's own page
@@ -111,5 +118,6 @@ def test_whatever_normalize_accepts_passes_the_name_rules_and_normalizes_to_itse
         owner, name = normalize(text)
     except InvalidEntry:
         return
-    assert is_valid_owner(owner) and is_valid_name(name)
+    assert is_valid_owner(owner)
+    assert is_valid_name(name)
     assert normalize(f"{owner}/{name}") == (owner, name)

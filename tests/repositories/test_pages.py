@@ -28,7 +28,9 @@ def test_the_page_shows_the_diff_coloured_with_counts(logged_in, source):
     page = logged_in.get(f"/sources/{source.id}/").content.decode()
     assert '<span class="diff-del">-- [a](https://github.com/old/a)</span>' in page
     assert '<span class="diff-add">+- [a](https://github.com/new/a)</span>' in page
-    assert "1 moved" in page and "1 archived" in page and "style=" not in page.split("<main", 1)[-1]
+    assert "1 moved" in page
+    assert "1 archived" in page
+    assert "style=" not in page.split("<main", 1)[-1]
 
 
 def test_the_downloads_are_the_corrected_file_and_the_patch(logged_in, source):

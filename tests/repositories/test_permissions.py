@@ -65,12 +65,15 @@ def test_the_scanjob_admin_is_read_only_with_cancel_and_resume(admin_client, api
     changelist = admin_client.get("/admin/scans/scanjob/")
     page = admin_client.get(f"/admin/scans/scanjob/{job_id}/change/")
 
-    assert changelist.status_code == 200 and page.status_code == 200
+    assert changelist.status_code == 200
+    assert page.status_code == 200
     actions = [name for name, _ in changelist.context["action_form"].fields["action"].choices if name]
     assert actions == ["cancel_scans", "resume_scans"]
     assert admin_client.get("/admin/scans/scanjob/add/").status_code == 403
     html = page.content.decode()
-    assert 'name="_save"' not in html and 'name="_addanother"' not in html and 'name="_continue"' not in html
+    assert 'name="_save"' not in html
+    assert 'name="_addanother"' not in html
+    assert 'name="_continue"' not in html
     assert 'type="text"' not in html, "no editable field"
     assert 'type="number"' not in html, "no editable field"
     assert "<select" not in html, "no editable field"

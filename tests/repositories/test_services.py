@@ -61,8 +61,10 @@ def test_a_refused_file_saves_nothing_and_says_which_limit(settings, setting, va
     setattr(settings, setting, value)
     with pytest.raises(ImportRefused) as refused:
         repositories_import(source=source, label="x")
-    assert refused.value.reason == reason and words in str(refused.value)
-    assert not Repository.objects.exists() and not Label.objects.exists()
+    assert refused.value.reason == reason
+    assert words in str(refused.value)
+    assert not Repository.objects.exists()
+    assert not Label.objects.exists()
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16"])
@@ -71,7 +73,8 @@ def test_every_supported_encoding_and_line_end_imports_the_same(encoding, newlin
     text = newline.join(["# list", "psf/requests", "https://github.com/django/django", "gitlab.com/x/y", ""])
     report = repositories_import(source=text.encode(encoding))
 
-    assert report.created == 2 and [i["line"] for i in report.invalid] == [4]
+    assert report.created == 2
+    assert [i["line"] for i in report.invalid] == [4]
 
 
 def test_a_label_longer_than_100_characters_is_refused():
@@ -84,4 +87,5 @@ def test_a_large_import_uses_bulk_queries(django_assert_max_num_queries):
     source = "\n".join(f"owner{i}/repo{i}" for i in range(5000))
     with django_assert_max_num_queries(40):
         report = repositories_import(source=source, label="big")
-    assert report.created == 5000 and len(report.repository_ids) == 5000
+    assert report.created == 5000
+    assert len(report.repository_ids) == 5000

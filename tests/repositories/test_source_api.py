@@ -23,12 +23,14 @@ def test_the_list_is_paginated_with_exactly_the_contract_fields(api, source):
     body = api.get("/api/sources/").json()
     assert body["count"] == 1
     assert set(body["results"][0]) == {"id", "label", "filename", "format", "version", "created_at", "entries"}
-    assert body["results"][0]["entries"] == 3 and body["results"][0]["version"] == 1
+    assert body["results"][0]["entries"] == 3
+    assert body["results"][0]["version"] == 1
 
 
 def test_one_source_has_its_text_and_links(api, source):
     body = api.get(f"/api/sources/{source.id}").json()
-    assert body["text"] == TEXT and body["filename"] == "README.md"
+    assert body["text"] == TEXT
+    assert body["filename"] == "README.md"
     assert body["links"][0] == {"line": 3, "column": 6, "end_column": 30, "url": "https://github.com/old/a",
                                 "repository_id": source.entries.first().repository_id}
 
@@ -51,7 +53,7 @@ def test_the_fix_takes_the_policies(api, source):
                             "- [B](https://github.com/acme/b) - old\n")
 
 
-@pytest.mark.parametrize("query, parameter", [("archived=burn", "archived"), ("dead=move", "dead")])
+@pytest.mark.parametrize(("query", "parameter"), [("archived=burn", "archived"), ("dead=move", "dead")])
 def test_a_bad_policy_is_a_400_naming_the_parameter(api, source, query, parameter):
     response = api.get(f"/api/sources/{source.id}/fix?{query}")
     assert response.status_code == 400

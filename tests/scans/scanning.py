@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from repositories.models import Repository
 from scans import services
+from scans.models import ScanJob
 from scans.run import connect
 from scans.run.engine import scan_run
-from scans.models import ScanJob
 from scans.run.progress import progress_key
 from tests.conftest import wait_for
 

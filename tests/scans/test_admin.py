@@ -65,7 +65,8 @@ def test_the_cancel_and_resume_actions_stop_a_scan_and_go_on_with_what_it_did_no
 
     client.post("/admin/scans/scanjob/", {"action": "resume_scans", "_selected_action": [str(scan.id)]})
     resumed = ScanJob.objects.get(resumed_from=scan)
-    assert resumed.total == 2 and resumed.repository_ids == [r.id for r in repos[1:]]
+    assert resumed.total == 2
+    assert resumed.repository_ids == [r.id for r in repos[1:]]
 
 
 def test_the_repository_actions_scan_and_accept_new_names(admin_client_with_scan):
@@ -74,12 +75,14 @@ def test_the_repository_actions_scan_and_accept_new_names(admin_client_with_scan
     client.post("/admin/repositories/repository/", {"action": "scan_selected",
                                                     "_selected_action": [str(r.id) for r in repos]})
     started = ScanJob.objects.exclude(id=existing.id).get()
-    assert started.total == 3 and sorted(started.repository_ids) == [r.id for r in repos]
+    assert started.total == 3
+    assert sorted(started.repository_ids) == [r.id for r in repos]
 
     client.post("/admin/repositories/repository/", {"action": "accept_new_name",
                                                     "_selected_action": [str(repos[1].id)]})
     moved = Repository.objects.get(id=repos[1].id)
-    assert moved.imported_name == "b/moved" and moved.health == Health.HEALTHY
+    assert moved.imported_name == "b/moved"
+    assert moved.health == Health.HEALTHY
     assert client.get(f"/admin/repositories/repository/{repos[1].id}/change/").status_code == 200
 
 
@@ -94,8 +97,11 @@ def test_a_scan_page_links_to_the_scan_shows_its_bar_and_its_first_results_read_
     page = client.get(f"/admin/scans/scanjob/{scan.id}/change/").content.decode()
 
     assert f'href="/scans/{scan.id}/"' in page
-    assert 'role="progressbar"' in page and 'aria-valuenow="66"' in page and "2 of 3 completed (66%)" in page
-    assert f'<a href="/repositories/{repos[0].id}/">a/r0</a>' in page and "1,234 ms" in page
+    assert 'role="progressbar"' in page
+    assert 'aria-valuenow="66"' in page
+    assert "2 of 3 completed (66%)" in page
+    assert f'<a href="/repositories/{repos[0].id}/">a/r0</a>' in page
+    assert "1,234 ms" in page
     assert "gone/r48" in page, "the first 50 results, the rest a link away"
     assert "gone/r49" not in page, "the first 50 results, the rest a link away"
     assert 'name="healthy"' not in page, "read-only: no field to edit, no save"

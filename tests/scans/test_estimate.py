@@ -38,7 +38,8 @@ def test_rest_costs_a_request_a_repository_and_says_its_rate_is_a_guess_without_
     found = estimate(track(300))
 
     assert (found.count, found.mode, found.points, found.measured) == (300, ScanJob.Mode.REST, 300, False)
-    assert found.points_per_hour == 60 and found.waits_hours == 4  # 300 points at 60 an hour without a token
+    assert found.points_per_hour == 60
+    assert found.waits_hours == 4
     assert found.seconds == pytest.approx(300 / found.rate + 4 * 3600, abs=1)
 
 
@@ -52,7 +53,8 @@ def test_the_rate_is_that_of_the_last_finished_scans_in_the_same_mode(rest):
 
     found = estimate(track(40))
 
-    assert found.measured and found.rate == pytest.approx(400 / 30)
+    assert found.measured
+    assert found.rate == pytest.approx(400 / 30)
     assert found.seconds == 3  # 40 at 13.3 a second, rounded up
 
 
@@ -63,10 +65,12 @@ def test_graphql_asks_the_full_query_for_repositories_due_and_the_lean_one_for_t
 
     found = estimate(due)
 
-    assert found.mode == ScanJob.Mode.GRAPHQL and found.full == 130
+    assert found.mode == ScanJob.Mode.GRAPHQL
+    assert found.full == 130
     # full: batches of 100 and 30 -> 4 + 1 (round(120/100)); lean: batches of 100 and 20 -> 1 + 1
     assert found.points == 4 + 1 + 1 + 1
-    assert found.points_per_hour == 10_000 and found.waits_hours == 0
+    assert found.points_per_hour == 10_000
+    assert found.waits_hours == 0
 
 
 def test_an_import_counts_its_new_repositories_as_due_for_the_full_query(graphql):

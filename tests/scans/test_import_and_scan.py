@@ -23,20 +23,25 @@ def test_it_imports_a_list_and_queues_a_scan_of_all_of_it(owner):
 
     assert started.report.created == 37
     scan = ScanJob.objects.get(id=started.scan.id)
-    assert scan.total == 37 and scan.requested_by == owner and scan.status == ScanJob.Status.QUEUED
+    assert scan.total == 37
+    assert scan.requested_by == owner
+    assert scan.status == ScanJob.Status.QUEUED
     assert sorted(scan.repository_ids) == sorted(started.report.repository_ids)
 
 
 def test_it_starts_no_scan_when_asked_not_to(owner):
     started = import_and_scan(source="a/b\nc/d\n", requested_by=owner, scan=False)
 
-    assert started.scan is None and started.report.created == 2 and not ScanJob.objects.exists()
+    assert started.scan is None
+    assert started.report.created == 2
+    assert not ScanJob.objects.exists()
 
 
 def test_a_refused_file_starts_no_scan():
     with pytest.raises(ImportRefused):
         import_and_scan(source=b"\x89PNG\r\n\x1a\n\x00\x00" + bytes(range(256)) * 4)
-    assert not ScanJob.objects.exists() and not Repository.objects.exists()
+    assert not ScanJob.objects.exists()
+    assert not Repository.objects.exists()
 
 
 def test_filters_narrow_what_the_scan_covers(owner):
@@ -51,11 +56,13 @@ def test_filters_narrow_what_the_scan_covers(owner):
 def test_a_narrowing_that_leaves_nothing_imports_nothing_and_says_so(owner):
     with pytest.raises(BadSelection, match="No repository matches"):
         import_and_scan(source="a/b\n", requested_by=owner, narrow={"health": [Repository.Health.ARCHIVED]})
-    assert not Repository.objects.exists() and not ScanJob.objects.exists()
+    assert not Repository.objects.exists()
+    assert not ScanJob.objects.exists()
 
 
 def test_a_large_import_and_its_scan_use_bulk_queries(django_assert_max_num_queries):
     source = "\n".join(f"owner{i}/repo{i}" for i in range(5000))
     with django_assert_max_num_queries(45):
         started = import_and_scan(source=source, label="big")
-    assert started.report.created == 5000 and started.scan.total == 5000
+    assert started.report.created == 5000
+    assert started.scan.total == 5000

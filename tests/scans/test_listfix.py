@@ -60,7 +60,8 @@ def test_the_documented_ci_job_fails_the_build_with_a_junit_case_per_broken_link
     assert failed == {"moved", "archived", "dead"}
     assert int(suite.get("failures")) == len(cases) == 8  # 5 moved, 1 archived, 2 dead (confirmed twice)
     assert "checking them again in 5 s" in done.stderr
-    assert listing.read_bytes() == FIXTURE.read_bytes() and not (listing.parent / "README.md.orig").exists()
+    assert listing.read_bytes() == FIXTURE.read_bytes()
+    assert not (listing.parent / "README.md.orig").exists()
 
 
 def test_fix_writes_the_corrected_file_in_place_and_keeps_the_original(app_env, listing):
@@ -69,7 +70,8 @@ def test_fix_writes_the_corrected_file_in_place_and_keeps_the_original(app_env, 
     assert done.returncode == 1, done.stderr
     assert (listing.parent / "README.md.orig").read_bytes() == FIXTURE.read_bytes()
     fixed = listing.read_text()
-    assert "https://github.com/new-owner/flexbox/tree/main/docs" in fixed and "nobody/gone)" not in fixed
+    assert "https://github.com/new-owner/flexbox/tree/main/docs" in fixed
+    assert "nobody/gone)" not in fixed
     assert fixed.endswith("## Archived\n\n"
                           "- [Stacky](https://github.com/acme/stacky#readme) - Stacks, archived long ago.\n")
     assert "git clone https://github.com/old-owner/flexbox" in fixed  # code is never touched
@@ -81,7 +83,9 @@ def test_check_exits_0_for_a_list_with_nothing_to_fix_and_reports_json(app_env, 
     done = runscan(app_env, "--file", "README.md", "--check", "--format", "json", cwd=listing.parent)
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
-    assert report["needs_fixing"] is False and report["changes"] == [] and report["diff"] == ""
+    assert report["needs_fixing"] is False
+    assert report["changes"] == []
+    assert report["diff"] == ""
 
 
 def test_markdown_report_lists_each_change(app_env, listing):
@@ -89,7 +93,8 @@ def test_markdown_report_lists_each_change(app_env, listing):
                    "--archived", "leave", cwd=listing.parent)
     assert done.returncode == 1, done.stderr
     rows = [line for line in done.stdout.splitlines() if re.match(r"\| \d+ \|", line)]
-    assert len(rows) == 5 and all("| moved |" in row for row in rows)
+    assert len(rows) == 5
+    assert all("| moved |" in row for row in rows)
 
 
 @pytest.mark.parametrize("args", [("--check",), ("--check", "--file", "missing.md"),
@@ -104,7 +109,8 @@ def test_a_failed_scan_exits_2(app_env, listing, fake_github):
     done = subprocess.run([sys.executable, str(BASE_DIR / "manage.py"), "runscan", "--file", "README.md", "--check"],
                           cwd=listing.parent, env=app_env(GITHUB_TOKEN="a-wrong-one", SCAN_MODE="rest"),
                           capture_output=True, text=True, timeout=180)
-    assert done.returncode == 2 and "failed" in done.stderr
+    assert done.returncode == 2
+    assert "failed" in done.stderr
     assert listing.read_bytes() == FIXTURE.read_bytes()
 
 
@@ -120,4 +126,5 @@ def test_check_on_a_list_fix_wrote_exits_0_and_a_badge_keeps_its_markdown(app_en
     assert fixed.decode().endswith(pixel.format("pixelworks") + gone.format(" (dead)"))  # one marker, outside the badge
     again = runscan(app_env, "--file", "README.md", "--check", "--recheck-after", "0", cwd=listing.parent)
     assert again.returncode == 0, again.stdout + again.stderr
-    assert again.stdout == "README.md: nothing to fix\n" and listing.read_bytes() == fixed
+    assert again.stdout == "README.md: nothing to fix\n"
+    assert listing.read_bytes() == fixed

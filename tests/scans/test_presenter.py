@@ -31,7 +31,8 @@ def test_counts_follow_the_outcomes_table_and_read_as_sentences():
 def test_a_wait_comes_from_the_waiting_fields_not_the_message():
     until = timezone.now() + timedelta(minutes=3)
     waiting = present(payload(waiting_reason="Rate limited by GitHub", waiting_until=format_iso(until)))
-    assert waiting["waiting"] and waiting["waiting_reason"] == "Rate limited by GitHub"
+    assert waiting["waiting"]
+    assert waiting["waiting_reason"] == "Rate limited by GitHub"
     assert not present(payload(message="Rate limited by GitHub; resuming at 12:00:00"))["waiting"]
 
 
@@ -39,14 +40,16 @@ def test_a_finished_scan_is_not_live_and_has_a_summary_and_a_duration():
     start = timezone.now() - timedelta(seconds=75)
     view = present(payload(status=Status.COMPLETED, healthy=9, archived=1, started_at=format_iso(start),
                            finished_at=format_iso(start + timedelta(seconds=75))))
-    assert not view["live"] and view["summary"] == "Scan complete: 9 healthy, 1 archived"
+    assert not view["live"]
+    assert view["summary"] == "Scan complete: 9 healthy, 1 archived"
     assert view["duration_seconds"] == 75.0
 
 
 def test_a_running_scan_has_a_duration_so_far_as_the_model_does():
     start = timezone.now() - timedelta(seconds=40)
     view = present(payload(status=Status.RUNNING, started_at=format_iso(start)))
-    assert view["live"] and view["finished_at"] is None
+    assert view["live"]
+    assert view["finished_at"] is None
     assert view["duration_seconds"] >= 40.0
 
 

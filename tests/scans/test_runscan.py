@@ -52,7 +52,8 @@ def test_json_on_a_terminal_shows_the_bar_on_stderr_and_only_the_payload_on_stdo
 
     assert code == 0, terminal
     assert json.loads(stdout)["current"] == len(repos)
-    assert "Scanning" in terminal and f"{len(repos)}/{len(repos)}" in terminal
+    assert "Scanning" in terminal
+    assert f"{len(repos)}/{len(repos)}" in terminal
 
 
 def test_json_with_stderr_not_a_terminal_shows_no_bar(app_env, fake_github):
@@ -74,7 +75,8 @@ def test_an_import_lists_its_skipped_links_with_line_and_reason(app_env, fake_gi
                           cwd=BASE_DIR, env=app_env(), capture_output=True, text=True, timeout=120)
 
     assert done.returncode == 0, done.stderr
-    assert "1 new" in done.stdout and "1 non-repository links skipped" in done.stdout
+    assert "1 new" in done.stdout
+    assert "1 non-repository links skipped" in done.stdout
     assert "skipped, line 4: a GitHub page, not a repository (topics): 'https://github.com/topics/go'" in done.stdout
 
 
@@ -84,4 +86,5 @@ def test_the_former_flag_stale_hours_is_a_hidden_alias_of_unchecked_hours():
     parser = Command().create_parser("manage.py", "runscan")
     assert parser.parse_args(["--stale-hours", "24"]).unchecked_hours == 24
     assert parser.parse_args(["--unchecked-hours", "24"]).unchecked_hours == 24
-    assert "--unchecked-hours" in parser.format_help() and "--stale-hours" not in parser.format_help()
+    assert "--unchecked-hours" in parser.format_help()
+    assert "--stale-hours" not in parser.format_help()

@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from repositories.models import Repository
 from scans import services
-from scans.run.apply import SCANNED_FIELDS
 from scans.models import ScanJob
 from scans.presenter import present
+from scans.run.apply import SCANNED_FIELDS
 from scans.run.progress import progress_payload
 from tests.scans.app_keys import key_pair
 from tests.scans.scanning import run
@@ -53,7 +53,8 @@ def test_a_first_scan_asks_the_full_query_and_a_rescan_within_the_day_the_lean_o
     first = scan(repos)
     after_first = rows(repos)
     stats = graphql.stats()
-    assert first.status == "completed" and stats["graphql_queries_by_cost"] == {"2": 1, "4": 1}
+    assert first.status == "completed"
+    assert stats["graphql_queries_by_cost"] == {"2": 1, "4": 1}
     assert first.points_spent == stats["points_spent"]["graphql"] == 6  # 100 and 50 repositories, full
     assert not Repository.objects.filter(id__in=[r.id for r in repos], metadata_fetched_at=None).exclude(
         health=Repository.Health.ERROR).exists()
@@ -62,7 +63,8 @@ def test_a_first_scan_asks_the_full_query_and_a_rescan_within_the_day_the_lean_o
     rescan = scan(repos)
 
     stats = graphql.stats()
-    assert stats["graphql_queries_by_cost"] == {"1": 2} and rescan.points_spent == 2
+    assert stats["graphql_queries_by_cost"] == {"1": 2}
+    assert rescan.points_spent == 2
     assert rescan.counts() == first.counts()
     assert rows(repos) == after_first  # the same outcomes; topics, watchers, open issues kept
 
@@ -106,7 +108,8 @@ def test_full_forces_the_full_query_and_a_resumed_scan_keeps_it(graphql, repos):
 
     forced = scan(repos, full=True)
 
-    assert forced.full_metadata and graphql.stats()["graphql_queries_by_cost"] == {"4": 1, "2": 1}
+    assert forced.full_metadata
+    assert graphql.stats()["graphql_queries_by_cost"] == {"4": 1, "2": 1}
     forced.status = "cancelled"
     forced.save(update_fields=["status"])
     forced.results.filter(id__in=list(forced.results.values_list("id", flat=True)[:10])).delete()
@@ -123,7 +126,8 @@ def test_the_api_takes_full_true_and_refuses_a_full_that_is_not_a_boolean(api, g
     assert started.status_code == plain.status_code == 202
     assert ScanJob.objects.get(id=started.json()["job_id"]).full_metadata is True
     assert ScanJob.objects.get(id=plain.json()["job_id"]).full_metadata is False
-    assert wrong.status_code == 400 and wrong.json()["detail"] == "full: Must be a valid boolean."
+    assert wrong.status_code == 400
+    assert wrong.json()["detail"] == "full: Must be a valid boolean."
     progress = api.get(started.json()["progress_url"]).json()
     assert progress["points_spent"] == 0
 
@@ -143,7 +147,8 @@ def test_a_rest_scan_records_its_requests_and_a_304_costs_none(fake_github, repo
     assert answers.get("304", 0) > 100
     assert rescan.points_spent == fake_github.stats()["points_spent"]["core"] == sum(answers.values()) - answers["304"]
     payload = progress_payload(rescan)
-    assert payload["points_spent"] == rescan.points_spent and present(payload)["points_spent"] == rescan.points_spent
+    assert payload["points_spent"] == rescan.points_spent
+    assert present(payload)["points_spent"] == rescan.points_spent
 
 
 def test_a_github_app_alone_makes_scans_use_graphql_with_its_installation_token(fake_github, repos, settings):
@@ -156,8 +161,11 @@ def test_a_github_app_alone_makes_scans_use_graphql_with_its_installation_token(
 
     job = scan(repos[:20])
 
-    assert job.mode == "graphql" and job.status == "completed" and job.errors == 0
-    assert fake_github.stats()["app_tokens_created"] == 1 and job.points_spent == 1
+    assert job.mode == "graphql"
+    assert job.status == "completed"
+    assert job.errors == 0
+    assert fake_github.stats()["app_tokens_created"] == 1
+    assert job.points_spent == 1
 
 
 @pytest.mark.django_db(transaction=True)
@@ -165,7 +173,9 @@ def test_runscan_full_forces_the_full_query_and_its_summary_shows_the_points(gra
     call_command("runscan", "--ids", ",".join(str(r.id) for r in repos[:30]), "--full")
 
     scan_job = ScanJob.objects.get()
-    assert scan_job.full_metadata and scan_job.points_spent == 1  # 30 repositories x 4 connections: 120 requests
+    assert scan_job.full_metadata
+    assert scan_job.points_spent == 1
     assert graphql.stats()["graphql_queries_by_cost"] == {"1": 1}
     summary = capsys.readouterr().out
-    assert "rate-limit points" in summary and "1 (graphql)" in summary
+    assert "rate-limit points" in summary
+    assert "1 (graphql)" in summary

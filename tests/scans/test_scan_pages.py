@@ -46,9 +46,11 @@ def test_the_list_says_what_each_scan_covered_its_mode_and_where_it_was_started(
 
     html = logged_in.get(reverse("scans:list")).content.decode()
 
-    assert 'data-label="What">12 selected<' in html and 'data-label="What">label demo<' in html
+    assert 'data-label="What">12 selected<' in html
+    assert 'data-label="What">label demo<' in html
     assert 'data-label="Mode">REST<' in html
-    assert 'data-label="Started from">a page<' in html and 'data-label="Started from">runscan<' in html
+    assert 'data-label="Started from">a page<' in html
+    assert 'data-label="Started from">runscan<' in html
     assert 'data-label="Checked">0 / 12<' in html
 
 
@@ -67,15 +69,18 @@ def test_on_its_own_page_the_panel_has_no_link_to_itself_and_offers_resume(logge
 
     html = logged_in.get(reverse("scans:detail", args=[scan.id])).content.decode()
 
-    assert "Scan details" not in html and "Resume it" not in html
-    assert f'action="{reverse("scans:resume", args=[scan.id])}"' in html and ">Resume</button>" in html
+    assert "Scan details" not in html
+    assert "Resume it" not in html
+    assert f'action="{reverse("scans:resume", args=[scan.id])}"' in html
+    assert ">Resume</button>" in html
     elsewhere = logged_in.get(reverse("scans:panel", args=[scan.id]), headers={"HX-Request": "true"}).content.decode()
-    assert "Scan details" in elsewhere and ">Resume</button>" in elsewhere
+    assert "Scan details" in elsewhere
+    assert ">Resume</button>" in elsewhere
     here = logged_in.get(reverse("scans:panel", args=[scan.id]), {"here": "1"}, headers={"HX-Request": "true"})
     assert "Scan details" not in here.content.decode()
 
 
-@pytest.mark.parametrize("mode, per_row", [(ScanJob.Mode.REST, True), (ScanJob.Mode.GRAPHQL, False)])
+@pytest.mark.parametrize(("mode", "per_row"), [(ScanJob.Mode.REST, True), (ScanJob.Mode.GRAPHQL, False)])
 def test_graphql_results_show_no_time_per_repository(logged_in, owner, mode, per_row):
     (repository,) = repos(1)
     scan = finished(services.scan_start(repositories=[repository.id], requested_by=owner, enqueue=False),
@@ -100,6 +105,8 @@ def test_counts_are_written_one_way_everywhere(logged_in, owner):
     panel = logged_in.get(reverse("scans:panel", args=[scan.id]), headers={"HX-Request": "true"}).content.decode()
     history = logged_in.get(reverse("scans:list")).content.decode()
 
-    assert "Scan of 1,225 repositories" in panel and "1,001 of 1,225 completed" in panel
+    assert "Scan of 1,225 repositories" in panel
+    assert "1,001 of 1,225 completed" in panel
     assert "<strong>1,001</strong>" in panel
-    assert "1,001 / 1,225" in history and "1,001 healthy" in history
+    assert "1,001 / 1,225" in history
+    assert "1,001 healthy" in history

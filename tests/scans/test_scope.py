@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 Trigger = ScanJob.Trigger
 
 
-@pytest.mark.parametrize("selection, words", [
+@pytest.mark.parametrize(("selection", "words"), [
     ({"all": True}, "all repositories"),
     ({"repository_ids": [3, 1, 3, 2] * 3 + list(range(10, 19))}, "12 selected"),
     ({"label": ["demo"]}, "label demo"),

@@ -90,8 +90,10 @@ def test_the_page_form_is_refused_with_the_apis_messages(repos, data, message):
 
 def test_the_serializer_answers_the_ids_or_one_detail(repos):
     good = SelectionSerializer(data={"repository_ids": [repos[0].id]})
-    assert good.is_valid() and good.validated_data == {"ids": [repos[0].id]}
+    assert good.is_valid()
+    assert good.validated_data == {"ids": [repos[0].id]}
     bad = SelectionSerializer(data={"repository_id": [1]})
-    assert not bad.is_valid() and bad.errors == {"detail": ["Unknown field 'repository_id'; use all, archived, "
+    assert not bad.is_valid()
+    assert bad.errors == {"detail": ["Unknown field 'repository_id'; use all, archived, "
                                                             "health, label, language, repository_ids, search, "
                                                             "unchecked_hours."]}

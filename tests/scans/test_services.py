@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from repositories.models import Repository
 from scans import services
-from scans.run.engine import scan_run
 from scans.models import ScanJob, ScanResult
+from scans.run.engine import scan_run
 from scans.run.progress import progress_key
 from tests.scans.scanning import RECENT, run, track
 
@@ -51,7 +51,8 @@ def test_a_primary_rate_limit_is_waited_out_and_nothing_is_sent_before_the_reset
     scan = scan_run(scan_id=scan.id)
     watcher.join(30)
 
-    assert scan.status == Status.COMPLETED and scan.current == len(names)
+    assert scan.status == Status.COMPLETED
+    assert scan.current == len(names)
     log = fake_github.request_log()
     refused = [r for r in log if r["status"] == 403]
     sent_ok = [r for r in log if r["status"] != 403 and r["path"].startswith("/repos/")]
@@ -72,8 +73,10 @@ def test_a_401_fails_the_scan_at_once_with_a_message_about_the_token(fake_github
 
     scan = run(repos)
 
-    assert scan.status == Status.FAILED and scan.message == "Health check failed"
-    assert "token was rejected" in scan.error and "GITHUB_TOKEN" in scan.error
+    assert scan.status == Status.FAILED
+    assert scan.message == "Health check failed"
+    assert "token was rejected" in scan.error
+    assert "GITHUB_TOKEN" in scan.error
     assert "wrong-token" not in scan.error
     assert fake_github.stats()["by_endpoint"]["rest_repo"].get("401", 0) <= settings.SCAN_CONCURRENCY
 
@@ -91,11 +94,14 @@ def test_server_errors_are_retried_then_reported_as_errors(fake_github, settings
     fake_github.configure(fail_next=10)
     scan = run([repo])
     repo.refresh_from_db()
-    assert scan.errors == 1 and scan.results.get().outcome == Health.ERROR
+    assert scan.errors == 1
+    assert scan.results.get().outcome == Health.ERROR
     assert scan.results.get().detail == "HTTP 502 after 3 tries"
     # A failed check is not news about the repository: what the last good check found stays.
-    assert repo.health == Health.HEALTHY and repo.last_checked_at == checked_at
-    assert repo.last_check_error == "HTTP 502 after 3 tries" and repo.last_check_failed_at is not None
+    assert repo.health == Health.HEALTHY
+    assert repo.last_checked_at == checked_at
+    assert repo.last_check_error == "HTTP 502 after 3 tries"
+    assert repo.last_check_failed_at is not None
 
     fake_github.configure(fail_next=0)
     run([repo])
@@ -135,7 +141,8 @@ def test_resume_scans_only_what_a_cancelled_scan_did_not_reach(fake_github):
 
     resumed = services.scan_resume(scan=ScanJob.objects.get(id=scan.id), enqueue=False)
 
-    assert resumed.repository_ids == [r.id for r in repos[4:]] and resumed.resumed_from_id == scan.id
+    assert resumed.repository_ids == [r.id for r in repos[4:]]
+    assert resumed.resumed_from_id == scan.id
     with pytest.raises(services.ScanError):
         services.scan_resume(scan=resumed)
 
@@ -150,14 +157,16 @@ def test_a_shard_whose_worker_died_is_queued_again_once_then_fails_the_scan(fake
 
     assert services.scan_reap_lost() == 1  # the first death: back on the queue
     shard = scan.shards.get()
-    assert shard.status == Status.QUEUED and ScanJob.objects.get(id=scan.id).status == Status.RUNNING
+    assert shard.status == Status.QUEUED
+    assert ScanJob.objects.get(id=scan.id).status == Status.RUNNING
     assert django_rq.get_queue("default").fetch_job(shard.job_id) is not None
 
     scan.shards.update(status=Status.RUNNING, heartbeat_at=old, attempts=2)
     assert services.scan_reap_lost() == 1  # the second: the scan fails, resumable
 
     scan.refresh_from_db()
-    assert scan.status == Status.FAILED and "the worker stopped responding" in scan.error
+    assert scan.status == Status.FAILED
+    assert "the worker stopped responding" in scan.error
     assert cache.get(progress_key(scan.id))["status"] == Status.FAILED
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from repositories.models import MetricSnapshot, RepositoryChange
 from scans.models import ScanJob
 from tests.receiver import PUBLIC
-from watch.models import Schedule, Subscription
+from watch.models import Subscription
 
 pytestmark = pytest.mark.django_db
 Event = RepositoryChange.Event
@@ -25,7 +25,9 @@ def test_a_schedule_is_created_listed_changed_and_run_through_the_api(api, other
                                            "max_repositories": 1, "budget_share": 50}, format="json")
     assert created.status_code == 201, created.data
     schedule_id = created.data["id"]
-    assert created.data["label"] == "watched" and created.data["budget_share"] == 50 and created.data["active"]
+    assert created.data["label"] == "watched"
+    assert created.data["budget_share"] == 50
+    assert created.data["active"]
 
     assert api.patch(f"/api/schedules/{schedule_id}/", {"active": False}, format="json").data["active"] is False
     assert [s["id"] for s in api.get("/api/schedules/").data["results"]] == [schedule_id]
@@ -35,9 +37,12 @@ def test_a_schedule_is_created_listed_changed_and_run_through_the_api(api, other
     run = api.post(f"/api/schedules/{schedule_id}/run")
     assert run.status_code == 202, run.data
     scan = ScanJob.objects.get(id=run.data["job_id"])
-    assert scan.trigger == ScanJob.Trigger.SCHEDULE and scan.total == 1 and scan.budget_share == 50
+    assert scan.trigger == ScanJob.Trigger.SCHEDULE
+    assert scan.total == 1
+    assert scan.budget_share == 50
     again = api.post(f"/api/schedules/{schedule_id}/run")
-    assert again.status_code == 409 and "still running" in again.data["detail"]
+    assert again.status_code == 409
+    assert "still running" in again.data["detail"]
 
 
 @pytest.mark.parametrize(("body", "error"), [
@@ -48,7 +53,8 @@ def test_a_schedule_is_created_listed_changed_and_run_through_the_api(api, other
 ])
 def test_a_bad_schedule_is_a_400_naming_the_field(api, body, error):
     answer = api.post("/api/schedules/", body, format="json")
-    assert answer.status_code == 400 and answer.data["detail"].startswith(f"{error}:")
+    assert answer.status_code == 400
+    assert answer.data["detail"].startswith(f"{error}:")
 
 
 def test_a_subscription_has_exactly_its_fields_and_its_secret_in_full_only_once(api, watched, fake_net, settings):
@@ -58,18 +64,25 @@ def test_a_subscription_has_exactly_its_fields_and_its_secret_in_full_only_once(
     assert created.status_code == 201, created.data
     assert set(created.data) == SUBSCRIPTION_FIELDS
     assert created.data["events"] == ["dead", "archived", "moved", "stale", "recovered", "name_reused"]
-    assert created.data["format"] == "json" and created.data["active"] is True and created.data["label"] == "watched"
+    assert created.data["format"] == "json"
+    assert created.data["active"] is True
+    assert created.data["label"] == "watched"
     secret = created.data["secret"]
-    assert len(secret) >= 32 and Subscription.objects.get().secret == secret
+    assert len(secret) >= 32
+    assert Subscription.objects.get().secret == secret
 
     listed = api.get("/api/subscriptions/").data["results"][0]
-    assert set(listed) == SUBSCRIPTION_FIELDS and listed["secret"] == "…" + secret[-4:]
+    assert set(listed) == SUBSCRIPTION_FIELDS
+    assert listed["secret"] == "…" + secret[-4:]
     rotated = api.post(f"/api/subscriptions/{created.data['id']}/rotate-secret").data["secret"]
-    assert rotated != secret and Subscription.objects.get().secret == rotated
+    assert rotated != secret
+    assert Subscription.objects.get().secret == rotated
 
     chosen = api.post("/api/subscriptions/", {"channel": "email", "events": ["dead"], "secret": "s" * 20},
                       format="json")
-    assert chosen.data["secret"] == "s" * 20 and chosen.data["target_url"] is None and chosen.data["label"] is None
+    assert chosen.data["secret"] == "s" * 20
+    assert chosen.data["target_url"] is None
+    assert chosen.data["label"] is None
 
 
 @pytest.mark.parametrize(("body", "detail"), [
@@ -101,7 +114,9 @@ def test_subscriptions_are_their_owners_alone(api, other_api, owner):
 def test_send_a_test_queues_one_delivery_in_the_log(api, owner):
     subscription = Subscription.objects.create(owner=owner, channel="email", events=["dead"])
     sent = api.post(f"/api/subscriptions/{subscription.id}/test")
-    assert sent.status_code == 202 and sent.data["kind"] == "test" and sent.data["status"] == "pending"
+    assert sent.status_code == 202
+    assert sent.data["kind"] == "test"
+    assert sent.data["status"] == "pending"
     log = api.get(f"/api/subscriptions/{subscription.id}/deliveries").data["results"]
     assert [d["id"] for d in log] == [sent.data["id"]]
     feed = Subscription.objects.create(owner=owner, channel="feed", events=["dead"])
@@ -163,7 +178,8 @@ def test_a_secret_already_in_use_is_a_400_naming_the_field_not_a_500(api, other_
     first = api.post("/api/subscriptions/", {"channel": "email", "secret": "q" * 24}, format="json")
     assert first.status_code == 201, first.data
     again = other_api.post("/api/subscriptions/", {"channel": "email", "secret": "q" * 24}, format="json")
-    assert again.status_code == 400 and again.data["detail"].startswith("secret:")
+    assert again.status_code == 400
+    assert again.data["detail"].startswith("secret:")
     assert Subscription.objects.count() == 1
     mine = api.patch(f"/api/subscriptions/{first.data['id']}/", {"secret": "q" * 24}, format="json")
     assert mine.status_code == 200, "its own secret again is no clash"

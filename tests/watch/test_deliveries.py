@@ -40,7 +40,8 @@ def test_a_webhook_gets_the_body_signed_with_its_secret(owner, watched, finished
     delivery.refresh_from_db()
     assert (delivery.status_code, delivery.attempts, delivery.error) == (200, 1, "")
     assert delivery.response_ms is not None
-    assert deliveries.attempt(delivery.id) == Delivery.Status.DELIVERED and len(receiver.requests) == 1
+    assert deliveries.attempt(delivery.id) == Delivery.Status.DELIVERED
+    assert len(receiver.requests) == 1
 
 
 def test_a_failed_attempt_is_retried_with_backoff_and_logged(owner, watched, finished_scan, public_hook, receiver,
@@ -85,16 +86,20 @@ def test_a_webhook_failing_20_times_in_a_row_is_switched_off_and_its_owner_told(
         deliveries.attempt(delivery.id)
 
     subscription.refresh_from_db()
-    assert not subscription.active and subscription.failures_in_a_row == 20
+    assert not subscription.active
+    assert subscription.failures_in_a_row == 20
     assert "switched off after 20 failed deliveries in a row" in subscription.disabled_reason
     (told,) = [m for m in mail.outbox if "switched off" in m.subject]
-    assert told.to == ["owner@example.com"] and subscription.target_url in told.body
+    assert told.to == ["owner@example.com"]
+    assert subscription.target_url in told.body
     client.force_login(owner)
     assert "switched off after 20 failed deliveries" in client.get("/scans/").content.decode()
     # Switched on again, it starts from a clean count and the banner goes.
     client.post(f"/subscriptions/{subscription.id}/toggle")
     subscription.refresh_from_db()
-    assert subscription.active and subscription.failures_in_a_row == 0 and subscription.disabled_reason == ""
+    assert subscription.active
+    assert subscription.failures_in_a_row == 0
+    assert subscription.disabled_reason == ""
 
 
 def test_an_unsafe_target_is_refused_again_at_delivery(owner, watched, finished_scan, fake_net, settings):
@@ -125,7 +130,8 @@ def test_an_email_digest_with_an_unsubscribe_link_that_works_without_a_login(own
     assert message.subject == "RepoHealth: 1 archived, 1 renamed or moved in your catalog"
     assert "- acme/a: archived (health: healthy → archived)" in message.body
     link = f"/unsubscribe/{unsubscribe_token(subscription)}"
-    assert link in message.body and link in message.extra_headers["List-Unsubscribe"]
+    assert link in message.body
+    assert link in message.extra_headers["List-Unsubscribe"]
     assert client.get(link).status_code == 200
     client.post(link)
     subscription.refresh_from_db()
@@ -144,6 +150,7 @@ def test_a_deactivated_users_subscriptions_stop(owner, watched, finished_scan, p
     deliveries.attempt(Delivery.objects.get().id)
     digests.digest_finished_scans()
 
-    assert receiver.requests == [] and Delivery.objects.count() == 1
+    assert receiver.requests == []
+    assert Delivery.objects.count() == 1
     assert Delivery.objects.get().status == "failed"
     assert deliveries.send_due_deliveries() == 0

@@ -49,7 +49,8 @@ def test_a_digest_names_the_scan_only_to_a_subscriber_who_may_see_it(owner, othe
     finished_scan((watched[0], "health", "healthy", "stale", Event.STALE))
     digests.digest_finished_scans()
     named = {d.subscription.owner.username: json.loads(d.body)["scan_id"] for d in Delivery.objects.all()}
-    assert named["other"] is None and named["owner"] == named["staff"] is not None
+    assert named["other"] is None
+    assert named["owner"] == named["staff"] is not None
 
 
 def test_a_scan_without_transitions_sends_nothing_and_is_still_marked(owner, watched, finished_scan):
@@ -63,7 +64,8 @@ def test_a_running_scan_is_not_digested_until_it_ends(owner, watched, finished_s
     hook(owner)
     scan = finished_scan((watched[0], "health", "healthy", "archived", Event.ARCHIVED))
     type(scan).objects.filter(id=scan.id).update(status="running", finished_at=None)
-    assert digests.digest_finished_scans() == 0 and not Digest.objects.exists()
+    assert digests.digest_finished_scans() == 0
+    assert not Digest.objects.exists()
 
 
 def test_the_slack_format_is_one_text(owner, watched, finished_scan):
@@ -85,7 +87,8 @@ def test_a_subscription_made_after_a_scan_ended_is_not_told_of_that_scan(api, wa
 
     assert tasks.digest_finished_scans() == 0, "the job digests the scan, which ended before anyone asked"
     assert Digest.objects.get(scan=before).deliveries == 0
-    assert deliveries.send_due_deliveries() == 0 and Delivery.objects.count() == 0
+    assert deliveries.send_due_deliveries() == 0
+    assert Delivery.objects.count() == 0
 
     after = finished_scan((watched[1], "full_name", "acme/b", "acme/b2", Event.MOVED))
     assert tasks.digest_finished_scans() == 1

@@ -118,7 +118,8 @@ def test_scheduled_runs_confirm_transitions_and_send_one_signed_digest_per_run(
     wait_for(lambda: Schedule.objects.get(id=schedule["id"]).next_run_at <= timezone.now(), message="run 2 due")
     upkeep.run()
     first_run, second = scans_finished(2)
-    assert second.trigger == Trigger.SCHEDULE and first_run.id == first.id
+    assert second.trigger == Trigger.SCHEDULE
+    assert first_run.id == first.id
     deliver()
     assert receiver.requests == [], "run 1 had no transition to tell"
     assert mail.outbox == [], "run 1 had no transition to tell"
@@ -159,7 +160,8 @@ def test_scheduled_runs_confirm_transitions_and_send_one_signed_digest_per_run(
     every = [t for d in digests(receiver) for t in d["transitions"]]
     assert "acme/flap" not in {t["full_name"] for t in every}, "the one that came back never appears"
     assert len({(t["repository_id"], t["field"], t["at"]) for t in every}) == len(every) == 3
-    assert len(mail.outbox) == 2 and all("/unsubscribe/" in m.body for m in mail.outbox)
+    assert len(mail.outbox) == 2
+    assert all("/unsubscribe/" in m.body for m in mail.outbox)
     flap = Repository.objects.get(full_name="acme/flap")
     assert (flap.health, flap.suspected) == (Repository.Health.HEALTHY, False)
 
@@ -185,7 +187,8 @@ def test_a_schedule_with_half_the_budget_stops_sending_at_half(api, owner, fake_
                        timeout=60, message="the scan to wait for its share")
 
     sent = [r for r in fake_github.request_log() if r["path"].startswith("/repos/")]
-    assert scan.budget_share == 50 and payload["status"] == ScanJob.Status.RUNNING
+    assert scan.budget_share == 50
+    assert payload["status"] == ScanJob.Status.RUNNING
     assert len(sent) == 10, "half of the 20, and never a refusal"
     assert all(r["status"] == 200 for r in sent), "half of the 20, and never a refusal"
     services.scan_cancel(scan=scan)

@@ -23,9 +23,11 @@ def test_the_atom_feed_parses_and_agrees_with_the_history_api(client, api, owner
 
     answer = client.get(f"/feeds/{subscription.secret}.atom")  # no login: the secret is the key
 
-    assert answer.status_code == 200 and answer["Content-Type"].startswith("application/atom+xml")
+    assert answer.status_code == 200
+    assert answer["Content-Type"].startswith("application/atom+xml")
     feed = feedparser.parse(answer.content)
-    assert not feed.bozo and feed.feed.title == "RepoHealth: watched"
+    assert not feed.bozo
+    assert feed.feed.title == "RepoHealth: watched"
     entries = {entry.id: entry for entry in feed.entries}
     history = [row for repo in (a, b) for row in api.get(f"/api/repositories/{repo.id}/history").data["changes"]
                if row["event"] in subscription.events]

@@ -7,6 +7,7 @@ Exit code 0 when the scan completed, 1 when it failed or could not start, 130 af
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import threading
@@ -24,12 +25,11 @@ from rich.table import Table
 from repohealth.runtime.times import clock_text, duration_text
 from repositories.services import ImportRefused
 from scans import listfix, services
-from scans.run.engine import scan_run
 from scans.models import ScanJob
 from scans.presenter import present
+from scans.run.engine import scan_run
 from scans.run.progress import progress_key, progress_payload
 from scans.selection import BadSelection, describe, select
-import contextlib
 
 Status = ScanJob.Status
 FINISHED = {str(s) for s in ScanJob.FINISHED}

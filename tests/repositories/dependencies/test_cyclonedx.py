@@ -25,7 +25,8 @@ class TestJson:
             ("node-pre-gyp", "/components/2"), ("ansi-regex", "/components/2/components/0")]
         assert result.packages[0].purl == ("pkg:npm/%40babel/helper-string-parser@7.19.4"
                                            "#packages/babel-helper-string-parser")
-        assert result.problems == [] and result.invalid == []
+        assert result.problems == []
+        assert result.invalid == []
 
     def test_vcs_comes_before_website_and_a_github_purl_before_both(self):
         result = parse(_bom([
@@ -41,7 +42,8 @@ class TestJson:
         assert rows(result) == [("a", "1", "vcs/a", "declared"), ("b", "1", "web/b", "declared"),
                                 ("c", "1", "own/c", "declared"), ("d", "v1.2.0", "golang/net", "module_path"),
                                 ("e", "1", None, None)]
-        assert result.packages[4].ecosystem is None and result.packages[4].purl is None
+        assert result.packages[4].ecosystem is None
+        assert result.packages[4].purl is None
 
     def test_a_fault_the_schema_finds_is_a_problem_and_the_components_are_kept(self):
         result = parse(_bom([{"type": "library", "name": "a", "version": "1", "purl": "pkg:npm/a@1", "colour": "red"},
@@ -59,7 +61,8 @@ class TestJson:
     def test_repeated_components_are_a_schema_problem_found_without_comparing_every_pair(self):
         component = {"type": "library", "name": "a", "version": "1"}
         result = parse(_bom([component, component]))
-        assert len(result.packages) == 1 and result.duplicates == 1
+        assert len(result.packages) == 1
+        assert result.duplicates == 1
         assert [p.location for p in result.problems] == ["/components"]
         assert "repeated" in result.problems[0].reason
 
@@ -83,7 +86,8 @@ class TestXml:
         assert result.format == "cyclonedx-xml"
         assert rows(result) == JUICE_SHOP
         assert [p.location for p in result.packages] == ["/components/0", "/components/1"]
-        assert result.problems == [] and result.invalid == []
+        assert result.problems == []
+        assert result.invalid == []
 
     def test_nested_components_and_a_schema_fault_with_its_line(self):
         text = ('<?xml version="1.0"?>\n<bom xmlns="http://cyclonedx.org/schema/bom/1.5" version="1">\n'
@@ -106,11 +110,13 @@ class TestXml:
     def test_entities_and_doctypes_are_refused_naming_the_problem(self, doctype):
         text = f'<?xml version="1.0"?>\n{doctype}\n<bom xmlns="http://cyclonedx.org/schema/bom/1.5"><components/></bom>'
         error = refusal(text, format="cyclonedx-xml")
-        assert error.reason == "format" and "DTD or entities" in error.message
+        assert error.reason == "format"
+        assert "DTD or entities" in error.message
 
     def test_broken_xml_is_refused_with_its_position(self):
         error = refusal('<bom xmlns="http://cyclonedx.org/schema/bom/1.5"><components>', format="cyclonedx-xml")
-        assert error.message.startswith("Invalid XML: ") and "line 1" in error.message
+        assert error.message.startswith("Invalid XML: ")
+        assert "line 1" in error.message
 
 
 @pytest.mark.parametrize("kind", ["json", "xml"])
@@ -128,4 +134,5 @@ def test_components_nested_beyond_any_real_sbom_are_refused_quickly(kind):
                 + '<component type="library"><name>a</name><components>' * depth
                 + "</components></component>" * depth + "</components></bom>")
     error = refusal(text)
-    assert error.reason == "format" and "nested more than 64 deep" in error.message
+    assert error.reason == "format"
+    assert "nested more than 64 deep" in error.message

@@ -15,7 +15,8 @@ class TestPackageLock:
             ("@babel/code-frame", "7.23.5"), ("follow-redirects", "1.15.6"), ("ansi-styles", "3.2.1")]
         assert result.packages[0].purl == "pkg:npm/%40aashutoshrathi/word-wrap@1.2.6"
         assert result.packages[4].location == "/packages/node_modules~1@babel~1code-frame~1node_modules~1ansi-styles"
-        assert result.invalid == [] and result.problems == []
+        assert result.invalid == []
+        assert result.problems == []
 
     def test_a_git_dependency_declares_its_repository_and_a_registry_tarball_does_not(self):
         doc = {"lockfileVersion": 3, "packages": {
@@ -61,7 +62,8 @@ class TestYarnLock:
         assert [(p.location, p.name, p.version) for p in result.packages] == [
             (5, "@apideck/better-ajv-errors", "0.3.1"), (14, "@babel/code-frame", "7.16.0"),
             (21, "@babel/code-frame", "7.16.7"), (28, "@babel/compat-data", "7.16.4")]
-        assert all(p.repository is None for p in result.packages) and result.invalid == []
+        assert all(p.repository is None for p in result.packages)
+        assert result.invalid == []
 
     def test_github_sources_are_declared_and_bad_blocks_are_reported_by_line(self):
         text = ('# yarn lockfile v1\n\n'

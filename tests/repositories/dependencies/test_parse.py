@@ -17,15 +17,18 @@ def test_format_wins_over_the_file_name_and_the_name_over_the_content():
 
 def test_an_unknown_format_and_an_unknown_document_are_refused_naming_the_choices():
     error = refusal("x", format="maven")
-    assert error.reason == "format" and error.message.startswith("Unknown format 'maven'; expected one of: cyclonedx-json")
+    assert error.reason == "format"
+    assert error.message.startswith("Unknown format 'maven'; expected one of: cyclonedx-json")
     error = refusal("just some prose\n")
-    assert error.reason == "format" and "not a dependency document" in error.message
+    assert error.reason == "format"
+    assert "not a dependency document" in error.message
 
 
 def test_utf16_with_a_byte_order_mark_and_crlf_line_ends_are_read():
     text = "# yarn lockfile v1\r\n\r\na@^1:\r\n  version \"1.0.0\"\r\n"
     result = parse(text.encode("utf-16"))
-    assert result.format == "yarn-lock" and rows(result) == [("a", "1.0.0", None, None)]
+    assert result.format == "yarn-lock"
+    assert rows(result) == [("a", "1.0.0", None, None)]
     assert result.packages[0].location == 3
 
 
@@ -35,14 +38,16 @@ def test_a_binary_file_is_refused():
 
 def test_a_file_over_the_size_limit_is_refused_before_it_is_read():
     error = refusal(b"x" * 1001, filename="go.sum", max_bytes=1000)
-    assert error.reason == "too_large" and "the limit is 0.001 MB" in error.message
+    assert error.reason == "too_large"
+    assert "the limit is 0.001 MB" in error.message
 
 
 def test_a_file_over_the_entry_limit_is_refused_counting_bad_entries_too():
     lines = "".join(f"example.com/m{i} v1.0.0 h1:x=\n" for i in range(5)) + "garbage\n"
     assert len(parse(lines, format="go-sum", max_entries=6).packages) == 5
     error = refusal(lines, format="go-sum", max_entries=5)
-    assert error.reason == "too_many_entries" and "more than 5 entries" in error.message
+    assert error.reason == "too_many_entries"
+    assert "more than 5 entries" in error.message
 
 
 @pytest.mark.parametrize(("fmt", "text", "message"), [
@@ -56,7 +61,8 @@ def test_a_file_over_the_entry_limit_is_refused_counting_bad_entries_too():
 ])
 def test_what_cannot_be_read_at_all_is_refused_naming_the_problem(fmt, text, message):
     error = refusal(text, format=fmt)
-    assert error.reason == "format" and message in error.message
+    assert error.reason == "format"
+    assert message in error.message
 
 
 def test_yaml_aliases_are_not_expanded_into_a_billion_entries():
@@ -68,4 +74,5 @@ def test_yaml_aliases_are_not_expanded_into_a_billion_entries():
 
 def test_a_document_of_the_wrong_shape_is_read_as_far_as_it_goes():
     result = parse(json.dumps({"lockfileVersion": 3}), format="package-lock")
-    assert result.packages == [] and [p.reason[:40] for p in result.problems] == ["no 'packages' (lockfile v2/v3) or 'depen"]
+    assert result.packages == []
+    assert [p.reason[:40] for p in result.problems] == ["no 'packages' (lockfile v2/v3) or 'depen"]

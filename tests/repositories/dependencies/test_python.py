@@ -56,7 +56,8 @@ class TestRequirements:
         from tests.repositories.dependencies.helpers import DATA
 
         result = parse((DATA.parents[2] / "requirements.txt").read_bytes(), filename="requirements.txt")
-        assert result.invalid == [] and len(result.packages) > 30
+        assert result.invalid == []
+        assert len(result.packages) > 30
         assert all(p.version for p in result.packages)
 
 

@@ -42,7 +42,8 @@ class TestJson:
         ]))
         assert rows(result) == [("a", "1.0", "o/a", "declared"), ("b", None, "o/b", "declared"),
                                 ("c", "v2", "o/c", "declared"), ("d", "1.0", None, None)]  # a version from the purl
-        assert result.packages[3].ecosystem == "pypi" and result.invalid == []
+        assert result.packages[3].ecosystem == "pypi"
+        assert result.invalid == []
         # four packages and no DESCRIBES relationship: the validator says so, and nothing is lost
         assert [p.reason[:46] for p in result.problems] == ["spdx: there must be at least one relationship "]
 
@@ -53,7 +54,8 @@ class TestJson:
                                              "relatedSpdxElement": "SPDXRef-missing"}]))
         assert [(p.name, p.version) for p in result.packages] == [("a", "1.0"), ("no-spdxid", "2.0")]
         assert [(i.location, i.reason) for i in result.invalid] == [("/packages/2", "a package is an object")]
-        assert result.problems and all(p.reason.startswith("spdx: ") for p in result.problems)
+        assert result.problems
+        assert all(p.reason.startswith("spdx: ") for p in result.problems)
 
     def test_a_missing_relationship_target_is_a_problem_not_a_refusal(self):
         result = parse(_spdx([_package("a")], relationships=[

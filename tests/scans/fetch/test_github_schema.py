@@ -105,7 +105,8 @@ def test_the_queries_a_graphql_scan_sends_validate_against_githubs_schema(github
         fetcher.close()
         client.close()
 
-    assert len(results) == len(refs) and len(sent) > 4  # split on 502 down to batches of 30
+    assert len(results) == len(refs)
+    assert len(sent) > 4
     assert [errors_of(github_graphql_schema, query, variables) for query, variables in sent] == [[]] * len(sent)
 
 
@@ -214,8 +215,10 @@ def test_every_field_metadata_from_rest_reads_exists_on_the_full_repository_sche
 
     metadata = metadata_from_rest(body)
 
-    assert metadata["full_name"] == example["full_name"] and metadata["license"] == "MIT"
-    assert len(body.reads) >= 19 and ("license", "spdx_id") in body.reads
+    assert metadata["full_name"] == example["full_name"]
+    assert metadata["license"] == "MIT"
+    assert len(body.reads) >= 19
+    assert ("license", "spdx_id") in body.reads
     assert missing_paths(github_openapi, "full-repository", body.reads) == []
 
 

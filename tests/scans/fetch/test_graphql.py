@@ -7,11 +7,11 @@ import pytest
 from fakegithub import generate_catalog
 from repositories.models import Repository
 from scans import services
-from scans.run.engine import scan_run
-from scans.models import ScanJob
-from scans.fetch.graphql import build_query
 from scans.fetch.common import RepoRef
+from scans.fetch.graphql import build_query
+from scans.models import ScanJob
 from scans.run.apply import SCANNED_FIELDS
+from scans.run.engine import scan_run
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,8 @@ def test_the_query_asks_for_aliases_and_the_rate_limit():
     assert "r0: repository(owner: $o0, name: $n0) { ...F }" in query
     assert "r1: repository(owner: $o1, name: $n1) { ...F }" in query
     assert variables == {"o0": "psf", "n0": "requests", "o1": "gone", "n1": "missing"}
-    assert "rateLimit { cost remaining resetAt }" in query and "fragment F on Repository" in query
+    assert "rateLimit { cost remaining resetAt }" in query
+    assert "fragment F on Repository" in query
     assert build_query([RepoRef(7, "a/b"), RepoRef(8, "c/d")]).text == query  # one text per batch size
 
 
@@ -84,9 +85,12 @@ def test_a_batch_that_times_out_is_split_in_half_and_retried(fake_github, tokens
 
     job = scan(repos, mode="graphql")
 
-    assert job.status == ScanJob.Status.COMPLETED and job.errors == 0 and job.current == len(repos)
+    assert job.status == ScanJob.Status.COMPLETED
+    assert job.errors == 0
+    assert job.current == len(repos)
     graphql = fake_github.stats()["by_endpoint"]["graphql"]
-    assert graphql["502"] >= 3 and graphql["200"] >= 4
+    assert graphql["502"] >= 3
+    assert graphql["200"] >= 4
 
 
 def test_rate_limited_graphql_waits_for_the_reset_and_goes_on(fake_github, tokens, settings):
@@ -98,7 +102,9 @@ def test_rate_limited_graphql_waits_for_the_reset_and_goes_on(fake_github, token
     job = scan(repos, mode="graphql")
 
     log = [r for r in fake_github.request_log() if r["path"] == "/graphql"]
-    assert job.status == ScanJob.Status.COMPLETED and job.current == len(repos) and job.errors == 0
+    assert job.status == ScanJob.Status.COMPLETED
+    assert job.current == len(repos)
+    assert job.errors == 0
     answered = [r for r in log if r["status"] == 200]
     assert len(answered) >= 4
     # Two points a second: the third request never comes within the first one's window.
@@ -119,7 +125,9 @@ def test_a_two_token_pool_goes_on_without_waiting_when_one_token_runs_out(fake_g
     job = scan(repos, mode="rest")
 
     log = [r for r in fake_github.request_log() if r["path"].startswith("/repos/")]
-    assert job.status == ScanJob.Status.COMPLETED and job.current == len(names) and job.errors == 0
+    assert job.status == ScanJob.Status.COMPLETED
+    assert job.current == len(names)
+    assert job.errors == 0
     assert [r["token"] for r in log if r["status"] == 403] == ["tok-a"] * len([r for r in log if r["status"] == 403])
     assert {r["token"] for r in log if r["status"] != 403} == {"tok-b"}
     assert "Rate limited" not in job.message
@@ -134,5 +142,7 @@ def test_a_rejected_token_is_dropped_and_the_others_carry_on(fake_github, settin
 
     job = scan(repos, mode="rest")
 
-    assert job.status == ScanJob.Status.COMPLETED and job.errors == 0
-    assert "401 Bad credentials" in caplog.text and "tok-bad" not in caplog.text
+    assert job.status == ScanJob.Status.COMPLETED
+    assert job.errors == 0
+    assert "401 Bad credentials" in caplog.text
+    assert "tok-bad" not in caplog.text

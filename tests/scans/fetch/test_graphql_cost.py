@@ -10,9 +10,9 @@ import pytest
 
 from fakegithub import FakeGitHub, generate_catalog
 from scans.fetch.common import FULL_ONLY_FIELDS, Kind, RepoRef, wants_full_metadata
+from scans.fetch.graphql import GraphQLFetcher
 from scans.fetch.rest import RestFetcher
 from scans.github.client import GitHubClient
-from scans.fetch.graphql import GraphQLFetcher
 from scans.run.connect import shared_budget
 
 TOKEN = "tok"
@@ -57,7 +57,8 @@ def test_the_full_query_costs_4_points_per_100_repositories_and_the_lean_one_1(f
     full_points = client.points_spent
     fetch(GraphQLFetcher(client, concurrency=2), refs_for(names, full=False))
 
-    assert full_points == 8 and client.points_spent - full_points == 2
+    assert full_points == 8
+    assert client.points_spent - full_points == 2
     assert fake.stats()["points_spent"]["graphql"] == client.points_spent == client.points_by_resource()["graphql"]
     assert fake.stats()["graphql_queries_by_cost"] == {"1": 2, "4": 2}
 
@@ -69,7 +70,8 @@ def test_a_batch_never_mixes_the_lean_and_the_full_query(fake, client, catalog):
     results = fetch(GraphQLFetcher(client, concurrency=4), refs)
 
     assert len(results) == 150
-    assert fake.stats()["graphql_queries_by_cost"] == {"1": 1, "4": 1} and client.points_spent == 5
+    assert fake.stats()["graphql_queries_by_cost"] == {"1": 1, "4": 1}
+    assert client.points_spent == 5
     assert {r.full_metadata for r in results.values() if r.ref.full} == {True}
     assert {r.full_metadata for r in results.values() if not r.ref.full} == {False}
 
@@ -82,12 +84,15 @@ def test_the_lean_and_the_full_query_give_the_same_outcomes_on_the_same_catalog(
 
     assert len(full) == len(lean) == len(names)
     kinds = {kind: sum(r.kind == kind for r in full.values()) for kind in (Kind.FOUND, Kind.NOT_FOUND, Kind.BLOCKED)}
-    assert kinds[Kind.FOUND] > 250 and kinds[Kind.NOT_FOUND] > 5 and kinds[Kind.BLOCKED] > 2
+    assert kinds[Kind.FOUND] > 250
+    assert kinds[Kind.NOT_FOUND] > 5
+    assert kinds[Kind.BLOCKED] > 2
     for ref_id, answer in full.items():
         other = lean[ref_id]
         assert (other.kind, other.http_status, other.detail) == (answer.kind, answer.http_status, answer.detail)
         if answer.kind == Kind.FOUND:
-            assert set(FULL_ONLY_FIELDS) <= set(answer.metadata) and not set(FULL_ONLY_FIELDS) & set(other.metadata)
+            assert set(FULL_ONLY_FIELDS) <= set(answer.metadata)
+            assert not set(FULL_ONLY_FIELDS) & set(other.metadata)
             assert other.metadata == {k: v for k, v in answer.metadata.items() if k not in FULL_ONLY_FIELDS}
 
 
@@ -96,7 +101,8 @@ def test_a_query_split_after_a_timeout_is_charged_only_for_what_ran(fake, client
 
     results = fetch(GraphQLFetcher(client, concurrency=2), refs_for(catalog["import_names"][:100]))
 
-    assert len(results) == 100 and fake.stats()["by_endpoint"]["graphql"]["502"] >= 3
+    assert len(results) == 100
+    assert fake.stats()["by_endpoint"]["graphql"]["502"] >= 3
     assert client.points_spent == fake.stats()["points_spent"]["graphql"] == 4  # four queries of 25: 1 point each
 
 
@@ -111,7 +117,8 @@ def test_rest_points_are_the_requests_github_charged_and_a_304_costs_none(fake, 
     second = fetch(RestFetcher(client, concurrency=8), refs_for([stored[i] for i in range(len(names))], etags=etags))
 
     moved = sum(1 for i, name in enumerate(names) if stored[i] != name)
-    assert moved > 5 and charged == len(names) + moved  # a move costs the 301 and the request it points to
+    assert moved > 5
+    assert charged == len(names) + moved
     assert sum(r.kind == Kind.NOT_MODIFIED for r in second.values()) == len(etags) > 250
     assert client.points_spent - charged == len(names) - len(etags)  # the 304s were free
     assert fake.stats()["points_spent"]["core"] == client.points_spent

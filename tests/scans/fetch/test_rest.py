@@ -28,10 +28,15 @@ def test_it_syncs_every_metadata_field_from_a_200(fake_github):
         "Meta/Data", 777, "A <b>repo</b>", "https://meta.example")
     assert (repo.language, repo.topics, repo.license, repo.default_branch) == ("Rust", ["cli", "fast"], "MIT", "trunk")
     assert (repo.stars, repo.forks, repo.open_issues, repo.watchers) == (1234, 56, 7, 89)
-    assert repo.fork is True and repo.archived is False and repo.disabled is False
-    assert repo.node_id and repo.html_url == "https://github.com/Meta/Data"
-    assert repo.created_at_github.year == 2015 and repo.pushed_at is not None
-    assert repo.etag.startswith('W/"') and repo.last_checked_at is not None
+    assert repo.fork is True
+    assert repo.archived is False
+    assert repo.disabled is False
+    assert repo.node_id
+    assert repo.html_url == "https://github.com/Meta/Data"
+    assert repo.created_at_github.year == 2015
+    assert repo.pushed_at is not None
+    assert repo.etag.startswith('W/"')
+    assert repo.last_checked_at is not None
     assert repo.health == Repository.Health.HEALTHY, "a change of letter case is not a move"
 
 

@@ -16,7 +16,6 @@ from fakegithub import FakeGitHub
 from repohealth.runtime.logging import RedactTokensFilter
 from scans.github.client import GitHubClient
 from scans.github.errors import BadCredentials
-from scans.github.tokens import REFRESH_MARGIN_SECONDS, GitHubApp, InstallationToken
 from scans.run.connect import shared_budget
 from tests.conftest import BASE_DIR
 from tests.scans.app_keys import APP_ID, INSTALLATION, app, key_pair, new_key_pair
@@ -45,8 +44,10 @@ def test_the_client_mints_an_installation_token_once_and_sends_it(fake):
     assert statuses == [200] * 8
     assert fake.stats()["app_tokens_created"] == 1
     sent = set(tokens_sent(fake))
-    assert len(sent) == 1 and sent.pop().startswith("ghs_")
-    assert client.authenticated and client.points_spent == 8
+    assert len(sent) == 1
+    assert sent.pop().startswith("ghs_")
+    assert client.authenticated
+    assert client.points_spent == 8
 
 
 def test_installation_tokens_are_pooled_with_personal_tokens(fake):
@@ -58,7 +59,8 @@ def test_installation_tokens_are_pooled_with_personal_tokens(fake):
     # The shared budget hands out grants in small batches, each to the next token in turn: both
     # credentials carry requests, though not strictly one each in turn.
     kinds = ["installation" if token.startswith("ghs_") else token for token in tokens_sent(fake)]
-    assert len(kinds) == 8 and set(kinds) == {"personal", "installation"}
+    assert len(kinds) == 8
+    assert set(kinds) == {"personal", "installation"}
     assert client.core.snapshot()["tokens"] == 2
 
 
@@ -72,7 +74,8 @@ def test_a_token_github_rejects_is_replaced_by_a_new_one_and_the_request_goes_on
 
     assert answer.status == 200
     statuses = [entry["status"] for entry in fake.request_log() if entry["endpoint"] == "rest_repo"]
-    assert statuses == [200, 401, 200] and tokens_sent(fake)[2] != first
+    assert statuses == [200, 401, 200]
+    assert tokens_sent(fake)[2] != first
     assert fake.stats()["app_tokens_created"] == 2
 
 
@@ -93,7 +96,8 @@ def test_a_broken_app_leaves_the_personal_tokens_working(fake, caplog):
 
     statuses = [client.get_repository(f"acme/tool-{i}").status for i in range(1, 5)]
 
-    assert statuses == [200] * 4 and set(tokens_sent(fake)) == {"personal"}
+    assert statuses == [200] * 4
+    assert set(tokens_sent(fake)) == {"personal"}
     assert "GITHUB_APP_INSTALLATION_ID" in caplog.text
 
 
@@ -139,4 +143,5 @@ def test_the_settings_read_the_app_with_its_key_as_pem_text_or_a_path(tmp_path):
 def test_a_malformed_app_setting_stops_start_up_naming_the_variable(env, words):
     result = load_app_settings(**env)
     assert result.returncode != 0
-    assert "ImproperlyConfigured" in result.stderr and words in result.stderr
+    assert "ImproperlyConfigured" in result.stderr
+    assert words in result.stderr

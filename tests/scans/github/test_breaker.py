@@ -49,7 +49,8 @@ def test_github_refusing_connections_trips_the_breaker_and_keeps_what_we_knew(fa
 
     assert done.status == Status.FAILED
     assert done.error.startswith("GitHub is unreachable (127.0.0.1:9: connection refused) for more than 2 s")
-    assert seen and seen[-1]["waiting_reason"].startswith("GitHub is unreachable (127.0.0.1:9: connection refused)")
+    assert seen
+    assert seen[-1]["waiting_reason"].startswith("GitHub is unreachable (127.0.0.1:9: connection refused)")
     assert seen[-1]["waiting_until"]
     flipped = Repository.objects.filter(id__in=[r.id for r in repos]).exclude(health=Health.HEALTHY)
     assert flipped.count() == 0, "an unreachable GitHub flips no repository's known health"

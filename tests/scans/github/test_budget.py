@@ -4,8 +4,8 @@ pauses; and a token pool that waits, never sends, while Redis is away."""
 
 from __future__ import annotations
 
-import pytest
 import django_rq
+import pytest
 
 from scans.github.budget import SharedBudget, credential_id
 from scans.github.errors import Cancelled
@@ -41,7 +41,9 @@ def test_no_window_wherever_it_starts_holds_more_than_the_figure(clock):
         sent.append(clock.now)
         clock.now += 1
     index, _, wait_until, why = shared.acquire(["tok"], resource="core")
-    assert index == -1 and why == "pacing" and wait_until == sent[0] + shared.window
+    assert index == -1
+    assert why == "pacing"
+    assert wait_until == sent[0] + shared.window
     clock.now = sent[0] + shared.window + 0.001  # the oldest left the window: one more may go
     assert shared.acquire(["tok"], resource="core")[0] == 0
     assert shared.acquire(["tok"], resource="core")[0] == -1
@@ -58,10 +60,13 @@ def test_a_lease_held_by_a_process_that_died_expires(clock):
     shared = budget(clock, max_concurrent=1, lease_seconds=5.0, per_window={"rest": 100, "graphql": 100})
     assert shared.acquire(["tok"], resource="core")[0] == 0  # never released: the process died
     index, _, wait_until, why = shared.acquire(["tok"], resource="core")
-    assert index == -1 and why == "concurrency" and wait_until == clock.now + 5.0
+    assert index == -1
+    assert why == "concurrency"
+    assert wait_until == clock.now + 5.0
     clock.now += 5.001
     index, lease, _, _ = shared.acquire(["tok"], resource="core")
-    assert index == 0 and shared.in_flight("tok") == 1
+    assert index == 0
+    assert shared.in_flight("tok") == 1
     shared.release(lease)
     assert shared.in_flight("tok") == 0
 
@@ -106,4 +111,5 @@ def test_while_redis_is_away_a_pool_waits_and_says_why_instead_of_sending():
     with pytest.raises(Cancelled):
         pool.acquire(should_stop=lambda: bool(said), on_wait=lambda message, until: said.append(message),
                      sleep=lambda seconds: None)
-    assert said and said[0].startswith("Redis is unavailable, so the shared GitHub budget is unknown")
+    assert said
+    assert said[0].startswith("Redis is unavailable, so the shared GitHub budget is unknown")

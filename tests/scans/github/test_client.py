@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import itertools
 
-import django_rq
 import pytest
 
 from scans.github import client as github
-from scans.github.budget import SharedBudget
-from scans.github.client import GitHubClient, TokenPool
+from scans.github.client import GitHubClient
 from scans.github.errors import Cancelled
 from scans.run.connect import shared_budget
 
@@ -27,7 +25,8 @@ def test_backoff_never_asks_to_sleep_a_negative_time(monkeypatch):
 
     client._backoff(1)
 
-    assert slept and all(0 < s <= 0.2 for s in slept)
+    assert slept
+    assert all(0 < s <= 0.2 for s in slept)
 
 
 def test_backoff_stops_when_the_scan_is_cancelled():

@@ -8,9 +8,9 @@ import threading
 
 import django_rq
 
-from scans.github.budget import Lease, SharedBudget, Settlements
-from scans.github.tokens import TokenPool
+from scans.github.budget import Lease, Settlements, SharedBudget
 from scans.github.grants import FLUSH_SECONDS, GRANT_TTL, Grants
+from scans.github.tokens import TokenPool
 
 
 class Clock:
@@ -87,7 +87,8 @@ def test_settlements_wait_for_the_next_ask_then_go_on_their_own_and_at_close():
     assert written == []
     grants.take(ask)
     carried = ask.asks[-1][1]
-    assert carried.leases == [lease] and carried.limits == {("cred", "core"): {"remaining": 41, "limit": 5000,
+    assert carried.leases == [lease]
+    assert carried.limits == {("cred", "core"): {"remaining": 41, "limit": 5000,
                                                                                  "reset_at": 2e6}}
     grants.settle(Lease("cred", "x"), written.append)
     clock.now += FLUSH_SECONDS
@@ -142,7 +143,8 @@ def test_a_report_within_the_window_never_raises_what_the_grants_took():
     reset = clock.now + 600
     shared.record("grants-min", "core", remaining=19, limit=20, reset_at=reset)
     _, leases, _, _ = shared.acquire_many(["grants-min"], resource="core", count=2)
-    assert len(leases) == 2 and shared.state("grants-min", "core")["remaining"] == 17
+    assert len(leases) == 2
+    assert shared.state("grants-min", "core")["remaining"] == 17
     outdated = Settlements()  # the answer to a request sent before those two grants
     outdated.note("grants-min", "core", remaining=18, limit=20, reset_at=reset)
     outdated.note("grants-min", "core", remaining=19, limit=20, reset_at=reset)  # an older answer, overtaking

@@ -39,7 +39,8 @@ def test_a_spent_token_rests_until_its_reset_plus_a_second_and_the_other_carries
         now[0] += seconds
 
     token, _ = pool.acquire(should_stop=lambda: False, on_wait=lambda m, u: messages.append(m), sleep=sleep)
-    assert token.token == "a" and now[0] >= 1011.0
+    assert token.token == "a"
+    assert now[0] >= 1011.0
     assert messages == ["Rate limited by GitHub; resuming at 00:16:51"]
     assert pool.snapshot()["tokens"] == 2
 
@@ -75,7 +76,8 @@ def test_the_token_is_refreshed_before_it_expires_and_only_once_for_concurrent_c
     now[0] = 1000.0 + 3600 - REFRESH_MARGIN_SECONDS - 1
     assert token.get() == "ghs_1"
     now[0] += 1  # within the margin: a new token, before the old one expires
-    assert token.get() == "ghs_2" and len(minted) == 2
+    assert token.get() == "ghs_2"
+    assert len(minted) == 2
     token.expire("ghs_1")  # an old token rejected late changes nothing
     assert token.get() == "ghs_2"
     token.expire("ghs_2")

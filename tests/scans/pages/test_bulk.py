@@ -49,11 +49,13 @@ def test_accept_all_new_names_accepts_the_moved_ones_of_the_selection_and_says_h
 
     response = bulk(logged_in, "accept_names", [*moved, kept])
 
-    assert response.status_code == 302 and response["Location"] == "/"
+    assert response.status_code == 302
+    assert response["Location"] == "/"
     assert "Accepted the new name of 2 repositories; the other 1 had not moved." in messages_of(logged_in)
     for repository in moved:
         repository.refresh_from_db()
-        assert repository.imported_name == repository.full_name and repository.health != Health.MOVED
+        assert repository.imported_name == repository.full_name
+        assert repository.health != Health.MOVED
 
 
 def test_accepting_names_or_taking_a_label_off_needs_the_change_permission(logged_in):
@@ -84,7 +86,7 @@ def test_a_label_must_be_typed(logged_in):
     assert not Label.objects.exists()
 
 
-@pytest.mark.parametrize("action, kind, name", [("export_csv", "text/csv", "repositories.csv"),
+@pytest.mark.parametrize(("action", "kind", "name"), [("export_csv", "text/csv", "repositories.csv"),
                                                 ("export_json", "application/json", "repositories.json")])
 def test_the_selection_exports_as_csv_or_json_with_only_the_selected_repositories(logged_in, action, kind, name):
     picked = [repo("acme/b", stars=5), repo("acme/a", description="=cmd")]
@@ -92,12 +94,14 @@ def test_the_selection_exports_as_csv_or_json_with_only_the_selected_repositorie
 
     response = bulk(logged_in, action, picked)
 
-    assert response.status_code == 200 and response["Content-Type"].startswith(kind)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith(kind)
     assert response["Content-Disposition"] == f'attachment; filename="{name}"'
     body = b"".join(response.streaming_content).decode()
     if kind == "text/csv":
         rows = list(csv.DictReader(io.StringIO(body)))
-        assert [r["full_name"] for r in rows] == ["acme/a", "acme/b"] and rows[0]["description"] == "'=cmd"
+        assert [r["full_name"] for r in rows] == ["acme/a", "acme/b"]
+        assert rows[0]["description"] == "'=cmd"
     else:
         assert [r["full_name"] for r in json.loads(body)] == ["acme/a", "acme/b"]
 
@@ -121,11 +125,13 @@ def test_removing_asks_first_then_removes_and_keeps_the_scan_results(logged_in, 
     ScanResult.objects.create(scan=scan, repository=picked[0], full_name="acme/a", outcome=Health.HEALTHY)
 
     asked = bulk(logged_in, "delete", picked)
-    assert asked.status_code == 200 and "Remove 2 repositories?" in asked.content.decode()
+    assert asked.status_code == 200
+    assert "Remove 2 repositories?" in asked.content.decode()
     assert Repository.objects.count() == 2, "nothing removed before the confirmation"
 
     done = bulk(logged_in, "delete", picked, confirmed="2")
-    assert done.status_code == 302 and not Repository.objects.exists()
+    assert done.status_code == 302
+    assert not Repository.objects.exists()
     assert ScanResult.objects.get().full_name == "acme/a"
     assert "Removed 2 repositories from the catalog; their scan results stay." in messages_of(logged_in)
 
@@ -134,6 +140,8 @@ def test_the_catalog_page_offers_remove_only_to_those_who_may(client, owner, sta
     repo("acme/a")
     client.force_login(owner)
     page = client.get("/").content.decode()
-    assert 'value="accept_names"' in page and 'value="export_csv"' in page and 'value="delete"' not in page
+    assert 'value="accept_names"' in page
+    assert 'value="export_csv"' in page
+    assert 'value="delete"' not in page
     client.force_login(staff_user)
     assert 'value="delete"' in client.get("/").content.decode()

@@ -38,13 +38,21 @@ def test_the_preview_shows_what_would_happen_and_saves_nothing(logged_in):
     response = preview(logged_in)
 
     html = response.content.decode()
-    assert response.status_code == 200 and "nothing is saved yet" in html
+    assert response.status_code == 200
+    assert "nothing is saved yet" in html
     report = response.context["report"]
     assert (report.created, report.existing, report.skipped, len(report.invalid)) == (1, 1, 1, 1)
-    assert "acme/tool" in html and "acme/known" in html and "https://github.com/topics/go" in html
-    assert "a GitHub page, not a repository (topics)" in html and "mindflayer--" in html
-    assert "Import and scan 2" in html and "Import only" in html and "rate-limit points" in html
-    assert Repository.objects.count() == 1 and not Label.objects.exists() and not ScanJob.objects.exists()
+    assert "acme/tool" in html
+    assert "acme/known" in html
+    assert "https://github.com/topics/go" in html
+    assert "a GitHub page, not a repository (topics)" in html
+    assert "mindflayer--" in html
+    assert "Import and scan 2" in html
+    assert "Import only" in html
+    assert "rate-limit points" in html
+    assert Repository.objects.count() == 1
+    assert not Label.objects.exists()
+    assert not ScanJob.objects.exists()
 
 
 def test_import_and_scan_imports_the_previewed_list_and_starts_a_scan(logged_in, owner):
@@ -52,7 +60,8 @@ def test_import_and_scan_imports_the_previewed_list_and_starts_a_scan(logged_in,
 
     response = logged_in.post(reverse("catalog:import_confirm"), {"token": token, "then": "scan"})
 
-    assert response.status_code == 302 and response["Location"] == reverse("catalog:import")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("catalog:import")
     scan = ScanJob.objects.get()
     assert (scan.total, scan.trigger, scan.scope) == (2, ScanJob.Trigger.PAGE, "import of a pasted list as awesome")
     page = logged_in.get(reverse("catalog:import"))

@@ -67,20 +67,28 @@ def test_a_running_panel_polls_itself_and_shows_the_progress(logged_in, owner, s
     response = panel(logged_in, scan)
 
     html = response.content.decode()
-    assert response.status_code == 200 and "HX-Trigger" not in response
+    assert response.status_code == 200
+    assert "HX-Trigger" not in response
     assert f'hx-get="{reverse("scans:panel", args=[scan.id])}"' in html
-    assert 'hx-trigger="every 500ms"' in html and 'hx-swap="outerHTML"' in html
+    assert 'hx-trigger="every 500ms"' in html
+    assert 'hx-swap="outerHTML"' in html
     assert progressbar_value(html) == "25"
-    assert 'aria-valuemin="0"' in html and 'aria-valuemax="100"' in html and 'data-percent="25"' in html
-    assert "1 of 4 completed" in html and "Checking acme/r0..." in html
+    assert 'aria-valuemin="0"' in html
+    assert 'aria-valuemax="100"' in html
+    assert 'data-percent="25"' in html
+    assert "1 of 4 completed" in html
+    assert "Checking acme/r0..." in html
     assert "left" in html, "the ETA"
-    assert f'hx-post="{reverse("scans:cancel", args=[scan.id])}"' in html and "csrfmiddlewaretoken" in html
+    assert f'hx-post="{reverse("scans:cancel", args=[scan.id])}"' in html
+    assert "csrfmiddlewaretoken" in html
 
 
 def test_a_queued_panel_polls_too(logged_in, owner):
     scan = scan_in(Status.QUEUED, owner)
     html = panel(logged_in, scan).content.decode()
-    assert 'hx-trigger="every ' in html and "Queued: 4 repositories" in html and progressbar_value(html) == "0"
+    assert 'hx-trigger="every ' in html
+    assert "Queued: 4 repositories" in html
+    assert progressbar_value(html) == "0"
 
 
 def test_a_finished_panel_has_no_trigger_and_the_poll_gets_the_completion_event(logged_in, owner):
@@ -91,11 +99,15 @@ def test_a_finished_panel_has_no_trigger_and_the_poll_gets_the_completion_event(
     response = panel(logged_in, scan)
 
     html = response.content.decode()
-    assert "hx-trigger" not in html and "hx-get" not in html and "Cancel" not in html
-    assert progressbar_value(html) == "100" and "100 of 100 completed" in html
+    assert "hx-trigger" not in html
+    assert "hx-get" not in html
+    assert "Cancel" not in html
+    assert progressbar_value(html) == "100"
+    assert "100 of 100 completed" in html
     event = json.loads(response["HX-Trigger"])["scanFinished"]
     assert event["summary"] == "Scan complete: 95 healthy, 3 archived, 1 moved, 1 not found"
-    assert event["status"] == "completed" and event["job_id"] == str(scan.id)
+    assert event["status"] == "completed"
+    assert event["job_id"] == str(scan.id)
 
 
 def test_a_plain_get_of_a_finished_panel_sends_no_event(logged_in, owner):
@@ -108,7 +120,9 @@ def test_a_failed_panel_is_red_with_the_error(logged_in, owner):
                    error="The GitHub token was rejected (401): check GITHUB_TOKEN")
     response = panel(logged_in, scan)
     html = response.content.decode()
-    assert "scan-panel--failed" in html and "The GitHub token was rejected (401)" in html and 'role="alert"' in html
+    assert "scan-panel--failed" in html
+    assert "The GitHub token was rejected (401)" in html
+    assert 'role="alert"' in html
     assert json.loads(response["HX-Trigger"])["scanFinished"]["summary"].startswith("Scan failed: The GitHub token")
 
 
@@ -116,7 +130,9 @@ def test_a_cancelled_panel_is_grey_and_says_what_was_done(logged_in, owner):
     scan = scan_in(Status.CANCELLED, owner, current=2, healthy=1, stale=1, message="Scan cancelled")
     response = panel(logged_in, scan)
     html = response.content.decode()
-    assert "scan-panel--cancelled" in html and "2 of 4 completed" in html and "hx-trigger" not in html
+    assert "scan-panel--cancelled" in html
+    assert "2 of 4 completed" in html
+    assert "hx-trigger" not in html
     assert json.loads(response["HX-Trigger"])["scanFinished"]["summary"] == (
         "Scan cancelled: 2 of 4 checked (1 healthy, 1 stale)")
 
@@ -128,14 +144,16 @@ def test_a_wait_is_shown_from_the_payloads_waiting_fields(logged_in, owner):
     publish(scan, progress_payload(scan, waiting=("Rate limited by GitHub", reset.timestamp())))
     html = panel(logged_in, scan).content.decode()
     assert re.search(r"Waiting: Rate limited by GitHub \(in [45] minutes", html)
-    assert "0 requests left" in html and 'data-waiting="true"' in html
+    assert "0 requests left" in html
+    assert 'data-waiting="true"' in html
 
 
 def test_a_message_that_speaks_of_a_rate_limit_is_not_a_wait(logged_in, owner):
     scan = scan_in(Status.RUNNING, owner, current=1, healthy=1,
                    message="Rate limited by GitHub; resuming at 12:00:00")
     html = panel(logged_in, scan).content.decode()
-    assert "Waiting:" not in html and "data-waiting" not in html
+    assert "Waiting:" not in html
+    assert "data-waiting" not in html
 
 
 def test_the_panel_renders_the_payload_and_not_the_row(logged_in, owner):
@@ -147,7 +165,8 @@ def test_the_panel_renders_the_payload_and_not_the_row(logged_in, owner):
 def test_text_in_the_panel_is_escaped(logged_in, owner):
     scan = scan_in(Status.RUNNING, owner, message="Checking <script>alert(1)</script>...")
     html = panel(logged_in, scan).content.decode()
-    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>alert(1)" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
 def test_another_users_panel_is_404_and_staff_may_see_it(client, owner, other_user, staff_user):
@@ -186,7 +205,9 @@ def test_cancelling_a_running_scan_from_the_panel_asks_the_worker_to_stop(logged
     scan = scan_in(Status.RUNNING, owner, current=1, healthy=1)
     response = logged_in.post(reverse("scans:cancel", args=[scan.id]), headers={"HX-Request": "true"})
     html = response.content.decode()
-    assert response.status_code == 200 and "Cancelling..." in html and "hx-trigger=\"every" in html
+    assert response.status_code == 200
+    assert "Cancelling..." in html
+    assert "hx-trigger=\"every" in html
     assert ScanJob.objects.get(id=scan.id).cancel_requested
 
 
@@ -201,13 +222,15 @@ def test_cancelling_a_queued_scan_ends_it_at_once_with_the_event(logged_in, owne
 def test_cancelling_a_finished_scan_says_it_already_ended(logged_in, owner):
     scan = scan_in(Status.COMPLETED, owner, current=4, healthy=4)
     html = logged_in.post(reverse("scans:cancel", args=[scan.id]), headers={"HX-Request": "true"}).content.decode()
-    assert "already ended" in html and "scan-panel--completed" in html
+    assert "already ended" in html
+    assert "scan-panel--completed" in html
 
 
 def test_cancel_without_htmx_redirects_to_the_scan(logged_in, owner):
     scan = scan_in(Status.RUNNING, owner)
     response = logged_in.post(reverse("scans:cancel", args=[scan.id]))
-    assert response.status_code == 302 and response["Location"] == reverse("scans:detail", args=[scan.id])
+    assert response.status_code == 302
+    assert response["Location"] == reverse("scans:detail", args=[scan.id])
 
 
 def test_cancel_needs_the_csrf_token_that_the_body_sends(owner):
@@ -226,9 +249,11 @@ def test_cancel_needs_the_csrf_token_that_the_body_sends(owner):
 def test_scan_selected_scans_the_checked_rows(logged_in, owner):
     a, b, _ = track("acme/a", "acme/b", "acme/c")
     response = logged_in.post(reverse("scans:start"), {"scope": "selected", "ids": [a.id, b.id], "next": "/?page=1"})
-    assert response.status_code == 302 and response["Location"] == "/?page=1"
+    assert response.status_code == 302
+    assert response["Location"] == "/?page=1"
     scan = ScanJob.objects.get()
-    assert sorted(scan.repository_ids) == sorted([a.id, b.id]) and scan.requested_by == owner
+    assert sorted(scan.repository_ids) == sorted([a.id, b.id])
+    assert scan.requested_by == owner
 
 
 def test_scan_all_and_scan_filtered(logged_in):
@@ -237,7 +262,8 @@ def test_scan_all_and_scan_filtered(logged_in):
     logged_in.post(reverse("scans:start"), {"scope": "all"})
     logged_in.post(reverse("scans:start"), {"scope": "filtered", "language": "Rust"})
     everything, rust = ScanJob.objects.order_by("created_at")
-    assert everything.total == 3 and rust.total == 2
+    assert everything.total == 3
+    assert rust.total == 2
 
 
 def test_scan_selected_with_nothing_checked_says_so(logged_in):
@@ -251,7 +277,8 @@ def test_a_scan_refused_by_the_service_shows_its_message(logged_in, settings):
     settings.SCAN_MAX_REPOSITORIES = 1
     track("acme/a", "acme/b")
     response = logged_in.post(reverse("scans:start"), {"scope": "all"}, follow=True)
-    assert "SCAN_MAX_REPOSITORIES" in response.content.decode() and not ScanJob.objects.exists()
+    assert "SCAN_MAX_REPOSITORIES" in response.content.decode()
+    assert not ScanJob.objects.exists()
 
 
 def test_an_offsite_next_is_ignored(logged_in):
@@ -265,7 +292,8 @@ def test_the_scan_shows_up_on_the_page_the_browser_is_sent_back_to(logged_in):
     response = logged_in.post(reverse("scans:start"), {"scope": "all"}, follow=True)
     scan = ScanJob.objects.get()
     html = response.content.decode()
-    assert f'id="scan-{scan.id}"' in html and "Scan started: 1 repository" in html
+    assert f'id="scan-{scan.id}"' in html
+    assert "Scan started: 1 repository" in html
 
 
 # --- history and a scan's page --------------------------------------------------------------------------------
@@ -275,12 +303,16 @@ def test_the_history_shows_a_users_own_scans_and_staff_see_all(client, owner, ot
 
     client.force_login(owner)
     html = client.get(reverse("scans:list")).content.decode()
-    assert reverse("scans:detail", args=[mine.id]) in html and reverse("scans:detail", args=[theirs.id]) not in html
-    assert "3 healthy" in html and 'class="outcome-bar"' in html and "Completed" in html
+    assert reverse("scans:detail", args=[mine.id]) in html
+    assert reverse("scans:detail", args=[theirs.id]) not in html
+    assert "3 healthy" in html
+    assert 'class="outcome-bar"' in html
+    assert "Completed" in html
 
     client.force_login(staff_user)
     html = client.get(reverse("scans:list")).content.decode()
-    assert reverse("scans:detail", args=[mine.id]) in html and reverse("scans:detail", args=[theirs.id]) in html
+    assert reverse("scans:detail", args=[mine.id]) in html
+    assert reverse("scans:detail", args=[theirs.id]) in html
     assert ">other<" in html, "who started each scan"
     assert ">owner<" in html, "who started each scan"
 
@@ -294,14 +326,17 @@ def test_a_scans_page_filters_its_results_by_outcome_and_pages_them(logged_in, o
                             if outcome == Health.ERROR else "active")
 
     page = logged_in.get(reverse("scans:detail", args=[scan.id]))
-    assert len(page.context["page_obj"].object_list) == 50 and page.context["page_obj"].paginator.num_pages == 2
+    assert len(page.context["page_obj"].object_list) == 50
+    assert page.context["page_obj"].paginator.num_pages == 2
     errors = logged_in.get(reverse("scans:detail", args=[scan.id]), {"outcome": "error"})
     assert {r.outcome for r in errors.context["page_obj"].object_list} == {Health.ERROR}
     html = errors.content.decode()
-    assert "Rescan failed (5)" in html and "Resume" not in html
+    assert "Rescan failed (5)" in html
+    assert "Resume" not in html
     partial = logged_in.get(reverse("scans:detail", args=[scan.id]), {"outcome": "error"},
                             headers={"HX-Request": "true"}).content.decode()
-    assert partial.lstrip().startswith('<section id="results"') and "<html" not in partial
+    assert partial.lstrip().startswith('<section id="results"')
+    assert "<html" not in partial
 
 
 def test_rescan_failed_starts_a_scan_of_the_errors(logged_in, owner):

@@ -60,8 +60,10 @@ def test_it_marks_a_renamed_repository_as_moved_until_the_new_name_is_accepted(f
 
     run([repo])
     repo.refresh_from_db()
-    assert repo.health == Health.MOVED and repo.health_detail == "transferred: old-owner/tool \u2192 new-owner/tool"
-    assert repo.full_name == "new-owner/tool" and repo.previous_names == ["old-owner/tool"]
+    assert repo.health == Health.MOVED
+    assert repo.health_detail == "transferred: old-owner/tool \u2192 new-owner/tool"
+    assert repo.full_name == "new-owner/tool"
+    assert repo.previous_names == ["old-owner/tool"]
     assert repo.imported_name == "old-owner/tool"
 
     run([repo])  # a second scan asks by the new name and still says moved
@@ -72,7 +74,8 @@ def test_it_marks_a_renamed_repository_as_moved_until_the_new_name_is_accepted(f
 
     repository_accept_name(repository=repo)
     repo.refresh_from_db()
-    assert repo.health == Health.HEALTHY and repo.imported_name == "new-owner/tool"
+    assert repo.health == Health.HEALTHY
+    assert repo.imported_name == "new-owner/tool"
 
 
 def test_a_rename_onto_a_name_already_tracked_keeps_both_rows(fake_github):
@@ -84,4 +87,5 @@ def test_a_rename_onto_a_name_already_tracked_keeps_both_rows(fake_github):
 
     source.refresh_from_db()
     assert source.full_name == "acme/source"
-    assert source.health == Health.MOVED and "tracked separately" in source.health_detail
+    assert source.health == Health.MOVED
+    assert "tracked separately" in source.health_detail

@@ -25,7 +25,8 @@ def test_a_cancel_leaves_the_queued_chunk_unsent(fake_github, small_chunks, sett
     scan = services.scan_start(repositories=[r.id for r in repos], enqueue=False)
 
     finished = run_cancelled_after(scan, 30)
-    assert finished.status == Status.CANCELLED and 30 <= finished.current < 150
+    assert finished.status == Status.CANCELLED
+    assert 30 <= finished.current < 150
     # scan_run has closed the fetcher: its pool has cancelled what was queued and finished what ran.
     sent = sum(repo_requests(fake_github).values())
     # What was recorded, what was in flight when the cancel was seen (2 at a time), their moves.
@@ -41,7 +42,8 @@ def test_cancelling_a_running_scan_stops_it_between_repositories_and_keeps_resul
 
     finished = run_cancelled_after(scan, 10)
 
-    assert finished.status == Status.CANCELLED and finished.message == "Scan cancelled"
+    assert finished.status == Status.CANCELLED
+    assert finished.message == "Scan cancelled"
     assert 10 <= finished.current < 150
     assert ScanResult.objects.filter(scan=scan).count() == finished.current
     assert cache.get(cancel_key(scan.id)) is None
@@ -59,5 +61,6 @@ def test_a_shard_whose_set_up_fails_ends_failed_and_never_stays_running(fake_git
     repos = track("acme/setup")
     scan = run(repos)
 
-    assert scan.status == Status.FAILED and scan.error == "RuntimeError: no fetcher today"
+    assert scan.status == Status.FAILED
+    assert scan.error == "RuntimeError: no fetcher today"
     assert list(scan.shards.values_list("status", flat=True)) == [Status.FAILED]

@@ -34,7 +34,9 @@ def test_an_old_name_taken_by_someone_else_flags_the_renamed_repository(fake_git
     fake_github.patch_repo("acme/widget", full_name="acme/widget-pro")  # renamed: the old name redirects
     second = run([repo], mode=mode)
     repo.refresh_from_db()
-    assert repo.full_name == "acme/widget-pro" and not repo.name_reused and second.name_reused == 0
+    assert repo.full_name == "acme/widget-pro"
+    assert not repo.name_reused
+    assert second.name_reused == 0
 
     # A stranger creates a repository under the old name: the redirect is gone.
     fake_github.load_catalog([{"id": 999, "full_name": "acme/widget", "pushed_at": RECENT}])
@@ -44,7 +46,8 @@ def test_an_old_name_taken_by_someone_else_flags_the_renamed_repository(fake_git
     assert repo.name_reused, "never 'fixed' to the reused name"
     assert repo.full_name == "acme/widget-pro", "never 'fixed' to the reused name"
     assert "its old name acme/widget now belongs to another repository (GitHub id 999)" in repo.health_detail
-    assert third.name_reused == 1 and progress_payload(third)["name_reused"] == 1
+    assert third.name_reused == 1
+    assert progress_payload(third)["name_reused"] == 1
     assert third.results.get().detail.startswith("its old name acme/widget now belongs")
 
 
@@ -71,20 +74,25 @@ def test_a_rescan_right_after_a_take_over_flags_it_counts_it_and_alerts_once(fak
     control = f"{fake_github.url}/_fake"
     requests.post(f"{control}/repos/acme/widget", json={"full_name": "acme/widget-pro"}, timeout=5).raise_for_status()
     _, moved = rescan()
-    assert moved["moved"] == 1 and moved["name_reused"] == 0 and not receiver.requests
+    assert moved["moved"] == 1
+    assert moved["name_reused"] == 0
+    assert not receiver.requests
 
     requests.post(f"{control}/catalog", json={"repositories": [{"id": 999, "full_name": "acme/widget"}]},
                   timeout=5).raise_for_status()  # someone else takes the old name
     taken, payload = rescan()
 
     repo.refresh_from_db()
-    assert repo.name_reused and repo.full_name == "acme/widget-pro"
-    assert payload["status"] == "completed" and payload["name_reused"] == 1 == taken.name_reused
+    assert repo.name_reused
+    assert repo.full_name == "acme/widget-pro"
+    assert payload["status"] == "completed"
+    assert payload["name_reused"] == 1 == taken.name_reused
     (alert,) = [json.loads(request.body) for request in receiver.requests]
     assert [(t["full_name"], t["event"]) for t in alert["transitions"]] == [("acme/widget-pro", "name_reused")]
 
     _, again = rescan()  # still taken: counted by every scan, alerted once
-    assert again["name_reused"] == 1 and len(receiver.requests) == 1
+    assert again["name_reused"] == 1
+    assert len(receiver.requests) == 1
 
 
 def test_a_tracked_name_answering_with_another_id_is_found_again_by_its_id(fake_github, mode):
@@ -101,9 +109,11 @@ def test_a_tracked_name_answering_with_another_id_is_found_again_by_its_id(fake_
     repo.refresh_from_db()
     assert repo.github_id == 601, "ours, by its id, under its new name"
     assert repo.full_name == "acme/tool-classic", "ours, by its id, under its new name"
-    assert repo.name_reused and repo.health == Health.MOVED
+    assert repo.name_reused
+    assert repo.health == Health.MOVED
     assert repo.health_detail.startswith("acme/tool now belongs to another repository (GitHub id 777)")
-    assert scan.name_reused == 1 and "acme/tool" in repo.previous_names
+    assert scan.name_reused == 1
+    assert "acme/tool" in repo.previous_names
 
 
 def test_a_tracked_name_deleted_and_recreated_by_someone_else_is_not_found_and_flagged(fake_github, mode):
@@ -115,7 +125,9 @@ def test_a_tracked_name_deleted_and_recreated_by_someone_else_is_not_found_and_f
     run([repo], mode=mode)
 
     repo.refresh_from_db()
-    assert repo.health == Health.NOT_FOUND and repo.name_reused and repo.github_id == 701
+    assert repo.health == Health.NOT_FOUND
+    assert repo.name_reused
+    assert repo.github_id == 701
     assert repo.health_detail.startswith("acme/lib now belongs to another repository (GitHub id 888)")
 
 

@@ -11,9 +11,9 @@ from django.core.cache import cache
 from rq.job import Job
 
 from scans import services
+from scans.models import ScanJob
 from scans.run import engine
 from scans.run import progress as progress_module
-from scans.models import ScanJob
 from scans.run.progress import ProgressReporter, cancel_key, progress_key
 from tests.scans.scanning import run, track
 
@@ -26,8 +26,10 @@ def test_the_progress_counts_always_add_up_to_current(fake_github):
     payload = cache.get(progress_key(scan.id))
     outcomes = ("healthy", "stale", "archived", "moved", "not_found", "blocked", "errors")
     assert sum(payload[k] for k in outcomes) == payload["current"] == payload["total"] == 41
-    assert payload["status"] == ScanJob.Status.COMPLETED and payload["message"] == "Scan complete"
-    assert payload["percent"] == 100 and payload["finished_at"]
+    assert payload["status"] == ScanJob.Status.COMPLETED
+    assert payload["message"] == "Scan complete"
+    assert payload["percent"] == 100
+    assert payload["finished_at"]
 
 
 def test_the_payload_says_a_running_scan_is_being_cancelled(fake_github):
@@ -40,7 +42,8 @@ def test_the_payload_says_a_running_scan_is_being_cancelled(fake_github):
     services.scan_cancel(scan=scan)
 
     payload = cache.get(progress_key(scan.id))
-    assert payload["status"] == ScanJob.Status.RUNNING and payload["cancel_requested"] is True
+    assert payload["status"] == ScanJob.Status.RUNNING
+    assert payload["cancel_requested"] is True
 
 
 class Clock:
@@ -83,7 +86,8 @@ def test_the_reporter_writes_on_its_clock_in_one_round_trip_with_job_meta_and_th
 
     assert len(sent) == 1, "the payload, job.meta and the cancel flag: one round trip"
     key = progress_key(scan.id)
-    assert cache.get(key)["current"] == 1 and cache.get(key)["message"] == "Checking acme/a..."
+    assert cache.get(key)["current"] == 1
+    assert cache.get(key)["message"] == "Checking acme/a..."
     assert 3590 < cache._cache.get_client().ttl(key) <= 3600
     assert Job.fetch(job.id, connection=queue.connection).meta["progress"]["current"] == 1
     assert not reporter.due()

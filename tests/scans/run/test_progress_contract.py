@@ -39,7 +39,8 @@ def test_a_live_and_a_failed_payload_match_the_schema_exactly(owner, schema):
     scan = services.scan_start(repositories=[repo.id], requested_by=owner, enqueue=False)
     live = progress_payload(scan, waiting=("Rate limited by GitHub", timezone.now().timestamp() + 60))
     _check(live, schema)
-    assert live["waiting_reason"] == "Rate limited by GitHub" and live["waiting_until"]
+    assert live["waiting_reason"] == "Rate limited by GitHub"
+    assert live["waiting_until"]
 
     ScanJob.objects.filter(id=scan.id).update(status=ScanJob.Status.FAILED, error="boom", finished_at=timezone.now())
     scan.refresh_from_db()

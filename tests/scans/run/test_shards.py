@@ -51,11 +51,13 @@ def test_two_workers_share_one_scan_and_one_token_never_above_the_limit(api, fak
     stats = fake_github.stats()
     assert stats["secondary_answers"] == 0
     assert stats["max_per_window"]["only-token rest"] <= 20
-    assert scan.status == Status.COMPLETED and scan.current == scan.total == len(repos)
+    assert scan.status == Status.COMPLETED
+    assert scan.current == scan.total == len(repos)
     assert sum(scan.counts().values()) == len(repos)
     assert ScanResult.objects.filter(scan_id=job_id).count() == len(repos)
     shards = ScanShard.objects.filter(scan_id=job_id)
-    assert shards.count() == 4 and set(shards.values_list("status", flat=True)) == {Status.COMPLETED}
+    assert shards.count() == 4
+    assert set(shards.values_list("status", flat=True)) == {Status.COMPLETED}
     connection = django_rq.get_connection("default")
     workers = {Job.fetch(shard.job_id, connection=connection).worker_name for shard in shards}
     assert len(workers) == 2, "both workers took shards of the one scan"

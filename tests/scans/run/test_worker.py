@@ -58,10 +58,13 @@ def test_a_poller_sees_progress_rise_monotonically_to_the_total(api, fake_github
     assert currents == sorted(currents), "current never goes back"
     assert len(set(currents)) >= 3, "the poller saw the scan advance, not just jump"
     final = seen[-1]
-    assert final["status"] == Status.COMPLETED and final["current"] == final["total"] == len(repos)
-    assert final["message"] == "Scan complete" and final["percent"] == 100
+    assert final["status"] == Status.COMPLETED
+    assert final["current"] == final["total"] == len(repos)
+    assert final["message"] == "Scan complete"
+    assert final["percent"] == 100
     statuses = [p["status"] for p in seen]
-    assert statuses.index(Status.COMPLETED) == len(statuses) - 1 and Status.RUNNING in statuses
+    assert statuses.index(Status.COMPLETED) == len(statuses) - 1
+    assert Status.RUNNING in statuses
     for payload in seen:
         outcomes = sum(payload[k] for k in ("healthy", "stale", "archived", "moved", "not_found", "blocked",
                                             "errors"))
@@ -93,11 +96,13 @@ def test_a_scan_cancelled_through_the_api_stops_and_keeps_its_results(api, fake_
 
     assert response.status_code == 202
     final = poll_until_finished(api, job_id)[-1]
-    assert final["status"] == Status.CANCELLED and final["message"] == "Scan cancelled"
+    assert final["status"] == Status.CANCELLED
+    assert final["message"] == "Scan cancelled"
     assert 5 <= final["current"] < len(repos)
     assert ScanResult.objects.filter(scan_id=job_id).count() == final["current"]
     again = api.post(f"/api/bulk/health-check/{job_id}/cancel")
-    assert again.status_code == 409 and "already ended" in again.json()["detail"]
+    assert again.status_code == 409
+    assert "already ended" in again.json()["detail"]
 
 
 def test_two_scans_at_once_on_two_workers_keep_their_own_counts(api, fake_github, start_worker):
@@ -150,7 +155,8 @@ def test_a_shard_whose_worker_died_goes_on_on_another_worker_counting_nothing_tw
     start_worker()
 
     final = poll_until_finished(api, job_id)[-1]
-    assert final["status"] == Status.COMPLETED and final["current"] == final["total"] == len(repos)
+    assert final["status"] == Status.COMPLETED
+    assert final["current"] == final["total"] == len(repos)
     results = ScanResult.objects.filter(scan_id=job_id)
     assert results.count() == len(repos) == len(set(results.values_list("repository_id", flat=True)))
     assert sum(final[c] for c in COUNTERS) == len(repos)
@@ -171,7 +177,8 @@ def test_a_shard_that_dies_twice_fails_the_scan_and_a_resume_checks_the_rest(
         _kill_and_reap(worker, job_id, settings, then=Status.QUEUED if _ == 0 else Status.FAILED)
 
     failed = progress(api, job_id)
-    assert failed["status"] == Status.FAILED and "the worker stopped responding" in failed["error"]
+    assert failed["status"] == Status.FAILED
+    assert "the worker stopped responding" in failed["error"]
     saved = ScanResult.objects.filter(scan_id=job_id).count()
 
     response = api.post(f"/api/scans/{job_id}/resume")
@@ -179,7 +186,8 @@ def test_a_shard_that_dies_twice_fails_the_scan_and_a_resume_checks_the_rest(
     resumed_id = response.json()["job_id"]
     start_worker()
     final = poll_until_finished(api, resumed_id)[-1]
-    assert final["status"] == Status.COMPLETED and final["total"] == len(repos) - saved
+    assert final["status"] == Status.COMPLETED
+    assert final["total"] == len(repos) - saved
     checked = set(ScanResult.objects.filter(scan_id__in=[job_id, resumed_id]).values_list("repository_id",
                                                                                           flat=True))
     assert checked == {r.id for r in repos}
@@ -197,7 +205,9 @@ def test_runscan_in_process_prints_a_summary_and_exits_0(app_env, fake_github):
     done = runscan(app_env, "--ids", ids)
 
     assert done.returncode == 0, done.stderr
-    assert "completed" in done.stdout and "healthy" in done.stdout and f"{len(repos)} of {len(repos)}" in done.stdout
+    assert "completed" in done.stdout
+    assert "healthy" in done.stdout
+    assert f"{len(repos)} of {len(repos)}" in done.stdout
 
 
 def test_runscan_on_the_queue_follows_the_worker_and_prints_json(app_env, fake_github, worker):
@@ -207,7 +217,8 @@ def test_runscan_on_the_queue_follows_the_worker_and_prints_json(app_env, fake_g
 
     assert done.returncode == 0, done.stderr
     payload = json.loads(done.stdout)
-    assert payload["status"] == Status.COMPLETED and payload["current"] == len(repos)
+    assert payload["status"] == Status.COMPLETED
+    assert payload["current"] == len(repos)
     assert ScanJob.objects.get(id=payload["job_id"]).status == Status.COMPLETED
 
 
@@ -230,7 +241,8 @@ def test_runscan_file_imports_then_scans(app_env, fake_github, tmp_path):
     done = runscan(app_env, "--file", str(listing), "--label", "mine", "--json")
 
     assert done.returncode == 0, done.stderr
-    assert "line 12" in done.stderr and json.loads(done.stdout)["current"] == len(names)
+    assert "line 12" in done.stderr
+    assert json.loads(done.stdout)["current"] == len(names)
     assert Repository.objects.filter(labels__name="mine").count() == len(names)
 
 
@@ -251,7 +263,8 @@ def test_ctrl_c_cancels_runscan_cleanly_with_exit_130(app_env, fake_github):
 
     assert process.returncode == 130, output
     scan = ScanJob.objects.get()
-    assert scan.status == Status.CANCELLED and scan.current < 150
+    assert scan.status == Status.CANCELLED
+    assert scan.current < 150
     assert ScanResult.objects.filter(scan=scan).count() == scan.current
     assert "Cancelling" in output
 

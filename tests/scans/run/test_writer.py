@@ -24,9 +24,11 @@ def test_every_repository_of_every_chunk_is_recorded_once(fake_github, small_chu
     repos = track(*[r["full_name"] for r in fake_github.repositories()[:150]])
     scan = services.scan_start(repositories=[r.id for r in repos], enqueue=False)
     finished = scan_run(scan_id=scan.id)
-    assert finished.status == Status.COMPLETED and finished.current == finished.total == 150
+    assert finished.status == Status.COMPLETED
+    assert finished.current == finished.total == 150
     recorded = Counter(ScanResult.objects.filter(scan=scan).values_list("repository_id", flat=True))
-    assert set(recorded) == {r.id for r in repos} and set(recorded.values()) == {1}
+    assert set(recorded) == {r.id for r in repos}
+    assert set(recorded.values()) == {1}
     asked = repo_requests(fake_github)
     assert sum(asked.values()) >= 150 and max(asked.values()) <= 2, "each asked once (a move: twice)"
 
@@ -38,5 +40,6 @@ def test_a_repository_never_checked_successfully_shows_error_after_a_failed_chec
     fake_github.configure(fail_next=5)
     run([repo])
     repo.refresh_from_db()
-    assert repo.health == Health.ERROR and repo.health_detail == "HTTP 502 after 1 try"
+    assert repo.health == Health.ERROR
+    assert repo.health_detail == "HTTP 502 after 1 try"
     assert repo.last_checked_at is None
