@@ -8,6 +8,7 @@ are exactly this scan's.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import time
 from collections import Counter
@@ -201,10 +202,8 @@ def cancel(job_id: str) -> None:
     """Cancel our scan `job_id` unless it has already ended."""
     from scans.services import ScanAlreadyFinished, scan_cancel
 
-    try:
+    with contextlib.suppress(ScanAlreadyFinished):
         scan_cancel(scan=scan_row(job_id))
-    except ScanAlreadyFinished:
-        pass
 
 
 def _is_scan(job_id: str) -> bool:

@@ -20,6 +20,7 @@ This module imports nothing of Django: gunicorn's master reads it before the app
 
 from __future__ import annotations
 
+import contextlib
 import socket
 
 CLOSE_CONNECTION = "repohealth.close_connection"
@@ -42,7 +43,5 @@ def post_request(worker, req, environ, resp) -> None:  # noqa: ARG001 - gunicorn
     if not environ.get(CLOSE_CONNECTION):
         return
     req.must_close = True
-    try:
+    with contextlib.suppress(OSError):  # the client has gone already
         environ["gunicorn.socket"].shutdown(socket.SHUT_WR)
-    except OSError:  # the client has gone already
-        pass

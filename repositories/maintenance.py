@@ -112,7 +112,8 @@ def verdict(signals: Signals, *, now: datetime, thresholds: Thresholds = Thresho
 def _overridden(signals: Signals) -> Result:
     who = f" by {signals.override_by}" if signals.override_by else ""
     note = f": '{signals.override_note}'" if signals.override_note else ""
-    return Result(Verdict(signals.override), [_reason("override", signals.override, f"marked {signals.override}{who}{note}")])
+    text = f"marked {signals.override}{who}{note}"
+    return Result(Verdict(signals.override), [_reason("override", signals.override, text)])
 
 
 def _finished_topic(signals: Signals, thresholds: Thresholds) -> str | None:
@@ -165,12 +166,14 @@ def _commit_reason(commit: datetime, branch: str, now: datetime) -> dict:
 
 def _commits_reason(commits: int, branch: str, thresholds: Thresholds) -> dict:
     return _reason("commits_last_year", commits,
-                   f"{commits} commit{'' if commits == 1 else 's'} on {branch} in the last {thresholds.active_days} days")
+                   f"{commits} commit{'' if commits == 1 else 's'} on {branch} "
+                   f"in the last {thresholds.active_days} days")
 
 
 def _release_reason(signals: Signals) -> dict:
     tag = signals.last_release_tag or "a release"
-    return _reason("last_release_at", _date(signals.last_release_at), f"last release {tag} on {_date(signals.last_release_at)}")
+    when = _date(signals.last_release_at)
+    return _reason("last_release_at", when, f"last release {tag} on {when}")
 
 
 # --- what a project says about itself --------------------------------------------------------------

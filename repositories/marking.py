@@ -35,6 +35,11 @@ def constructs(content: str, code: list[tuple[int, int]]) -> list[Group]:
     in_code = bytearray(len(content) + 1)
     for a, b in code:
         in_code[a:b] = b"\x01" * (b - a)
+    return _bracketed(content, in_code) + _html(content, in_code)
+
+
+def _bracketed(content: str, in_code: bytearray) -> list[Group]:
+    """Links, images and bracketed or parenthesised text, matched as Markdown nests them."""
     groups: list[Group] = []
     brackets: list[int] = []
     parens: list[tuple[int, int | None, int]] = []  # (its "(", the link's "[" when a link's target, its "]")
@@ -55,13 +60,23 @@ def constructs(content: str, code: list[tuple[int, int]]) -> list[Group]:
         elif char == "(":
             parens.append((at, None, at))
         elif char == ")" and parens:
-            opened, label, close = parens.pop()
-            if label is None:
-                groups.append(Group(opened, at + 1))
-            else:
-                image = content[label - 1:label] == "!"
-                groups.append(Group(label - image, at + 1, "image" if image else "link", (label + 1, close)))
+            groups.append(_closed(content, parens.pop(), at))
         at += 1
+    return groups
+
+
+def _closed(content: str, paren: tuple[int, int | None, int], at: int) -> Group:
+    """What a ")" at `at` closes: plain parentheses, or a link's or an image's target."""
+    opened, label, close = paren
+    if label is None:
+        return Group(opened, at + 1)
+    image = content[label - 1:label] == "!"
+    return Group(label - image, at + 1, "image" if image else "link", (label + 1, close))
+
+
+def _html(content: str, in_code: bytearray) -> list[Group]:
+    """HTML tags (an <img> is an image) and <a href> anchors, with their text."""
+    groups: list[Group] = []
     for m in _TAG.finditer(content):
         if not in_code[m.start()]:
             groups.append(Group(m.start(), m.end(), "image" if _IMG.match(m.group()) else ""))

@@ -97,9 +97,11 @@ class Repository(models.Model):
                                          "(refreshed with the full metadata; null: not asked yet)")
     last_release_at = models.DateTimeField(null=True, blank=True)
     last_release_tag = models.CharField(max_length=255, blank=True)
-    declared = models.CharField(max_length=100, null=True, blank=True,
+    declared = models.CharField(max_length=100, null=True, blank=True,  # noqa: DJ001 - null: none found (the API answers null)
+
                                 help_text="the words of its description or a topic that declare it over")
-    successor = models.CharField(max_length=140, null=True, blank=True,
+    successor = models.CharField(max_length=140, null=True, blank=True,  # noqa: DJ001 - null: none found (the API answers null)
+
                                  help_text="owner/name it names as its successor")
     maintenance = models.CharField(max_length=20, choices=Maintenance.choices, default=Maintenance.UNKNOWN,
                                    db_index=True)

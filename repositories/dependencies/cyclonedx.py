@@ -107,7 +107,8 @@ def _validate(text: str, spec_version: str, kind: str, col: Collector, doc=None)
     try:
         version = SchemaVersion.from_version(spec_version)
     except ValueError:
-        col.problem("/specVersion", f"unknown CycloneDX specVersion '{spec_version[:20]}': not checked against a schema")
+        col.problem("/specVersion",
+                    f"unknown CycloneDX specVersion '{spec_version[:20]}': not checked against a schema")
         return
     try:
         if kind == "json":

@@ -53,7 +53,8 @@ def _read_packages(packages: dict, col: Collector) -> None:
 
 def _sources(entry: dict) -> tuple:
     resolved = entry.get("resolved")
-    return (resolved,) if isinstance(resolved, str) and not resolved.startswith(("https://registry.", "http://registry.")) else ()
+    registry = isinstance(resolved, str) and resolved.startswith(("https://registry.", "http://registry."))
+    return (resolved,) if isinstance(resolved, str) and not registry else ()
 
 
 def _read_v1(dependencies: dict, col: Collector) -> None:

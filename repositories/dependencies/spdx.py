@@ -23,7 +23,8 @@ _ENDS_PACKAGE = frozenset({"PackageName", "FileName", "SnippetSPDXID", "LicenseI
 
 def _purl_of_refs(refs) -> str | None:
     for ref in refs if isinstance(refs, list) else ():
-        if isinstance(ref, dict) and ref.get("referenceType") == "purl" and isinstance(ref.get("referenceLocator"), str):
+        if (isinstance(ref, dict) and ref.get("referenceType") == "purl"
+                and isinstance(ref.get("referenceLocator"), str)):
             return ref["referenceLocator"]
     return None
 

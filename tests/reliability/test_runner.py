@@ -117,7 +117,8 @@ def test_a_dead_worker_is_restarted_the_web_stays_up_and_upkeep_runs():
             assert last_run
         finally:
             pid = runner.process.pid
-            family = [pid, *(p.pid for p in psutil.Process(pid).children(recursive=True))] if runner.process.poll() is None else []
+            family = ([pid, *(p.pid for p in psutil.Process(pid).children(recursive=True))]
+                      if runner.process.poll() is None else [])
             runner.interrupt()
         assert runner.said("all stopped"), runner.output()
         wait_for(lambda: not survivors(family), timeout=10, interval=0.1, message="every child of make run to exit")
@@ -170,7 +171,8 @@ def test_make_run_serves_static_files_and_answers_a_body_too_large_while_it_is_s
             assert answer.startswith(b"HTTP/1.1 413 "), answer[:200]
             assert b"API_MAX_BODY_BYTES" in answer
             assert sent_when_answered < total  # answered while the body was still being sent
-            assert sent < total and isinstance(stopped_by, (BrokenPipeError, ConnectionResetError)), (sent, stopped_by)
+            assert sent < total, (sent, stopped_by)
+            assert isinstance(stopped_by, (BrokenPipeError, ConnectionResetError)), (sent, stopped_by)
 
             answer, _, _, _ = send_and_read_answer(
                 port, "POST /api/bulk/health-check HTTP/1.1\r\nHost: 127.0.0.1\r\n"

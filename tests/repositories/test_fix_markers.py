@@ -81,7 +81,8 @@ def test_a_marker_is_never_inside_brackets_or_parentheses(shapes):
             at = line.find(marker)
             while at >= 0:
                 before = line[:at]
-                assert before.count("[") == before.count("]") and before.count("(") == before.count(")"), line
+                assert before.count("[") == before.count("]"), line
+                assert before.count("(") == before.count(")"), line
                 at = line.find(marker, at + 1)
 
 

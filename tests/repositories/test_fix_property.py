@@ -41,23 +41,41 @@ def repo_for(kind: str, index: int) -> tuple[str, str, SimpleNamespace]:
     return old, new, repo
 
 
-def _block(draw, block: str, *, index: int, dead: bool, written: tuple[str, str], fixed: tuple[str, str, str],
-           words: str) -> list[tuple[str, str | None]]:
-    """One block's lines, as written and as expected: `written` is (label, url); `fixed` the label,
-    url and mark the fix writes."""
-    label, url = written
-    new_label, new_url, mark = fixed
+BLOCKS = ["item", "nested", "badge", "logo", "pair", "table", "html", "ref", "code", "inline", "prose", "heading"]
+
+
+def _block(draw, block: str, *, index: int, names: tuple[str, str], written: tuple[str, str],
+           fixed: tuple[str, str, str], words: str) -> list[tuple[str, str | None]]:
+    """One block's lines, as written and as expected (None: deleted when dead): `names` is the
+    repository's (old, new), `written` the (label, url) and `fixed` the label, url and mark the fix
+    writes. A pair's second repository is the caller's."""
+    (old, new), (label, url), (new_label, new_url, mark) = names, written, fixed
     if block in ("item", "nested"):
         indent = "  " if block == "nested" else ""
-        # deleted when dead, unless the next line nests under it (fixed by the caller)
-        expected = None if dead else f"{indent}- [{new_label}]({new_url}){mark} - {words}"
+        expected = None if mark == MARKS["dead"] else f"{indent}- [{new_label}]({new_url}){mark} - {words}"
         lines = [(f"{indent}- [{label}]({url}) - {words}", expected)]
         if block == "item" and draw(st.booleans()):
             lines.append((f"  - {words}", f"  - {words}"))
         return lines
+    badge, new_badge = BADGE.format(old), BADGE.format(new)
+    if block == "badge":  # the project link and its CI badge: one marker, after the project link
+        return [(f"- [{label}]({url}) {badge} - {words}", f"- [{new_label}]({new_url}){mark} {new_badge} - {words}")]
+    if block == "logo":  # only an image inside a link: the marker goes after the whole link
+        logo, new_logo = LOGO.format(old), LOGO.format(new)
+        return [(f"- [![{label}]({logo})]({url}) - {words}",
+                 f"- [![{new_label}]({new_logo})]({new_url}){mark} - {words}")]
     if block == "table":
-        return [("| Name | About |", "| Name | About |"), ("|---|---|", "|---|---|"),
-                (f"| [{label}]({url}) | {words} |", f"| [{new_label}]({new_url}){mark} | {words} |")]
+        row = (f"| [{label}]({url}) | {words} |", f"| [{new_label}]({new_url}){mark} | {words} |")
+        if draw(st.booleans()):  # a badge in a cell of its own: marked once per cell
+            row = (f"| [{label}]({url}) | {badge} |", f"| [{new_label}]({new_url}){mark} | {new_badge}{mark} |")
+        return [("| Name | About |", "| Name | About |"), ("|---|---|", "|---|---|"), row]
+    return _plain_block(draw, block, index=index, written=written, fixed=fixed, words=words)
+
+
+def _plain_block(draw, block: str, *, index: int, written: tuple[str, str], fixed: tuple[str, str, str],
+                 words: str) -> list[tuple[str, str | None]]:
+    """The blocks whose links are never marked in place by a list fix, or hold no link at all."""
+    (label, url), (_, new_url, mark) = written, fixed
     if block == "html":
         return [(f'<p><a href="{url}">{words}</a></p>', f'<p><a href="{new_url}">{words}</a>{mark}</p>')]
     if block == "ref":
@@ -73,70 +91,20 @@ def _block(draw, block: str, *, index: int, dead: bool, written: tuple[str, str]
     return [(f"## {words}", f"## {words}")]
 
 
-@st.composite
-def documents(draw):
-    """(text, expected text under archived=mark/dead=delete, repositories by lower-cased name)."""
-    newline = draw(st.sampled_from(["\n", "\r\n"]))
-    lines: list[tuple[str, str]] = []  # (line as written, as expected); expected None: deleted
-    repos: dict[str, SimpleNamespace] = {}
-    count = draw(st.integers(min_value=1, max_value=14))
-    for index in range(count):
-        block = draw(st.sampled_from(["item", "nested", "badge", "logo", "pair", "table", "html", "ref", "code",
-                                      "inline", "prose", "heading"]))
-        kind = draw(st.sampled_from(KINDS))
-        form = draw(st.sampled_from(FORMS))
-        old, new, repo = repo_for(kind, index)
-        repos[old.lower()] = repos[new.lower()] = repo
-        url, new_url = form.format(old), form.format(new)
-        label = draw(st.sampled_from([old, "Project", "the lib"]))
-        new_label = new if label == old else label
-        words = draw(WORDS)
-        mark = MARKS.get(kind, "")
-        badge, new_badge = BADGE.format(old), BADGE.format(new)
-        if block in ("item", "nested"):
-            indent = "  " if block == "nested" else ""
-            written = f"{indent}- [{label}]({url}) - {words}"
-            expected = f"{indent}- [{new_label}]({new_url}){mark} - {words}"
-            if kind == "dead":
-                expected = None  # deleted, unless the next line nests under it (fixed below)
-            lines.append((written, expected))
-            if block == "item" and draw(st.booleans()):
-                lines.append((f"  - {words}", f"  - {words}"))
-        elif block == "badge":  # the project link and its CI badge: one marker, after the project link
-            lines.append((f"- [{label}]({url}) {badge} - {words}",
-                          f"- [{new_label}]({new_url}){mark} {new_badge} - {words}"))
-        elif block == "logo":  # only an image inside a link: the marker goes after the whole link
-            logo, new_logo = LOGO.format(old), LOGO.format(new)
-            lines.append((f"- [![{label}]({logo})]({url}) - {words}",
-                          f"- [![{new_label}]({new_logo})]({new_url}){mark} - {words}"))
-        elif block == "pair":  # two repositories on one line: a marker each
-            other_kind = draw(st.sampled_from(KINDS))
-            other, other_new, other_repo = repo_for(other_kind, index + 100)
-            repos[other.lower()] = repos[other_new.lower()] = other_repo
-            lines.append((f"- [{label}]({url}) or [that](https://github.com/{other}) - {words}",
-                          (f"- [{new_label}]({new_url}){mark} or [that](https://github.com/{other_new})"
-                           f"{MARKS.get(other_kind, '')} - {words}")))
-        elif block == "table":
-            row = (f"| [{label}]({url}) | {words} |", f"| [{new_label}]({new_url}){mark} | {words} |")
-            if draw(st.booleans()):  # a badge in a cell of its own: marked once per cell
-                row = (f"| [{label}]({url}) | {badge} |", f"| [{new_label}]({new_url}){mark} | {new_badge}{mark} |")
-            lines += [("| Name | About |", "| Name | About |"), ("|---|---|", "|---|---|"), row]
-        elif block == "html":
-            lines.append((f'<p><a href="{url}">{words}</a></p>', f'<p><a href="{new_url}">{words}</a>{mark}</p>'))
-        elif block == "ref":
-            lines.append((f"[ref{index}]: {url}", f"[ref{index}]: {new_url}"))
-        elif block == "code":
-            fence = draw(st.sampled_from(["```", "~~~"]))
-            for text in (fence + "sh", f"git clone {url}", f"- [{label}]({url})", fence):
-                lines.append((text, text))
-        elif block == "inline":
-            text = f"Run `pip install {url}` to {words}."
-            lines.append((text, text))
-        elif block == "prose":
-            lines.append((words, words))
-        else:
-            lines.append((f"## {words}", f"## {words}"))
-    # a dead item with a line nested below it (one the fix keeps) is marked, not deleted
+def _pair(draw, repos: dict, *, index: int, written: tuple[str, str], fixed: tuple[str, str, str],
+          words: str) -> list[tuple[str, str | None]]:
+    """Two repositories on one line: a marker each."""
+    (label, url), (new_label, new_url, mark) = written, fixed
+    other_kind = draw(st.sampled_from(KINDS))
+    other, other_new, other_repo = repo_for(other_kind, index + 100)
+    repos[other.lower()] = repos[other_new.lower()] = other_repo
+    return [(f"- [{label}]({url}) or [that](https://github.com/{other}) - {words}",
+             (f"- [{new_label}]({new_url}){mark} or [that](https://github.com/{other_new})"
+              f"{MARKS.get(other_kind, '')} - {words}"))]
+
+
+def _keep_dead_items_with_nested_lines(lines: list[tuple[str, str | None]]) -> None:
+    """A dead item with a line nested below it (one the fix keeps) is marked, not deleted."""
     below = ""
     for i in reversed(range(len(lines))):
         written, expected = lines[i]
@@ -145,6 +113,27 @@ def documents(draw):
             lines[i] = (written, expected)
         if expected is not None:
             below = written
+
+
+@st.composite
+def documents(draw):
+    """(text, expected text under archived=mark/dead=delete, repositories by lower-cased name)."""
+    newline = draw(st.sampled_from(["\n", "\r\n"]))
+    lines: list[tuple[str, str | None]] = []  # (line as written, as expected); expected None: deleted
+    repos: dict[str, SimpleNamespace] = {}
+    for index in range(draw(st.integers(min_value=1, max_value=14))):
+        block, kind, form = draw(st.sampled_from(BLOCKS)), draw(st.sampled_from(KINDS)), draw(st.sampled_from(FORMS))
+        old, new, repo = repo_for(kind, index)
+        repos[old.lower()] = repos[new.lower()] = repo
+        label = draw(st.sampled_from([old, "Project", "the lib"]))
+        written = (label, form.format(old))
+        fixed = (new if label == old else label, form.format(new), MARKS.get(kind, ""))
+        words = draw(WORDS)
+        if block == "pair":
+            lines += _pair(draw, repos, index=index, written=written, fixed=fixed, words=words)
+        else:
+            lines += _block(draw, block, index=index, names=(old, new), written=written, fixed=fixed, words=words)
+    _keep_dead_items_with_nested_lines(lines)
     bom = "\ufeff" if draw(st.booleans()) else ""
     final = draw(st.booleans())  # a line end after the last line or not
     text = bom + newline.join(w for w, _ in lines) + (newline if final else "")

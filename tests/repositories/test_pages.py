@@ -36,7 +36,8 @@ def test_the_page_shows_the_diff_coloured_with_counts(logged_in, source):
 def test_the_downloads_are_the_corrected_file_and_the_patch(logged_in, source):
     file = logged_in.get(f"/sources/{source.id}/?archived=leave&download=file")
     assert file["Content-Disposition"] == 'attachment; filename="README.md"'
-    assert file.content.decode() == "# List\n\n- [a](https://github.com/new/a)\n- [B](https://github.com/acme/b) - old\n"
+    assert file.content.decode() == ("# List\n\n- [a](https://github.com/new/a)\n"
+                                     "- [B](https://github.com/acme/b) - old\n")
     patch = logged_in.get(f"/sources/{source.id}/?download=patch")
     assert patch["Content-Disposition"] == 'attachment; filename="README.md.patch"'
     assert patch.content.decode().startswith("--- a/README.md\n+++ b/README.md\n")

@@ -124,7 +124,8 @@ def test_a_subscription_switched_on_again_is_not_told_of_the_time_it_was_off(own
         finished_scan((watched[0], "health", "healthy", "archived", Event.ARCHIVED))  # while it is off
         assert switch_on().status_code in (200, 302), where
         subscription.refresh_from_db()
-        assert subscription.active and subscription.active_since > since, where
+        assert subscription.active, where
+        assert subscription.active_since > since, where
         assert tasks.digest_finished_scans() == 0, f"switched on through the {where}: the scan ended while it was off"
     assert Delivery.objects.count() == 0
 

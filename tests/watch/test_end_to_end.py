@@ -75,7 +75,6 @@ def watch_the_label(api, fake_github, start_worker, receiver, settings) -> tuple
     fake_github.load_catalog([{"id": 700 + i, "full_name": name, "pushed_at": RECENT, "stars": 10 + i}
                               for i, name in enumerate(NAMES)])
     repositories_import(source="\n".join(NAMES), label="watched")
-    label = Label.objects.get(name="watched")
     start_worker(HEALTH_RECHECK_SCANS="2", HEALTH_RECHECK_SECONDS=str(CONFIRM_SECONDS))
     schedule = api.post("/api/schedules/", {"name": "watch it", "label": "watched", "interval_minutes": 1},
                         format="json").data

@@ -54,7 +54,8 @@ class TestJson:
         assert [(i.location, i.reason) for i in result.invalid] == [
             ("/components/1", "no package name"), ("/components/2", "a component is an object")]
         problems = [(p.location, p.reason) for p in result.problems]
-        assert any(loc == "/components/3" and reason.startswith("invalid purl 'not a purl': ") for loc, reason in problems)
+        assert any(loc == "/components/3" and reason.startswith("invalid purl 'not a purl': ")
+                   for loc, reason in problems)
         assert any(loc == "/components/0" and "colour" in reason for loc, reason in problems)
         assert any(loc == "/components/1" and "'name' is a required property" in reason for loc, reason in problems)
 

@@ -28,7 +28,8 @@ def test_single_line_requires_comments_replace_and_bad_lines():
                             ("gopkg.in/yaml.v3", "v3.0.1", "go-yaml/yaml", "module_path")]
     assert [(i.location, i.reason) for i in result.invalid] == [(8, "expected 'MODULE VERSION'"),
                                                                 (11, "not a go.mod directive")]
-    assert [(p.location, p.reason) for p in result.problems] == [(10, "replace directive not applied: github.com/a/b => ../b")]
+    assert [(p.location, p.reason) for p in result.problems] == [
+        (10, "replace directive not applied: github.com/a/b => ../b")]
 
 
 def test_a_real_go_sum_lists_each_built_module_once():

@@ -30,7 +30,8 @@ class TestPackageLock:
         result = parse(json.dumps(doc), format="package-lock")
         assert rows(result) == [("left-pad", "1.3.0", "stevemao/left-pad", "declared"),
                                 ("github-slugger", "2.0.0", None, None)]
-        assert [(i.location, i.reason) for i in result.invalid] == [("/packages/node_modules~1broken", "expected an object")]
+        assert [(i.location, i.reason) for i in result.invalid] == [
+            ("/packages/node_modules~1broken", "expected an object")]
 
     def test_an_aliased_package_is_named_by_its_name_field(self):
         doc = {"lockfileVersion": 3, "packages": {"node_modules/str": {"name": "string-width", "version": "4.2.3"}}}
@@ -96,7 +97,8 @@ class TestPnpmLock:
               "  left-pad@https://codeload.github.com/stevemao/left-pad/tar.gz/5d9e9a0:\n"
               "    resolution: {tarball: https://codeload.github.com/stevemao/left-pad/tar.gz/5d9e9a0}\n"
               "    version: 1.3.0\n")
-        assert rows(parse(v9)) == [("@s/a", "1.0.0", None, None), ("left-pad", "1.3.0", "stevemao/left-pad", "declared")]
+        assert rows(parse(v9)) == [("@s/a", "1.0.0", None, None),
+                                   ("left-pad", "1.3.0", "stevemao/left-pad", "declared")]
 
 
 def test_a_yarn_berry_lockfile_is_read_as_yaml_without_its_workspace():
@@ -110,7 +112,8 @@ def test_a_yarn_berry_lockfile_is_read_as_yaml_without_its_workspace():
             '"broken@npm:^1":\n  version: 1.0.0\n')
     result = parse(text, filename="yarn.lock")
     assert result.format == "yarn-lock"
-    assert rows(result) == [("@babel/core", "7.24.5", None, None), ("left-pad", "1.3.0", "stevemao/left-pad", "declared")]
+    assert rows(result) == [("@babel/core", "7.24.5", None, None),
+                            ("left-pad", "1.3.0", "stevemao/left-pad", "declared")]
     assert result.packages[0].location == "/@babel~1core@npm:^7.23.0, @babel~1core@npm:^7.24.0"
     assert [(i.location, i.reason) for i in result.invalid] == [("/broken@npm:^1", "no resolution")]
     assert parse(text).format == "yarn-lock"

@@ -66,7 +66,8 @@ def test_what_cannot_be_read_at_all_is_refused_naming_the_problem(fmt, text, mes
 
 
 def test_yaml_aliases_are_not_expanded_into_a_billion_entries():
-    text = "lockfileVersion: '9.0'\na: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n" \
+    text = "lockfileVersion: '9.0'\na: &a [x, x, x, x, x, x, x, x, x, x]\n" \
+           "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n" \
            "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n" \
            "packages: {'x@1.0.0': {resolution: {integrity: y}}}\n"
     assert rows(parse(text, format="pnpm-lock")) == [("x", "1.0.0", None, None)]

@@ -7,7 +7,8 @@ from tests.repositories.dependencies.helpers import read, rows
 def test_a_real_gemfile_lock_reads_gem_specs_and_leaves_out_the_path_gem():
     result = parse(read("Gemfile.lock"), filename="Gemfile.lock")
     assert result.format == "gemfile-lock"
-    assert [(p.location, p.name, p.version, p.purl) for p in result.packages] == [(9, "rake", "13.0.6", "pkg:gem/rake@13.0.6")]
+    assert [(p.location, p.name, p.version, p.purl) for p in result.packages] == [
+        (9, "rake", "13.0.6", "pkg:gem/rake@13.0.6")]
 
 
 def test_git_sources_platform_versions_dependencies_and_bad_spec_lines():

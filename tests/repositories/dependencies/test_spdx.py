@@ -36,7 +36,8 @@ class TestJson:
             _package("a", versionInfo="1.0", downloadLocation="git+https://github.com/o/a@v1.0#sub/dir"),
             _package("b", homepage="https://github.com/o/b"),
             _package("c", downloadLocation="NONE", homepage="NOASSERTION", externalRefs=[
-                {"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": "pkg:github/o/c@v2"}]),
+                {"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl",
+                 "referenceLocator": "pkg:github/o/c@v2"}]),
             _package("d", externalRefs=[{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl",
                                          "referenceLocator": "pkg:pypi/d@1.0"}]),
         ]))
@@ -59,7 +60,8 @@ class TestJson:
 
     def test_a_missing_relationship_target_is_a_problem_not_a_refusal(self):
         result = parse(_spdx([_package("a")], relationships=[
-            {"spdxElementId": "SPDXRef-DOCUMENT", "relationshipType": "DESCRIBES", "relatedSpdxElement": "SPDXRef-gone"}]))
+            {"spdxElementId": "SPDXRef-DOCUMENT", "relationshipType": "DESCRIBES",
+             "relatedSpdxElement": "SPDXRef-gone"}]))
         assert rows(result) == [("a", None, None, None)]
         assert any("SPDXRef-gone" in p.reason for p in result.problems)
 

@@ -11,7 +11,7 @@ import requests
 from repositories.models import Repository
 from scans.models import ScanJob
 from scans.run.progress import progress_payload
-from tests.receiver import PUBLIC, fake_net, receiver  # noqa: F401 - fixtures
+from tests.receiver import PUBLIC
 from tests.scans.scanning import RECENT, run, track
 from watch import deliveries, digests
 from watch.models import Delivery

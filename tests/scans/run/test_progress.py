@@ -99,7 +99,8 @@ def test_the_reporter_writes_on_its_clock_in_one_round_trip_with_job_meta_and_th
     cache.set(cancel_key(scan.id), 1)
     sent.clear()
     assert reporter.publish()["cancel_requested"] is True, "the write that reads the flag says so at once"
-    assert reporter.cancel_requested() and len(sent) == 2, "one more write, and no read of its own after"
+    assert reporter.cancel_requested()
+    assert len(sent) == 2, "one more write, and no read of its own after"
 
 
 def test_a_scan_reports_on_the_clock_not_per_batch(fake_github, settings, monkeypatch):
@@ -124,5 +125,6 @@ def test_a_scan_reports_on_the_clock_not_per_batch(fake_github, settings, monkey
     running = [p for p in written if p["status"] == "running"]
     assert len(running) > 5, "on the clock, within each chunk"
     currents = [p["current"] for p in running]
-    assert currents == sorted(currents) and currents[-1] > currents[0], "current moves"
+    assert currents == sorted(currents), "current moves"
+    assert currents[-1] > currents[0], "current moves"
     assert any(p["message"].startswith("Checking ") for p in running), "the message says what is checked"
