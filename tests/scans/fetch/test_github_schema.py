@@ -113,7 +113,7 @@ def test_the_queries_a_graphql_scan_sends_validate_against_githubs_schema(github
 def test_the_old_names_queries_a_scan_sends_validate_and_are_halved_when_github_times_out(
         github_graphql_schema, fake_github):
     fake_github.configure(tokens="tok", graphql_max_batch=OWNERS_PER_QUERY // 2)
-    client = GitHubClient(api_url=fake_github.url, tokens=["tok"], backoff=0.01)
+    client = GitHubClient(api_url=fake_github.url, budget=shared_budget(), tokens=["tok"], backoff=0.01)
     sent: list[tuple[str, dict]] = []
     send = client.graphql
     client.graphql = lambda query, variables=None: sent.append((query, variables)) or send(query, variables)

@@ -48,7 +48,8 @@ def poll_until_finished(api, job_id, *, timeout: float = 60) -> list[dict]:
 
 
 def test_a_poller_sees_progress_rise_monotonically_to_the_total(api, fake_github, worker):
-    fake_github.configure(latency_ms=15)
+    # Progress is written on a clock (every 250 ms): the scan lasts several of those ticks.
+    fake_github.configure(latency_ms=100)
     repos = track(fake_github, 120)
     job_id = start_scan(api, repos)
 
