@@ -12,9 +12,8 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from repohealth.web.api import BadParameter, DetailSerializer, bad_request
-from repohealth.runtime.times import parse_iso
-from repositories.filters import FILTER_FIELDS, InvalidFilter, filter_repositories
-from repositories.history import FIELDS, changes, metric_series, transition
+from repositories.filters import FILTER_FIELDS, InvalidFilter, changes_filtered
+from repositories.history import CHANGE_FIELDS, changes, metric_series, transition
 from repositories.models import Repository
 from scans import selectors as scan_selectors
 from scans import services as scan_services
@@ -125,13 +124,6 @@ def visible_transitions(user, rows) -> list[dict]:
             for row in rows]
 
 
-def _list_param(request, name: str, choices) -> list[str]:
-    wanted = [v for v in request.query_params.get(name, "").split(",") if v]
-    if bad := [v for v in wanted if v not in choices]:
-        raise BadParameter({name: [f"{bad[0]!r} is not one of {', '.join(choices)}."]})
-    return wanted
-
-
 class ChangeViewSet(viewsets.GenericViewSet):
     """`/api/changes/`: every recorded change of the catalog, newest first."""
 
@@ -139,26 +131,16 @@ class ChangeViewSet(viewsets.GenericViewSet):
 
     @extend_schema(parameters=[
         OpenApiParameter("since", str, description="ISO 8601 time: changes at or after it"),
-        OpenApiParameter("field", str, description=f"comma-separated fields: {', '.join(FIELDS)}"),
+        OpenApiParameter("field", str, description=f"comma-separated fields: {', '.join(CHANGE_FIELDS)}"),
         OpenApiParameter("event", str, description=f"comma-separated events: {', '.join(EVENTS)}"),
         *[OpenApiParameter(name, str, description="a catalog filter (as /api/repositories/)")
           for name in FILTER_FIELDS],
     ], responses={200: TransitionSerializer(many=True), 400: DetailSerializer})
     def list(self, request):
-        params = request.query_params
-        since = None
-        if params.get("since"):
-            since = parse_iso(params["since"])
-            if since is None:
-                raise BadParameter({"since": ["not an ISO 8601 time, e.g. 2026-11-29T17:00:00Z"]})
-        repositories = None
-        if any(params.get(name) for name in FILTER_FIELDS):
-            try:
-                repositories = filter_repositories({n: params[n] for n in FILTER_FIELDS if params.get(n)})
-            except InvalidFilter as exc:
-                raise BadParameter(exc.errors) from None
-        rows = changes(repositories=repositories, since=since, fields=_list_param(request, "field", FIELDS),
-                       events=_list_param(request, "event", EVENTS))
+        try:
+            rows = changes_filtered(request.query_params)
+        except InvalidFilter as exc:
+            raise BadParameter(exc.errors) from None
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(visible_transitions(request.user, page))
 
