@@ -238,10 +238,12 @@ def repositories_label(*, ids: Iterable[int], label: str, add: bool) -> int:
 
 
 def repositories_set_maintenance(*, ids: Iterable[int], override: str | None, note: str = "", user=None) -> int:
-    """`repository_set_maintenance` for each of these repositories; how many it changed."""
+    """`repository_set_maintenance` for each of these repositories that does not carry this override
+    already (their notes are kept); how many it changed."""
     changed = 0
     with transaction.atomic():
-        for repository in Repository.objects.filter(id__in=list(ids)).order_by("id"):
+        chosen = Repository.objects.filter(id__in=list(ids)).exclude(maintenance_override=override or "")
+        for repository in chosen.order_by("id"):
             before = (repository.maintenance_override, repository.maintenance_note)
             repository_set_maintenance(repository=repository, override=override, note=note, user=user)
             changed += before != (repository.maintenance_override, repository.maintenance_note)
