@@ -64,10 +64,11 @@ class RepositoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         body = MaintenanceOverrideSerializer(data=request.data)
         if not body.is_valid():
             return bad_request(body.errors)
+        said = body.validated_data
         try:
             repository = services.repository_set_maintenance(
-                repository=repository, override=body.validated_data["maintenance_override"],
-                note=body.validated_data.get("maintenance_note", repository.maintenance_note), user=request.user)
+                repository=repository, override=said.get("maintenance_override", repository.maintenance_override),
+                note=said.get("maintenance_note", repository.maintenance_note), user=request.user)
         except services.MaintenanceRefused as exc:
             return bad_request({exc.field: [exc.message]})
         return Response(RepositorySerializer(repository).data)

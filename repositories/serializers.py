@@ -47,10 +47,11 @@ class MaintenanceOverrideSerializer(serializers.Serializer):
     repository is written here: GitHub's answers are the scans'."""
 
     maintenance_override = serializers.ChoiceField(
-        choices=Repository.Override.choices, allow_null=True,
-        help_text="finished, inactive or deprecated over every signal; null gives the verdict back to them")
+        choices=Repository.Override.choices, allow_null=True, required=False,
+        help_text="finished, inactive or deprecated over every signal; null gives the verdict back to them "
+                  "(absent: the override stays)")
     maintenance_note = serializers.CharField(required=False, allow_blank=True, max_length=500,
-                                             help_text="why, kept with the override and in the history")
+                                             help_text="why, kept with the override and in the history (absent: the note stays)")
 
     def validate(self, attrs):
         if unknown := sorted(set(self.initial_data) - set(self.fields)):

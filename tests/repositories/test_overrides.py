@@ -102,7 +102,7 @@ def test_overruling_needs_the_change_permission(api, staff_api, old):
 @pytest.mark.parametrize(("body", "field"), [
     ({"maintenance_override": "abandoned"}, "maintenance_override"),
     ({"maintenance_override": "active"}, "maintenance_override"),  # a verdict the signals give, not a word
-    ({"maintenance_note": "no override named"}, "maintenance_override"),
+    ({"maintenance_override": ""}, "maintenance_override"),
     ({"maintenance_override": "finished", "maintenance_note": "x" * 501}, "maintenance_note"),
     ({"maintenance_override": "finished", "stars": 5}, "stars"),
 ])
@@ -113,6 +113,18 @@ def test_a_bad_override_is_a_400_naming_its_field(staff_api, old, body, field):
     assert answer.json()["detail"].startswith(f"{field}:")
     assert field in answer.json()["errors"]
     assert Repository.objects.get(id=old.id).maintenance == Maintenance.INACTIVE
+
+
+def test_a_patch_changes_what_it_names_and_keeps_the_rest(staff_api, staff_user, old):
+    url = f"/api/repositories/{old.id}/"
+    staff_api.patch(url, {"maintenance_override": "deprecated", "maintenance_note": "use acme/lively"}, format="json")
+
+    noted = staff_api.patch(url, {"maintenance_note": "use acme/lively, say its maintainers"}, format="json").json()
+    assert (noted["maintenance_override"], noted["maintenance_note"]) == (
+        "deprecated", "use acme/lively, say its maintainers")
+    same = staff_api.patch(url, {}, format="json").json()
+    assert same == staff_api.get(url).json() and same["maintenance"] == "deprecated"
+    assert RepositoryChange.objects.filter(repository=old, field="maintenance_override").count() == 2
 
 
 def test_put_is_not_a_way_to_write_a_repository(staff_api, old):
