@@ -184,8 +184,8 @@ def repository_set_maintenance(*, repository: Repository, override: str | None, 
                                  f"{override!r} is not one of {', '.join(Repository.Override.values)} (or null).")
     if len(note) > NOTE_MAX:
         raise MaintenanceRefused("maintenance_note", f"longer than {NOTE_MAX} characters.")
-    if (override, note) == (repository.maintenance_override, repository.maintenance_note):
-        return repository
+    if (override, note if override else "") == (repository.maintenance_override, repository.maintenance_note):
+        return repository  # the same word again, or clearing what is not set
     now, who = timezone.now(), user.get_username() if user is not None else ""
     before = (_override_of(repository), repository.maintenance, repository.health)
     repository.maintenance_override, repository.maintenance_note = override, note if override else ""

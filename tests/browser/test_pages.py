@@ -205,7 +205,7 @@ def test_every_page_fits_the_width_and_nothing_in_it_scrolls_sideways(
         page.screenshot(path=screenshots / f"catalog-running-{wide}.png", full_page=False)
         tab.wait_until_completed(job_id)
 
-        for url in ("/", "/import/", "/scans/", f"/scans/{job_id}/", f"/repositories/{one.pk}/"):
+        for url in ("/", "/import/", "/scans/", f"/scans/{job_id}/", f"/repositories/{one.pk}/", "/changes/"):
             page.goto(url)
             expect(page.locator("main")).to_be_visible()
             assert tab.no_horizontal_overflow(), f"{url} scrolls sideways at {wide}px"

@@ -80,6 +80,12 @@ def test_clearing_keeps_who_cleared_it_and_why_in_the_history(owner, lively):
     assert Repository.objects.get(id=lively.id).maintenance == Maintenance.ACTIVE
 
 
+def test_clearing_what_is_not_set_changes_nothing(owner, lively):
+    repository_set_maintenance(repository=lively, override=None, note="just in case", user=owner)
+
+    assert not RepositoryChange.objects.filter(repository=lively).exists()
+
+
 def test_an_override_of_a_repository_github_never_answered_for_still_wins(owner):
     unchecked = Repository.objects.create(imported_name="acme/new", full_name="acme/new")
 
