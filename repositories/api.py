@@ -1,5 +1,5 @@
-"""The repositories API: the catalog, export, accept-name. (Import, which starts a scan, is
-`scans.api`.)"""
+"""The repositories API: the catalog, export, accept-name, a person's maintenance override (PATCH).
+(Import, which starts a scan, is `scans.api`.)"""
 
 from __future__ import annotations
 
@@ -11,13 +11,13 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from repohealth.web.api import ApiError, BadParameter, DetailSerializer
+from repohealth.web.api import ApiError, BadParameter, DetailSerializer, first_error
 from repositories import services
 from repositories.export import FORMATS, export_response
 from repositories.filters import InvalidFilter, RepositoryFilter, filter_repositories
 from repositories.models import Repository
 from repositories.permissions import RepositoryPermission
-from repositories.serializers import RepositorySerializer
+from repositories.serializers import MaintenanceOverrideSerializer, RepositorySerializer
 
 
 class RepositoryFilterBackend(DjangoFilterBackend):
@@ -54,6 +54,25 @@ class RepositoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
     def filter_queryset(self, queryset):
         """The list filters by the query string; one repository is found by its id alone."""
         return super().filter_queryset(queryset) if self.action == "list" else queryset
+
+    @extend_schema(request=MaintenanceOverrideSerializer,
+                   responses={200: RepositorySerializer, 400: DetailSerializer, 403: DetailSerializer,
+                              404: DetailSerializer})
+    def partial_update(self, request, pk=None):
+        """A person's word on whether it is looked after: `finished`, `inactive` or `deprecated` over
+        every signal (null clears it), with a note; kept in the history, never alerted."""
+        repository = self.get_object()
+        body = MaintenanceOverrideSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        said = body.validated_data
+        try:
+            repository = services.repository_set_maintenance(
+                repository=repository, override=said.get("maintenance_override", repository.maintenance_override),
+                note=said.get("maintenance_note", repository.maintenance_note), user=request.user)
+        except services.MaintenanceRefused as exc:
+            errors = {exc.field: [exc.message]}
+            raise ApiError(first_error(errors), errors=errors) from None
+        return Response(RepositorySerializer(repository).data)
 
     def perform_destroy(self, instance):
         services.repository_delete(repository=instance)

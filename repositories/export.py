@@ -15,7 +15,9 @@ FORMATS = ("csv", "json")
 EXPORT_FIELDS = [
     "id", "full_name", "html_url", "health", "health_detail", "description", "stars", "forks", "open_issues",
     "watchers", "language", "topics", "license", "default_branch", "archived", "fork", "pushed_at",
-    "previous_names", "last_checked_at",
+    "previous_names", "last_checked_at", "last_commit_at", "commits_last_year", "last_release_at", "last_release_tag",
+    "declared", "successor", "maintenance", "maintenance_reasons", "maintenance_override", "maintenance_note",
+    "maintenance_override_by", "maintenance_override_at",
 ]
 
 
@@ -48,7 +50,9 @@ def _csv_lines(rows):
 
 
 def _cell(value):
-    if isinstance(value, list):
+    if isinstance(value, list):  # topics, previous names; a verdict's reasons as their sentences
+        if any(isinstance(v, dict) for v in value):
+            return "; ".join(str(v.get("text", v)) for v in value)
         return " ".join(str(v) for v in value)
     if hasattr(value, "isoformat"):
         return value.isoformat()

@@ -1,5 +1,6 @@
 """The catalog's filters, defined once for the catalog page, the API's list and export, and the
-scan selection: `?search=&health=&language=&label=&archived=&unchecked_hours=&ordering=`.
+scan selection: `?search=&health=&maintenance=&language=&label=&archived=&unchecked_hours=&ordering=`; and
+the filters of the catalog's changes (`changes_filtered`: `/api/changes` and the changes page).
 
 A value the filters cannot use is an error that names its parameter (an unknown `health`,
 `archived=maybe`, an unknown `ordering`), never silently ignored. A renamed filter keeps its
@@ -8,23 +9,26 @@ former name working (`DEPRECATED_FILTERS`; the API schema marks it deprecated).
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import django_filters as filters
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from repositories.history import changed_within, with_stars_delta
-from repositories.models import Repository
+from repohealth.runtime.times import parse_iso
+from repohealth.web.api import BadParameter, choices_of
+from repositories.history import CHANGE_FIELDS, changed_within, changes, with_stars_delta
+from repositories.models import Repository, RepositoryChange
 
 Health = Repository.Health
+Maintenance = Repository.Maintenance
 
 # Sortable columns; each also sorts descending with a leading "-".
-ORDERING_FIELDS = ("full_name", "health", "stars", "forks", "open_issues", "language", "pushed_at",
+ORDERING_FIELDS = ("full_name", "health", "maintenance", "stars", "forks", "open_issues", "language", "pushed_at",
                    "last_checked_at", "stars_delta")  # stars_delta: stars gained in 30 days (history)
 ORDERINGS = tuple(field for name in ORDERING_FIELDS for field in (name, f"-{name}"))
 DEFAULT_ORDERING = "full_name"
-FILTER_FIELDS = ("search", "health", "language", "label", "archived", "unchecked_hours", "changed_days")
+FILTER_FIELDS = ("search", "health", "maintenance", "language", "label", "archived", "unchecked_hours", "changed_days")
 # Former names of filters, still read as their new names (which win when both are given).
 DEPRECATED_FILTERS = {"stale_hours": "unchecked_hours"}
 _TRUE, _FALSE = ("true", "yes", "1"), ("false", "no", "0")
@@ -44,6 +48,10 @@ class HealthInFilter(filters.BaseInFilter, filters.ChoiceFilter):
     """Comma-separated health states, each one of Repository.Health."""
 
 
+class MaintenanceInFilter(filters.BaseInFilter, filters.ChoiceFilter):
+    """Comma-separated verdicts, each one of Repository.Maintenance."""
+
+
 class CharInFilter(filters.BaseInFilter, filters.CharFilter):
     """Comma-separated values."""
 
@@ -52,6 +60,8 @@ class RepositoryFilter(filters.FilterSet):
     search = filters.CharFilter(method="filter_search", max_length=200,
                                 help_text="in the name and the description")
     health = HealthInFilter(field_name="health", choices=Health.choices, help_text="comma-separated health states")
+    maintenance = MaintenanceInFilter(field_name="maintenance", choices=Maintenance.choices,
+                                      help_text="comma-separated maintenance verdicts")
     language = CharInFilter(field_name="language", help_text="comma-separated languages")
     label = CharInFilter(method="filter_label", help_text="comma-separated labels")
     archived = filters.ChoiceFilter(method="filter_archived", choices=[(v, v) for v in (*_TRUE, *_FALSE)],
@@ -128,3 +138,28 @@ def active_filters(params) -> dict[str, str]:
     """The filter parameters that are set (not ordering or paging), as given (by their current names)."""
     params = current_names(params)
     return {name: params[name] for name in FILTER_FIELDS if params.get(name) not in (None, "")}
+
+
+# --- the catalog's changes ---------------------------------------------------------------------------
+CHANGE_PARAMS = ("since", "field", "event")
+
+
+def _choices(params, name: str, choices) -> list[str]:
+    try:
+        return choices_of(params, name, choices)
+    except BadParameter as exc:
+        raise InvalidFilter(exc.body["errors"]) from None
+
+
+def changes_filtered(params, *, since: datetime | None = None):
+    """The change rows these query parameters select, newest first: `since` (an ISO 8601 time, or
+    the `since` given when absent), `field` and `event` (comma-separated) and any catalog filter
+    (`label`, `health`...: the repositories they select). InvalidFilter names a wrong one."""
+    if params.get("since"):
+        since = parse_iso(params["since"])
+        if since is None:
+            raise InvalidFilter({"since": ["not an ISO 8601 time, e.g. 2026-11-29T17:00:00Z"]})
+    catalog = active_filters(params)
+    return changes(repositories=filter_repositories(catalog) if catalog else None, since=since,
+                   fields=_choices(params, "field", CHANGE_FIELDS),
+                   events=_choices(params, "event", RepositoryChange.Event.values))

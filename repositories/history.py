@@ -45,6 +45,10 @@ METRICS = ("stars", "forks", "open_issues", "watchers")
 BASELINE = frozenset({Health.UNKNOWN, Health.ERROR})
 SUSPICION_FIELDS = ("suspected", "suspected_since", "suspect_checks", "health_before_suspicion")
 TRANSITION_KEYS = ("repository_id", "full_name", "event", "field", "old", "new", "at")
+# Fields a person changes (repositories.services.repository_set_maintenance): history, never an alert.
+PERSON_FIELDS = ("maintenance_override", "maintenance")
+# Every field a change row may name (what `/api/changes?field=` and the changes page take).
+CHANGE_FIELDS = tuple(dict.fromkeys((*FIELDS, *PERSON_FIELDS)))
 
 
 def capture(repo: Repository) -> dict[str, Any]:
@@ -106,6 +110,15 @@ def _judge_health(repo: Repository, old_health: str, at: datetime) -> tuple[str,
     if repo.suspected:
         repo.suspected, repo.suspected_since, repo.suspect_checks, repo.health_before_suspicion = False, None, 0, ""
     return (recorded, new) if new != recorded else None
+
+
+def record_person_changes(*, repository: Repository, found: Iterable[tuple[str, Any, Any]], at: datetime) -> int:
+    """Write what a person changed of one repository, (field, old, new) each: no scan found it and
+    nobody is alerted (no event). Returns the number of rows written."""
+    rows = [RepositoryChange(repository_id=repository.id, full_name=repository.full_name, scan_id=None, field=name,
+                             old=old, new=new, event="", at=at) for name, old, new in found if old != new]
+    insert(rows)
+    return len(rows)
 
 
 def event_for(field: str, old, new, *, renamed: bool = False) -> str:

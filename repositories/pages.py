@@ -1,17 +1,29 @@
-"""The page of a kept source (`/sources/{id}/`): the fix as a coloured unified diff, the policy
-choices, counts of each kind of change, and downloads of the corrected file or a `.patch`.
-The fix itself is `repositories.fixes`."""
+"""The catalog's own pages: the page of a kept source (`/sources/{id}/`: the fix as a coloured
+unified diff, the policy choices, counts of each kind of change, and downloads of the corrected
+file or a `.patch`; the fix itself is `repositories.fixes`), and the catalog's recent changes
+(`/changes/`: verdicts, health, renames, archivals, with the filters of `/api/changes`)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
 
 from repohealth.web.downloads import attachment
 from repohealth.web.pages import login_required_page
+from repositories.filters import InvalidFilter, changes_filtered
 from repositories.fixes import ARCHIVED_POLICIES, DEAD_POLICIES, KINDS, BadPolicy, source_fix
-from repositories.models import Source
+from repositories.history import CHANGE_FIELDS
+from repositories.models import RepositoryChange, Source
+from repositories.selectors import label_choices
 from repositories.sources import sources
+
+CHANGES_PER_PAGE = 50
+CHANGES_DAYS = 7  # what the page shows when no `since` is given
 
 
 def _diff_rows(diff: str) -> list[tuple[str, str]]:
@@ -49,3 +61,23 @@ def source_detail(request, pk: int):
         "archived_policies": ARCHIVED_POLICIES, "dead_policies": DEAD_POLICIES,
         "counts": [(kind.replace("_", " "), counts[kind]) for kind in KINDS],
     })
+
+
+@require_GET
+@login_required_page
+def change_list(request):
+    """The catalog's changes, newest first: those since `since` (the last CHANGES_DAYS days when
+    absent), narrowed by `event`, `field` and `label` as `/api/changes` is; a wrong one is a 400."""
+    since = (timezone.now() - timedelta(days=CHANGES_DAYS)).replace(hour=0, minute=0, second=0, microsecond=0)
+    error, status = "", 200
+    try:
+        rows = changes_filtered(request.GET, since=since)
+    except InvalidFilter as exc:
+        error, status, rows = str(exc), 400, RepositoryChange.objects.none()
+    return render(request, "repositories/changes.html", {
+        "page_obj": Paginator(rows, CHANGES_PER_PAGE).get_page(request.GET.get("page")),
+        "filter_error": error, "since": request.GET.get("since") or since.date().isoformat(),
+        "chosen": {name: request.GET.get(name, "") for name in ("event", "field", "label")},
+        "event_choices": RepositoryChange.Event.choices, "field_choices": CHANGE_FIELDS,
+        "label_choices": label_choices(), "days": CHANGES_DAYS,
+    }, status=status)

@@ -1,5 +1,6 @@
 """Who may change the catalog: deleting a repository needs `repositories.delete_repository`,
-accepting a moved repository's new name `repositories.change_repository`. Staff may do both.
+accepting a moved repository's new name or overruling its maintenance verdict
+`repositories.change_repository`. Staff may do both.
 Reading, importing and starting scans stay open to every logged-in user."""
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ def may(user, permission: str) -> bool:
 
 
 class RepositoryPermission(BasePermission):
-    """For RepositoryViewSet: `destroy` needs DELETE, `accept_name` needs CHANGE (403 otherwise)."""
+    """For RepositoryViewSet: `destroy` needs DELETE, `accept_name` and `partial_update` (the
+    maintenance override) need CHANGE (403 otherwise)."""
 
     message = "You do not have permission to change the catalog."
-    NEEDED = {"destroy": DELETE, "accept_name": CHANGE}
+    NEEDED = {"destroy": DELETE, "accept_name": CHANGE, "partial_update": CHANGE}
 
     def has_permission(self, request, view):
         needed = self.NEEDED.get(getattr(view, "action", None))

@@ -1,4 +1,5 @@
-"""How the catalog reads on a page: its table's columns, its health cards and donut, and a
+"""How the catalog reads on a page: its table's columns, its health cards and donut, the
+maintenance verdicts' counts, and a
 paginator that stays fast at 100,000 rows. Used by the catalog page (a `scans` page, since it
 shows scan panels too)."""
 
@@ -16,6 +17,7 @@ PER_PAGE = 50
 COLUMNS = [
     ("full_name", "Repository", "", ""),
     ("health", "Health", "", ""),
+    ("maintenance", "Maintenance", "", ""),
     ("stars", "Stars", "-", "num"),
     ("stars_delta", "Stars Δ 30 d", "-", "num"),
     ("forks", "Forks", "-", "num"),
@@ -81,6 +83,12 @@ def health_cards(counts: dict[str, int], current: str) -> dict:
                          "gap": round(100 - share, 3), "offset": round(25 - start, 3)})
             start += share
     return {"cards": cards, "arcs": arcs, "total": total}
+
+
+def maintenance_cards(counts: dict[str, int], current: str) -> list[dict]:
+    """A link per verdict with its count, in the order of Repository.Maintenance."""
+    return [{"maintenance": value, "label": label, "count": counts.get(value, 0), "active": current == value}
+            for value, label in Repository.Maintenance.choices]
 
 
 def sort_columns(ordering: str) -> list[dict]:

@@ -23,6 +23,14 @@ def health_counts() -> dict[str, int]:
     return counts
 
 
+def maintenance_counts() -> dict[str, int]:
+    """How many repositories have each maintenance verdict (every verdict, 0 when none)."""
+    counts = dict.fromkeys(Repository.Maintenance.values, 0)
+    for row in Repository.objects.values("maintenance").annotate(n=Count("id")).order_by():
+        counts[row["maintenance"]] = row["n"]
+    return counts
+
+
 def cached_health_counts(ttl: int = HEALTH_COUNTS_TTL) -> dict[str, int]:
     """`health_counts()` at most `ttl` seconds old, shared by every poller (the live refresh of the
     catalog page while a scan runs): one aggregate query per `ttl`, however many pages poll."""

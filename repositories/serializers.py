@@ -3,9 +3,32 @@ from rest_framework import serializers
 from repositories.importers import FORMATS
 from repositories.models import Repository
 
+# Is it still looked after: the signals, the verdict with its reasons and a person's override.
+MAINTENANCE_FIELDS = ["last_commit_at", "commits_last_year", "last_release_at", "last_release_tag", "declared",
+                      "successor", "maintenance", "maintenance_reasons", "maintenance_override", "maintenance_note",
+                      "maintenance_override_by", "maintenance_override_at"]
+
+
+class ReasonSerializer(serializers.Serializer):
+    """One signal that decided a verdict, with the figure behind it and a sentence a person reads."""
+
+    signal = serializers.CharField(help_text="the signal: last_commit_at, commits_last_year, last_release_at, "
+                                             "archived, declared, successor, topics, override or health")
+    value = serializers.JSONField(allow_null=True, help_text="its value (dates as ISO dates)")
+    text = serializers.CharField()
+
 
 class RepositorySerializer(serializers.ModelSerializer):
     labels = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+    maintenance_reasons = ReasonSerializer(many=True, read_only=True)
+    maintenance_override = serializers.ChoiceField(
+        choices=Repository.Override.choices, allow_null=True, read_only=True,
+        help_text="a person's word over every signal (null: none)")
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["maintenance_override"] = data["maintenance_override"] or None  # blank in the table: none
+        return data
 
     class Meta:
         model = Repository
@@ -14,8 +37,28 @@ class RepositorySerializer(serializers.ModelSerializer):
             "stars", "forks", "open_issues", "watchers", "language", "topics", "license", "default_branch",
             "archived", "disabled", "fork", "pushed_at", "created_at_github", "previous_names", "labels",
             "last_checked_at", "last_check_error", "last_check_failed_at", "added_at", "suspected",
+            *MAINTENANCE_FIELDS,
         ]
         read_only_fields = fields
+
+
+class MaintenanceOverrideSerializer(serializers.Serializer):
+    """`PATCH /api/repositories/{id}`: what a person says of one repository. Nothing else of a
+    repository is written here: GitHub's answers are the scans'."""
+
+    maintenance_override = serializers.ChoiceField(
+        choices=Repository.Override.choices, allow_null=True, required=False,
+        help_text="finished, inactive or deprecated over every signal; null gives the verdict back to them "
+                  "(absent: the override stays)")
+    maintenance_note = serializers.CharField(required=False, allow_blank=True, max_length=500,
+                                             help_text="why, kept with the override and in the history "
+                                                       "(absent: the note stays)")
+
+    def validate(self, attrs):
+        if unknown := sorted(set(self.initial_data) - set(self.fields)):
+            raise serializers.ValidationError(
+                {unknown[0]: ["not writable here; send maintenance_override and maintenance_note."]})
+        return attrs
 
 
 class ImportRequestSerializer(serializers.Serializer):

@@ -13,14 +13,16 @@ from django.utils import timezone
 from repositories import importers
 from repositories.bulk import insert_ignoring_conflicts
 from repositories.health import health_from_metadata
+from repositories.history import record_person_changes
 from repositories.importers import ImportRefused
+from repositories.maintenance import ANSWERED, judge
 from repositories.models import Label, Repository
 from repositories.selectors import names_held
 from repositories.sources import source_keep
 
-__all__ = ["ImportPreview", "ImportRefused", "ImportReport", "repositories_accept_names", "repositories_delete",
-           "repositories_import", "repositories_import_preview", "repositories_label", "repository_accept_name",
-           "repository_delete"]
+__all__ = ["ImportPreview", "ImportRefused", "ImportReport", "MaintenanceRefused", "repositories_accept_names",
+           "repositories_delete", "repositories_import", "repositories_import_preview", "repositories_label",
+           "repositories_set_maintenance", "repository_accept_name", "repository_delete", "repository_set_maintenance"]
 
 
 @dataclass
@@ -149,6 +151,59 @@ def repository_accept_name(*, repository: Repository) -> Repository:
     return repository
 
 
+class MaintenanceRefused(ValueError):
+    """An override the catalog cannot keep; `field` names the value that was wrong."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field, self.message = field, message
+        super().__init__(f"{field}: {message}")
+
+
+NOTE_MAX = Repository._meta.get_field("maintenance_note").max_length
+OVERRIDE_FIELDS = ["maintenance_override", "maintenance_note", "maintenance_override_by", "maintenance_override_at"]
+
+
+def _override_of(repository: Repository) -> dict | None:
+    """An override as the history keeps it: its value, note and who said it."""
+    if not repository.maintenance_override:
+        return None
+    return {"value": repository.maintenance_override, "note": repository.maintenance_note,
+            "by": repository.maintenance_override_by}
+
+
+def repository_set_maintenance(*, repository: Repository, override: str | None, note: str = "",
+                               user=None) -> Repository:
+    """A person's word on whether a repository is looked after: `finished`, `inactive` or
+    `deprecated` over every signal, or None to give the verdict back to the signals; with a note.
+    Who and when are kept with it; the verdict, and the health it decides (`stale` is exactly
+    `inactive`), follow at once. The history keeps each change, with no alert event. Saying the
+    same again changes nothing. Raises MaintenanceRefused for a value it cannot keep."""
+    override, note = override or "", (note or "").strip()
+    if override and override not in Repository.Override.values:
+        raise MaintenanceRefused("maintenance_override",
+                                 f"{override!r} is not one of {', '.join(Repository.Override.values)} (or null).")
+    if len(note) > NOTE_MAX:
+        raise MaintenanceRefused("maintenance_note", f"longer than {NOTE_MAX} characters.")
+    if (override, note if override else "") == (repository.maintenance_override, repository.maintenance_note):
+        return repository  # the same word again, or clearing what is not set
+    now, who = timezone.now(), user.get_username() if user is not None else ""
+    before = (_override_of(repository), repository.maintenance, repository.health)
+    repository.maintenance_override, repository.maintenance_note = override, note if override else ""
+    repository.maintenance_override_by, repository.maintenance_override_at = (who, now) if override else ("", None)
+    judge(repository, now=now)
+    if repository.health in ANSWERED:  # GitHub answered with it: its health follows the verdict
+        repository.health, repository.health_detail = health_from_metadata(
+            repository, now=now, stale_days=settings.SCAN_STALE_DAYS)
+    said = _override_of(repository) or {"value": None, "note": note, "by": who}
+    with transaction.atomic():
+        repository.save(update_fields=[*OVERRIDE_FIELDS, "declared", "successor", "maintenance",
+                                       "maintenance_reasons", "health", "health_detail"])
+        record_person_changes(repository=repository, at=now, found=[
+            ("maintenance_override", before[0], said), ("maintenance", before[1], repository.maintenance),
+            ("health", before[2], repository.health)])
+    return repository
+
+
 def repository_delete(*, repository: Repository) -> None:
     """Stop tracking a repository; scan results keep the name they checked."""
     repository.delete()
@@ -180,6 +235,19 @@ def repositories_label(*, ids: Iterable[int], label: str, add: bool) -> int:
             _attach_label(label, ids)
             return len(ids) - before
         return through.objects.filter(label__name=label, repository_id__in=ids).delete()[0]
+
+
+def repositories_set_maintenance(*, ids: Iterable[int], override: str | None, note: str = "", user=None) -> int:
+    """`repository_set_maintenance` for each of these repositories that does not carry this override
+    already (their notes are kept); how many it changed."""
+    changed = 0
+    with transaction.atomic():
+        chosen = Repository.objects.filter(id__in=list(ids)).exclude(maintenance_override=override or "")
+        for repository in chosen.order_by("id"):
+            before = (repository.maintenance_override, repository.maintenance_note)
+            repository_set_maintenance(repository=repository, override=override, note=note, user=user)
+            changed += before != (repository.maintenance_override, repository.maintenance_note)
+    return changed
 
 
 def repositories_delete(*, ids: Iterable[int]) -> int:

@@ -3,9 +3,9 @@
 A selection is a JSON-like dict holding exactly one of
 - `repository_ids`: a list of ids (each must name a tracked repository);
 - `all`: true;
-- catalog filters (`repositories.filters`: `health`, `label`, `language`, `search`, `archived`,
-  `unchecked_hours`; formerly `stale_hours`, still read), which combine; `repository_ids` may be
-  narrowed by filters too.
+- catalog filters (`repositories.filters`: `health`, `maintenance`, `label`, `language`, `search`,
+  `archived`, `unchecked_hours`; formerly `stale_hours`, still read), which combine;
+  `repository_ids` may be narrowed by filters too.
 `SelectionSerializer` validates it and answers the ids, ordered, with the same messages wherever
 it came from.
 """
@@ -40,6 +40,8 @@ class SelectionSerializer(serializers.Serializer):
     all = serializers.BooleanField(required=False, help_text="check every tracked repository")
     health = serializers.ListField(child=serializers.ChoiceField(choices=Repository.Health.choices), required=False,
                                    help_text="repositories currently in these health states")
+    maintenance = serializers.ListField(child=serializers.ChoiceField(choices=Repository.Maintenance.choices),
+                                        required=False, help_text="repositories with these maintenance verdicts")
     label = serializers.ListField(child=serializers.CharField(), required=False, help_text="carrying these labels")
     language = serializers.ListField(child=serializers.CharField(), required=False, help_text="in these languages")
     search = serializers.CharField(required=False, help_text="in the name or the description")

@@ -11,10 +11,9 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from repohealth.runtime.times import parse_iso
-from repohealth.web.api import ApiError, BadParameter, DetailSerializer, choices_param
-from repositories.filters import DEPRECATED_FILTERS, FILTER_FIELDS, InvalidFilter, active_filters, filter_repositories
-from repositories.history import FIELDS, changes, metric_series, transition
+from repohealth.web.api import ApiError, BadParameter, DetailSerializer
+from repositories.filters import DEPRECATED_FILTERS, FILTER_FIELDS, InvalidFilter, changes_filtered
+from repositories.history import CHANGE_FIELDS, changes, metric_series, transition
 from repositories.models import Repository
 from scans import selectors as scan_selectors
 from scans import services as scan_services
@@ -127,7 +126,7 @@ class ChangeViewSet(viewsets.GenericViewSet):
 
     @extend_schema(parameters=[
         OpenApiParameter("since", str, description="ISO 8601 time: changes at or after it"),
-        OpenApiParameter("field", str, description=f"comma-separated fields: {', '.join(FIELDS)}"),
+        OpenApiParameter("field", str, description=f"comma-separated fields: {', '.join(CHANGE_FIELDS)}"),
         OpenApiParameter("event", str, description=f"comma-separated events: {', '.join(EVENTS)}"),
         *[OpenApiParameter(name, str, description="a catalog filter (as /api/repositories/)")
           for name in FILTER_FIELDS],
@@ -135,20 +134,10 @@ class ChangeViewSet(viewsets.GenericViewSet):
           for old, new in DEPRECATED_FILTERS.items()],
     ], responses={200: TransitionSerializer(many=True), 400: DetailSerializer})
     def list(self, request):
-        params = request.query_params
-        since = None
-        if params.get("since"):
-            since = parse_iso(params["since"])
-            if since is None:
-                raise BadParameter({"since": ["not an ISO 8601 time, e.g. 2026-11-29T17:00:00Z"]})
-        repositories = None
-        if filters := active_filters(params):
-            try:
-                repositories = filter_repositories(filters)
-            except InvalidFilter as exc:
-                raise BadParameter(exc.errors) from None
-        rows = changes(repositories=repositories, since=since, fields=choices_param(request, "field", FIELDS),
-                       events=choices_param(request, "event", EVENTS))
+        try:
+            rows = changes_filtered(request.query_params)
+        except InvalidFilter as exc:
+            raise BadParameter(exc.errors) from None
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(visible_transitions(request.user, page))
 

@@ -6,7 +6,7 @@ from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
 from repohealth.runtime import outbound
-from repositories.history import FIELDS
+from repositories.history import CHANGE_FIELDS
 from repositories.models import Label, RepositoryChange
 from watch.models import EVENTS, Delivery, Schedule, Subscription
 
@@ -113,7 +113,7 @@ class TransitionSerializer(serializers.Serializer):
     repository_id = serializers.IntegerField()
     full_name = serializers.CharField()
     event = serializers.ChoiceField(choices=RepositoryChange.Event.choices, allow_null=True)
-    field = serializers.ChoiceField(choices=FIELDS)
+    field = serializers.ChoiceField(choices=CHANGE_FIELDS)
     old = serializers.JSONField(allow_null=True)
     new = serializers.JSONField(allow_null=True)
     at = serializers.DateTimeField()

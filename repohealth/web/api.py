@@ -60,7 +60,13 @@ def exception_handler(exc, context) -> Response | None:
 
 def choices_param(request, name: str, choices) -> list[str]:
     """A comma-separated query parameter whose every value must be one of `choices`."""
-    wanted = [value for value in request.query_params.get(name, "").split(",") if value]
+    return choices_of(request.query_params, name, choices)
+
+
+def choices_of(params, name: str, choices) -> list[str]:
+    """`params[name]` (a mapping of query parameters), comma-separated, every value one of
+    `choices`; else BadParameter naming it."""
+    wanted = [value for value in (params.get(name) or "").split(",") if value]
     if bad := [value for value in wanted if value not in choices]:
         raise BadParameter({name: [f"{bad[0]!r} is not one of {', '.join(choices)}."]})
     return wanted

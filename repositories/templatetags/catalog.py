@@ -1,4 +1,5 @@
-"""Small presentation helpers for the pages: relative times, durations, health badges, outcome bars.
+"""Small presentation helpers for the pages: relative times, durations, health and maintenance badges,
+change values, outcome bars.
 
 Everything here escapes what it is given (format_html); nothing marks untrusted text safe.
 """
@@ -14,6 +15,7 @@ from django.utils.html import format_html, format_html_join
 
 from repohealth.runtime.times import duration_text, parse_iso
 from repositories.health import SCAN_OUTCOMES, outcome_of
+from repositories.models import Repository
 
 register = template.Library()
 
@@ -95,6 +97,28 @@ def health_badge(value, detail: str = "") -> str:
     outcome = outcome_of(value)
     return format_html('<span class="badge {}" title="{}">{}</span>', outcome.css, detail or outcome.label,
                        outcome.label)
+
+
+@register.simple_tag
+def maintenance_badge(value, reasons=()) -> str:
+    """The maintenance verdict as a pill; its tooltip gives the reasons' sentences."""
+    label = dict(Repository.Maintenance.choices).get(value, "Unknown")
+    title = "; ".join(str(r.get("text", "")) for r in reasons or () if isinstance(r, dict)) or label
+    return format_html('<span class="badge badge--m-{}" title="{}">{}</span>', value or "unknown", title, label)
+
+
+@register.filter
+def change_value(value) -> str:
+    """A change row's old or new value as a person reads it: an override as 'finished by alice:
+    "note"' (or 'cleared by alice'), nothing as '—'."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, dict) and "value" in value:
+        said = value.get("value") or "cleared"
+        by = f" by {value['by']}" if value.get("by") else ""
+        note = f": “{value['note']}”" if value.get("note") else ""
+        return f"{said}{by}{note}"
+    return str(value)
 
 
 @register.simple_tag

@@ -19,7 +19,7 @@ from scans.selection import BadSelection, select, selected_in_form
 
 CONFIRMED = "confirmed"
 EXPORTS = {"export_csv": "csv", "export_json": "json"}
-NEEDS = {"accept_names": CHANGE, "remove_label": CHANGE, "delete": DELETE}
+NEEDS = {"accept_names": CHANGE, "remove_label": CHANGE, "mark_finished": CHANGE, "delete": DELETE}
 
 
 def _repositories(count: int) -> str:
@@ -53,6 +53,10 @@ def repository_bulk(request):
             return redirect(back)
         messages.success(request, f"Labelled {_repositories(changed)} “{label}”." if action == "add_label"
                          else f"Took the label “{label}” off {_repositories(changed)}.")
+    elif action == "mark_finished":
+        marked = catalog.repositories_set_maintenance(ids=ids, override=Repository.Override.FINISHED, user=request.user)
+        messages.success(request, f"Marked {_repositories(marked)} finished"
+                                  + (f"; the other {len(ids) - marked:,} already were." if marked < len(ids) else "."))
     elif action == "delete":
         if request.POST.get(CONFIRMED) != str(len(ids)):
             names = list(Repository.objects.filter(id__in=ids).order_by("full_name")

@@ -22,7 +22,14 @@ from repositories.forms import ImportForm
 from repositories.health import OUTCOMES
 from repositories.models import Repository
 from repositories.permissions import CHANGE, DELETE, may
-from repositories.presentation import PER_PAGE, CatalogPaginator, health_cards, known_count, sort_columns
+from repositories.presentation import (
+    PER_PAGE,
+    CatalogPaginator,
+    health_cards,
+    known_count,
+    maintenance_cards,
+    sort_columns,
+)
 from scans import selectors as scan_selectors
 from scans import services
 from scans.models import ScanJob
@@ -53,13 +60,16 @@ def repository_list(request):
         # The filters as the query string spelled them, for the "Scan filtered" form.
         "filter_params": list(filters.items()),
         "health_choices": [(o.health.value, o.label) for o in OUTCOMES],
+        "maintenance_choices": Repository.Maintenance.choices,
         "language_choices": selectors.language_choices(),
         "label_choices": selectors.label_choices(),
         "ordering": ordering,
         "columns": sort_columns(ordering),
         "page_obj": paginator.get_page(request.GET.get("page")),
         "chart": health_cards(counts, filters.get("health", "")),
+        "verdicts": maintenance_cards(selectors.maintenance_counts(), filters.get("maintenance", "")),
         "can_delete": may(request.user, DELETE),
+        "can_change": may(request.user, CHANGE),
     }
     if request.htmx:
         return render(request, "scans/_catalog.html", context, status=status)
@@ -77,16 +87,20 @@ def _repository_or_404(pk: int) -> Repository:
 @require_GET
 @login_required_page
 def repository_detail(request, pk: int):
-    repository = _repository_or_404(pk)
+    return _repository_page(request, _repository_or_404(pk))
+
+
+def _repository_page(request, repository: Repository, *, maintenance_error: str = "", status: int = 200):
     results = list(repository.scan_results.select_related("scan").order_by("-checked_at", "-id")[:RECENT_RESULTS])
     for result in results:
         result.scan_visible = scan_selectors.can_see(request.user, result.scan.requested_by_id)
-    context = {"repository": repository, "results": results,
+    context = {"repository": repository, "results": results, "can_change": may(request.user, CHANGE),
+               "overrides": Repository.Override.choices, "maintenance_error": maintenance_error,
                **scan_selectors.repository_history(request.user, repository)}  # timeline, stars chart
     if request.htmx:
-        return render(request, "scans/_repository.html", context)
+        return render(request, "scans/_repository.html", context, status=status)
     context["panels"] = panels_for(request.user)
-    return render(request, "scans/repository.html", context)
+    return render(request, "scans/repository.html", context, status=status)
 
 
 @require_POST
@@ -97,6 +111,29 @@ def repository_accept_name(request, pk: int):
     repository = catalog.repository_accept_name(repository=_repository_or_404(pk))
     messages.success(request, f"Accepted the new name {repository.full_name}.")
     return redirect("catalog:detail", pk=repository.pk)
+
+
+@require_POST
+@login_required_page
+def repository_maintenance(request, pk: int):
+    """The override form of the repository page: set (finished, inactive, deprecated) or clear,
+    with a note. With htmx it answers the refreshed repository part (a refusal said in its form:
+    htmx swaps no 4xx answer); without, a redirect to the page, or the page with the refusal (400)."""
+    if not may(request.user, CHANGE):
+        raise PermissionDenied(f"You need the {CHANGE} permission to overrule the verdict (staff have it).")
+    repository, error = _repository_or_404(pk), ""
+    try:
+        catalog.repository_set_maintenance(repository=repository, override=request.POST.get("maintenance_override"),
+                                           note=request.POST.get("maintenance_note", ""), user=request.user)
+    except catalog.MaintenanceRefused as exc:
+        error = str(exc)
+    if request.htmx or error:
+        return _repository_page(request, selectors.repository_get(pk), maintenance_error=error,
+                                status=400 if error and not request.htmx else 200)
+    messages.success(request, f"{repository.full_name} is marked {repository.maintenance_override}."
+                     if repository.maintenance_override else
+                     f"The verdict of {repository.full_name} is the signals' again: {repository.maintenance}.")
+    return redirect("catalog:detail", pk=pk)
 
 
 @require_POST

@@ -188,10 +188,11 @@ def test_a_script_in_a_description_or_an_uploaded_line_is_shown_as_text_and_neve
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280px", "390px"])
 def test_every_page_fits_the_width_and_nothing_in_it_scrolls_sideways(
         browser, live_server, owner, workers, demo_catalog, screenshots, viewport):
-    Repository.objects.bulk_create([  # moved (old → new), with long names and values: the widest rows
+    Repository.objects.bulk_create([  # moved (old → new), with long names, values and a successor: the widest rows
         Repository(full_name=n, imported_name=f"a-previous-owner/{n.split('/')[1]}-old-name", github_id=i + 1,
                    description="A fairly long description " * 4, language="TypeScript", license="Apache-2.0",
-                   stars=123456, forks=23456, open_issues=1234, health=Repository.Health.MOVED)
+                   stars=123456, forks=23456, open_issues=1234, health=Repository.Health.MOVED,
+                   maintenance=Repository.Maintenance.DEPRECATED, successor="a-successor-owner/its-successor")
         for i, n in enumerate(catalog_names(demo_catalog, 60))])
     one = Repository.objects.first()
     tab = Browser(browser, live_server, viewport=viewport).log_in()
@@ -207,7 +208,7 @@ def test_every_page_fits_the_width_and_nothing_in_it_scrolls_sideways(
         page.screenshot(path=screenshots / f"catalog-running-{wide}.png", full_page=False)
         tab.wait_until_completed(job_id)
 
-        for url in ("/", "/import/", "/scans/", f"/scans/{job_id}/", f"/repositories/{one.pk}/"):
+        for url in ("/", "/import/", "/scans/", f"/scans/{job_id}/", f"/repositories/{one.pk}/", "/changes/"):
             page.goto(url)
             expect(page.locator("main")).to_be_visible()
             assert tab.no_horizontal_overflow(), f"{url} scrolls sideways at {wide}px"

@@ -17,6 +17,7 @@ pytestmark = pytest.mark.django_db
 def repos():
     rows = [Repository.objects.create(imported_name=f"acme/r{i}", full_name=f"acme/r{i}") for i in range(4)]
     Repository.objects.filter(id=rows[1].id).update(health=Health.ERROR, language="Go")
+    Repository.objects.filter(id=rows[3].id).update(maintenance=Repository.Maintenance.INACTIVE)
     rows[2].labels.add(Label.objects.create(name="mine"))
     return rows
 
@@ -36,6 +37,7 @@ def test_ids_all_and_filters_each_select_repositories_ordered_by_id(repos):
     assert select({"label": ["mine"]}) == [ids[2]]
     assert select({"language": "Go", "health": ["error"]}) == [ids[1]]
     assert select({"repository_ids": ids, "health": ["error"]}) == [ids[1]]
+    assert select({"maintenance": ["inactive", "deprecated"]}) == select({"maintenance": "inactive"}) == [ids[3]]
 
 
 @pytest.mark.parametrize(("data", "message"), [
@@ -43,6 +45,7 @@ def test_ids_all_and_filters_each_select_repositories_ordered_by_id(repos):
     ([1, 2], "Send a JSON object"),
     ({"all": True, "health": ["error"]}, "exactly one"),
     ({"archived": "maybe"}, "archived: Select a valid choice"),
+    ({"maintenance": ["abandoned"]}, "maintenance: Select a valid choice. abandoned is not one"),
     ({"unchecked_hours": "soon"}, "unchecked_hours: Enter a number"),
     ({"label": [1]}, '"label" must be a list of strings'),
     ({"health": ["archived"]}, "No repository matches"),
@@ -93,7 +96,8 @@ def test_the_serializer_answers_the_ids_or_one_detail(repos):
     assert good.is_valid()
     assert good.validated_data == {"ids": [repos[0].id]}
     bad = SelectionSerializer(data={"repository_id": [1]})
+    assert SelectionSerializer(data={"maintenance": ["inactive"]}).is_valid()
     assert not bad.is_valid()
     assert bad.errors == {"detail": ["Unknown field 'repository_id'; use all, archived, "
-                                                            "health, label, language, repository_ids, search, "
-                                                            "unchecked_hours."]}
+                                     "health, label, language, maintenance, repository_ids, "
+                                     "search, unchecked_hours."]}
