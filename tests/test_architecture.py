@@ -13,8 +13,8 @@ import pytest
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 APPS = ("repohealth", "repositories", "scans", "watch")
-# Never deployed: our fake GitHub, `make run`'s supervisor and process helpers, the bench, the tests.
-TOOLING = ("fakegithub", "devserver", "bench", "tests")
+# Never deployed: our fake GitHub and deps.dev, `make run`'s supervisor and process helpers, the bench, the tests.
+TOOLING = ("fakegithub", "fakedepsdev", "devserver", "bench", "tests")
 PROJECT = (*APPS, *TOOLING)
 # What each package may import of the project's own packages.
 ALLOWED = {
@@ -23,11 +23,13 @@ ALLOWED = {
     "scans": {"repohealth", "repositories"},
     "watch": {"repohealth", "repositories", "scans"},
     "fakegithub": set(),
+    "fakedepsdev": set(),
     "devserver": {"repohealth", "fakegithub"},
 }
 # Rooms of scans that speak to GitHub: plain Python, no Django, nothing of scans beyond these rooms;
 # and the readers of dependency documents, plain Python beside the list importers they share helpers with.
-NO_DJANGO = {"scans/github": {"scans.github"}, "scans/fetch": {"scans.github", "scans.fetch"},
+NO_DJANGO = {"scans/github": {"scans.github", "repohealth.runtime.http"},
+             "scans/fetch": {"scans.github", "scans.fetch", "repohealth.runtime.http"},
              "repositories/dependencies": {"repositories.dependencies", "repositories.decoding",
                                            "repositories.names", "repositories.jsonlists"}}
 DJANGO = ("django", "rest_framework", "django_rq", "django_filters", "drf_spectacular")
