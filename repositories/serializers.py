@@ -1,6 +1,9 @@
 from rest_framework import serializers
 
-from repositories.importers import FORMATS
+from repositories.dependencies import FORMATS as DEPENDENCY_FORMATS
+from repositories.importers import FORMATS as LIST_FORMATS
+
+FORMATS = (*LIST_FORMATS, *DEPENDENCY_FORMATS)
 from repositories.models import Repository
 
 
@@ -34,9 +37,21 @@ class ImportRequestSerializer(serializers.Serializer):
 
 
 class InvalidLineSerializer(serializers.Serializer):
-    line = serializers.IntegerField()
+    line = serializers.IntegerField(allow_null=True, help_text="1-based; null when `location` is a JSON pointer")
+    location = serializers.CharField(required=False, help_text="a dependency document's line or JSON pointer")
     text = serializers.CharField()
     reason = serializers.CharField()
+
+
+class ProblemSerializer(serializers.Serializer):
+    location = serializers.CharField(allow_null=True)
+    reason = serializers.CharField()
+
+
+class ResolverCountsSerializer(serializers.Serializer):
+    requests = serializers.IntegerField(help_text="sent to deps.dev")
+    cached = serializers.IntegerField(help_text="packages answered from the kept answers")
+    unreachable = serializers.IntegerField(help_text="packages deps.dev did not answer in time: asked again next import")
 
 
 class ImportReportSerializer(serializers.Serializer):
@@ -50,3 +65,7 @@ class ImportReportSerializer(serializers.Serializer):
     invalid = InvalidLineSerializer(many=True)
     repository_ids = serializers.ListField(child=serializers.IntegerField())
     source_id = serializers.IntegerField(allow_null=True, help_text="the kept document: GET /api/sources/{id}")
+    packages = serializers.IntegerField(help_text="a dependency document's packages (0 for a list of links)")
+    unmapped = serializers.IntegerField(help_text="packages mapped to no repository")
+    problems = ProblemSerializer(many=True, help_text="the standard's validator's findings")
+    resolver = ResolverCountsSerializer(allow_null=True, help_text="null for a list of links")

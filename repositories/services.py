@@ -42,7 +42,7 @@ class ImportReport:
     packages: int = 0
     unmapped: int = 0
     problems: list[dict] = field(default_factory=list)  # {location, reason}
-    resolver: dict = field(default_factory=dict)  # {requests, cached, unreachable}
+    resolver: dict | None = None  # {requests, cached, unreachable}
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -94,7 +94,7 @@ def _invalid(item: dependencies.Invalid) -> dict:
     """A dependency entry not used, as the import report lists them: `line` when it has one,
     else its JSON pointer in `location`."""
     line = item.location if isinstance(item.location, int) else None
-    return {"line": line, "location": item.location, "text": item.text, "reason": item.reason}
+    return {"line": line, "location": str(item.location), "text": item.text, "reason": item.reason}
 
 
 def _parse_dependencies(source: bytes | str, *, label: str | None, fmt: str, filename: str | None,
@@ -106,7 +106,8 @@ def _parse_dependencies(source: bytes | str, *, label: str | None, fmt: str, fil
                                 max_entries=settings.IMPORT_MAX_ENTRIES)
     report.duplicates, report.packages = parsed.duplicates, len(parsed.packages)
     report.invalid = [_invalid(item) for item in parsed.invalid]
-    report.problems = [problem.as_dict() for problem in parsed.problems]
+    report.problems = [{"location": None if p.location is None else str(p.location), "reason": p.reason}
+                       for p in parsed.problems]
     declared = {p.repository.lower(): p.repository for p in parsed.packages if p.repository}
     return report, declared, parsed
 
