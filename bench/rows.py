@@ -13,6 +13,7 @@ import requests
 
 from bench import catalog, load, scanning
 from bench.cost import graphql_cost
+from bench.dependencies import dependencies
 from bench.fleet import pacing, workers
 from bench.harness import WEB_THREADS, WEB_WORKERS, Bench
 from bench.memory import MB, RssSampler, sample
@@ -280,6 +281,7 @@ ROWS: dict[str, Callable[[Bench], Row]] = {
     "pacing": pacing,
     "history": history_bytes,  # bench/watch.py
     "pruning": pruning,
+    "dependencies": dependencies,  # bench/dependencies.py
 }
-RUN_ORDER = ("import", "scan_throughput", "rescan_cost", "graphql_cost", "progress_overhead", "worker_rss",
+RUN_ORDER = ("import", "dependencies", "scan_throughput", "rescan_cost", "graphql_cost", "progress_overhead", "worker_rss",
              "start_latency", "progress_load", "workers", "pacing", "history", "pruning")

@@ -74,7 +74,10 @@ class Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         try:
             if parts[:1] == ["_fake"]:
-                status, document = control(state, self.command, parts[1:], body)
+                try:
+                    status, document = control(state, self.command, parts[1:], body)
+                except (ValueError, KeyError, TypeError) as exc:
+                    status, document = 400, {"message": str(exc)}
             else:
                 failing = state.record(url.path)
                 state.stopping.wait(state.config.latency_ms / 1000)

@@ -45,8 +45,9 @@ class State:
             return self.config.as_json()
 
     def add(self, system: str, name: str, versions: dict[str, Any], default: str | None = None) -> None:
-        """`versions`: version -> "github.com/o/r", ("github.com/o/r", provenance), a list of
-        deps.dev relatedProjects, or None (deps.dev knows the version, and no repository)."""
+        """`versions`: version -> "github.com/o/r", ("github.com/o/r", provenance) (in JSON a list
+        of the two), a list of deps.dev relatedProjects, or None (deps.dev knows the version, and
+        no repository)."""
         related = {str(version): _related(value) for version, value in versions.items()}
         chosen = default if default is not None else (list(related)[-1] if related else None)
         with self.lock:
@@ -77,7 +78,7 @@ class State:
 def _related(value: Any) -> list[dict[str, Any]]:
     if value is None:
         return []
-    if isinstance(value, list):
+    if isinstance(value, list) and all(isinstance(item, dict) for item in value):
         return value
-    project, how = (value, "UNVERIFIED_METADATA") if isinstance(value, str) else value
+    project, how = (value, "UNVERIFIED_METADATA") if isinstance(value, str) else value  # a pair (JSON: a list)
     return [{"projectKey": {"id": project}, "relationProvenance": how, "relationType": "SOURCE_REPO"}]
