@@ -51,7 +51,7 @@ class ImportReport:
     def summary(self) -> str:
         parts = [f"{self.created:,} new", f"{self.existing:,} already tracked"]
         if self.packages:
-            parts.insert(0, f"{self.packages:,} packages -> {len(self.repository_ids):,} repositories "
+            parts.insert(0, f"{self.packages:,} packages → {len(self.repository_ids):,} repositories "
                             f"({self.unmapped:,} not mapped)")
         if self.duplicates:
             parts.append(f"{self.duplicates:,} duplicates merged")
