@@ -116,10 +116,12 @@ class DepsDev:
 
 
 def _default_version(package: dict | None) -> str | None:
-    for version in (package or {}).get("versions") or ():
+    versions = (package or {}).get("versions")
+    for version in versions if isinstance(versions, list) else ():
         if isinstance(version, dict) and version.get("isDefault"):
-            key = version.get("versionKey") or {}
-            return key.get("version") if isinstance(key.get("version"), str) else None
+            key = version.get("versionKey")
+            found = key.get("version") if isinstance(key, dict) else None
+            return found if isinstance(found, str) and found else None
     return None
 
 
@@ -127,10 +129,12 @@ def _source_repo(answer: dict) -> Found:
     """The first SOURCE_REPO project on GitHub, a verified relation before an unverified one."""
     elsewhere = None
     candidates = []
-    for related in answer.get("relatedProjects") or ():
+    related_projects = answer.get("relatedProjects")
+    for related in related_projects if isinstance(related_projects, list) else ():
         if not isinstance(related, dict) or related.get("relationType") != "SOURCE_REPO":
             continue
-        project = str((related.get("projectKey") or {}).get("id") or "")
+        key = related.get("projectKey")
+        project = str(key.get("id") or "") if isinstance(key, dict) else ""
         repository = repository_from_url(project)
         if repository is None:
             elsewhere = elsewhere or project

@@ -22,7 +22,7 @@ from packageurl import PackageURL
 from packaging.utils import canonicalize_name
 
 from repositories.dependencies import Package
-from repositories.depsdev import NO_REPOSITORY, SYSTEMS, DepsDev, Found, Unreachable
+from repositories.depsdev import NO_REPOSITORY, SYSTEMS, DepsDev, Found
 from repositories.models import ResolverAnswer
 
 UNREACHABLE = "resolver unreachable; will retry"
@@ -104,8 +104,10 @@ def _ask(keys: list[Key]) -> tuple[dict[Key, Found], int]:
         wait(futures, timeout=max(0.0, deadline - time.monotonic()))
         answers = {}
         for future, key in futures.items():
-            if future.done() and not future.cancelled() and not isinstance(future.exception(), Unreachable):
+            if future.done() and not future.cancelled() and future.exception() is None:  # else: next import
                 answers[key] = future.result()
+        if all(future.done() for future in futures):
+            client.close()
         return answers, client.requests
     finally:
         pool.shutdown(wait=False, cancel_futures=True)  # what runs on stops at the deadline

@@ -130,3 +130,10 @@ def test_an_ecosystem_deps_dev_does_not_cover_is_not_asked(fake_depsdev):
     resolution = resolve([Package("composer", "laravel/framework", "11.0.0", "pkg:composer/laravel/framework@11.0.0")])
     assert resolution.requests == 0 and fake_depsdev.requests == []
     assert resolution.mappings[0].reason.startswith("no repository known")
+
+
+def test_answers_of_another_shape_map_to_nothing_and_never_fail_the_import(fake_depsdev):
+    fake_depsdev.add("npm", "odd", {"1.0.0": [{"projectKey": "github.com/a/b", "relationType": "SOURCE_REPO"},
+                                              {"relationType": "SOURCE_REPO"}]})
+    resolution = resolve([Package("npm", "odd", "1.0.0", "pkg:npm/odd@1.0.0")])
+    assert resolution.mappings[0].repository is None and resolution.mappings[0].reason == "no repository known"
