@@ -162,6 +162,7 @@ from repohealth.settings_watch import *  # noqa: E402,F403 - watch/: schedules, 
 MAINTENANCE_TASKS = [
     "scans.upkeep.reap_dead_scans",
     "scans.upkeep.fail_unqueued_scans",
+    "repositories.services.packages_remap_unreachable",  # what deps.dev did not answer at an import
     *WATCH_MAINTENANCE_TASKS,  # noqa: F405
 ]
 # A queued scan with no job on the queue for this long is failed, saying why.

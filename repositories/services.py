@@ -15,13 +15,14 @@ from repositories.bulk import insert_ignoring_conflicts
 from repositories.decoding import decode
 from repositories.health import health_from_metadata
 from repositories.importers import ImportRefused
-from repositories.models import Label, Repository
-from repositories.resolver import resolve
+from repositories.models import Label, Repository, SourcePackage
+from repositories.resolver import UNREACHABLE, resolve
 from repositories.selectors import names_held
 from repositories.sources import source_keep, source_keep_packages
 
 
-__all__ = ["ImportPreview", "ImportRefused", "ImportReport", "dependency_format", "repositories_accept_names", "repositories_delete", "repositories_import",
+__all__ = ["ImportPreview", "ImportRefused", "ImportReport", "dependency_format", "packages_remap_unreachable",
+           "repositories_accept_names", "repositories_delete", "repositories_import",
            "repositories_import_preview", "repositories_label", "repository_accept_name", "repository_delete"]
 
 
@@ -194,6 +195,33 @@ def _import_dependencies(source: bytes | str, *, fmt: str, label: str | None, fi
         report.source_id = source_keep_packages(text=text, format=fmt, label=report.label, filename=filename,
                                                 rows=rows, requested_by=requested_by).id
     return report
+
+
+def packages_remap_unreachable(*, limit: int = 5_000) -> dict:
+    """Ask deps.dev again for the packages it did not answer at their import (a maintenance
+    task): what it answers now is mapped (the repositories added to the catalog with their
+    source's label); what it still does not answer waits for the next pass."""
+    rows = list(SourcePackage.objects.filter(reason=UNREACHABLE).select_related("source").order_by("id")[:limit])
+    if not rows:
+        return {"asked": 0, "mapped": 0}
+    resolution = resolve([dependencies.Package(row.ecosystem or None, row.name, row.version or None, row.purl or None)
+                          for row in rows])
+    answered = [(row, mapping) for row, mapping in zip(rows, resolution.mappings) if mapping.reason != UNREACHABLE]
+    names = {m.repository.lower(): m.repository for _, m in answered if m.repository}
+    with transaction.atomic():
+        ids = _add_to_catalog(ImportReport(format="", label=None), names)
+        by_label: dict[str, set[int]] = {}
+        for row, mapping in answered:
+            row.repository_id = ids.get(mapping.repository.lower()) if mapping.repository else None
+            row.provenance, row.reason = mapping.provenance or "", mapping.reason or ""
+            if row.repository_id and row.source.label:
+                by_label.setdefault(row.source.label, set()).add(row.repository_id)
+        SourcePackage.objects.bulk_update([row for row, _ in answered], ["repository", "provenance", "reason"],
+                                          batch_size=500)
+        for label, repository_ids in by_label.items():
+            _attach_label(label, repository_ids)
+    return {"asked": len(rows), "mapped": sum(1 for row, _ in answered if row.repository_id),
+            "requests": resolution.requests}
 
 
 def _add_to_catalog(report: ImportReport, names: dict[str, str]) -> dict[str, int]:

@@ -137,3 +137,21 @@ def test_answers_of_another_shape_map_to_nothing_and_never_fail_the_import(fake_
                                               {"relationType": "SOURCE_REPO"}]})
     resolution = resolve([Package("npm", "odd", "1.0.0", "pkg:npm/odd@1.0.0")])
     assert resolution.mappings[0].repository is None and resolution.mappings[0].reason == "no repository known"
+
+
+def test_a_maintenance_pass_maps_what_deps_dev_did_not_answer_at_the_import(fake_depsdev, settings):
+    from repositories.services import packages_remap_unreachable
+
+    settings.DEPSDEV_API_URL = "http://127.0.0.1:9"
+    report = repositories_import(source=DOCUMENT, filename="bom.cdx.json", label="platform")
+    assert mapped(report.source_id)["colors"] == (None, "", UNREACHABLE)
+    settings.DEPSDEV_API_URL = fake_depsdev.url
+    fake_depsdev.add("npm", "@colors/colors", {"1.6.0": ("github.com/DABH/colors.js", "SLSA_ATTESTATION")})
+
+    assert packages_remap_unreachable() == {"asked": 4, "mapped": 1, "requests": 4}
+    rows = mapped(report.source_id)
+    assert rows["colors"] == ("DABH/colors.js", "resolver:SLSA_ATTESTATION", "")
+    assert rows["left-pad"] == (None, "", "no repository known")  # answered now: deps.dev knows none here
+    assert list(SourcePackage.objects.get(name="colors").repository.labels.values_list("name", flat=True)) == [
+        "platform"]
+    assert packages_remap_unreachable() == {"asked": 0, "mapped": 0}
