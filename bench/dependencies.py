@@ -28,7 +28,8 @@ ECOSYSTEMS = (
     ("npm", "NPM", lambda i: f"bench-pkg-{i}", lambda i: f"pkg:npm/bench-pkg-{i}@1.0.{i % 7}"),
     ("pypi", "PYPI", lambda i: f"bench-dist-{i}", lambda i: f"pkg:pypi/bench-dist-{i}@2.{i % 5}.0"),
     ("cargo", "CARGO", lambda i: f"bench_crate_{i}", lambda i: f"pkg:cargo/bench_crate_{i}@0.{i % 9}.1"),
-    ("golang", "GO", lambda i: f"go.bench.example/mod{i}", lambda i: f"pkg:golang/go.bench.example/mod{i}@v1.{i % 3}.0"),
+    ("golang", "GO", lambda i: f"go.bench.example/mod{i}",
+     lambda i: f"pkg:golang/go.bench.example/mod{i}@v1.{i % 3}.0"),
     ("gem", "RUBYGEMS", lambda i: f"bench-gem-{i}", lambda i: f"pkg:gem/bench-gem-{i}@3.{i % 4}.0"),
     ("maven", "MAVEN", lambda i: f"org.bench:artifact{i}", lambda i: f"pkg:maven/org.bench/artifact{i}@1.{i % 6}"),
 )
@@ -98,7 +99,8 @@ def dependencies(bench: Bench) -> Row:
         data = {"latency_ms": DEPSDEV_LATENCY_MS, "concurrent": settings.DEPSDEV_MAX_CONCURRENT,
                 "target_seconds": IMPORT_TARGET_SECONDS}
         asked = {"sbom": len(sbom_served), "package_lock": len(lock_served)}
-        for key, text, filename in (("sbom", document, "bench.cdx.json"), ("package_lock", lockfile, "package-lock.json")):
+        for key, text, filename in (("sbom", document, "bench.cdx.json"),
+                                    ("package_lock", lockfile, "package-lock.json")):
             bench.say(f"  {filename}: imported twice")
             figures = _import_twice(url, text, filename)
             figures["asked_packages"] = asked[key]

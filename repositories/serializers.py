@@ -51,7 +51,7 @@ class ProblemSerializer(serializers.Serializer):
 class ResolverCountsSerializer(serializers.Serializer):
     requests = serializers.IntegerField(help_text="sent to deps.dev")
     cached = serializers.IntegerField(help_text="packages answered from the kept answers")
-    unreachable = serializers.IntegerField(help_text="packages deps.dev did not answer in time: asked again next import")
+    unreachable = serializers.IntegerField(help_text="packages deps.dev did not answer in time: asked again later")
 
 
 class ImportReportSerializer(serializers.Serializer):
