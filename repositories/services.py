@@ -12,7 +12,7 @@ from django.db.models import F
 
 from repositories import dependencies, importers
 from repositories.bulk import insert_ignoring_conflicts
-from repositories.decoding import decode
+from repositories.decoding import decode, size_of
 from repositories.health import health_from_metadata
 from repositories.importers import ImportRefused
 from repositories.models import Label, Repository, SourcePackage
@@ -88,6 +88,8 @@ def dependency_format(source: bytes | str, *, format: str | None, filename: str 
     found = dependencies.format_from_filename(filename)
     if found or importers.EXTENSIONS.get("." + (filename or "").rpartition(".")[2].lower()) == "markdown":
         return found
+    if size_of(source) > settings.IMPORT_MAX_BYTES:
+        return None  # not read to be told: the list import refuses it as too large
     return dependencies.detect_format(source if isinstance(source, str) else decode(source))[0]
 
 

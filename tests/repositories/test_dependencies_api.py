@@ -124,3 +124,10 @@ def test_runscan_file_imports_a_lockfile(app_env, fake_depsdev, tmp_path):
     assert "1 packages → 1 repositories (0 not mapped)" in done.stdout
     assert "invalid, line 2:" in done.stdout
     assert Repository.objects.filter(full_name="pallets/flask").exists()
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(api, fake_depsdev, settings):
+    settings.IMPORT_MAX_BYTES = 1000
+    for name in ("package-lock.json", "anything.json"):
+        answer = upload(api, name, b'{"lockfileVersion": 3, "packages": {}, "pad": "' + b"x" * 2000 + b'"}')
+        assert answer.status_code == 400 and answer.json()["reason"] == "too_large", name
