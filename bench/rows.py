@@ -13,6 +13,7 @@ import requests
 
 from bench import catalog, load, scanning
 from bench.cost import graphql_cost
+from bench.dependencies import dependencies
 from bench.fleet import pacing, workers
 from bench.harness import WEB_THREADS, WEB_WORKERS, Bench
 from bench.memory import MB, RssSampler, sample
@@ -259,7 +260,8 @@ ROWS: dict[str, Callable[[Bench], Row]] = {
     "history": history_bytes,  # bench/watch.py
     "pruning": pruning,
     "pages_load": pages_load,  # bench/pages.py
+    "dependencies": dependencies,  # bench/dependencies.py
 }
-RUN_ORDER = ("import", "scan_throughput", "rescan_cost", "graphql_cost", "progress_overhead", "worker_rss",
-             "start_latency", "progress_load", "pages_load", "workers", "pacing", "history",
+RUN_ORDER = ("import", "dependencies", "scan_throughput", "rescan_cost", "graphql_cost", "progress_overhead",
+             "worker_rss", "start_latency", "progress_load", "pages_load", "workers", "pacing", "history",
              "pruning")

@@ -171,6 +171,7 @@ UPKEEP_LOCK_SECONDS = env_int("UPKEEP_LOCK_SECONDS", 120, minimum=5, deprecated=
 UPKEEP_TASKS = [  # in this order on every pass
     "scans.upkeep.reap_dead_scans",
     "scans.upkeep.fail_unqueued_scans",
+    "repositories.services.packages_remap_unreachable",  # what deps.dev did not answer at an import
     # watch/tasks.py
     "watch.tasks.start_due_schedules",
     "watch.tasks.start_dead_rechecks",
@@ -257,6 +258,11 @@ SCAN_SHARD_SIZE = env_int("SCAN_SHARD_SIZE", 5000, minimum=1)
 
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20_000_000, minimum=1)
 IMPORT_MAX_ENTRIES = env_int("IMPORT_MAX_ENTRIES", 200_000, minimum=1)
+# deps.dev: the repository behind a package a dependency document does not name (repositories/resolver.py)
+DEPSDEV_API_URL = env_url("DEPSDEV_API_URL", "https://api.deps.dev", schemes=("http", "https")).rstrip("/")
+DEPSDEV_CACHE_HOURS = env_int("DEPSDEV_CACHE_HOURS", 168, minimum=0)
+DEPSDEV_MAX_CONCURRENT = env_int("DEPSDEV_MAX_CONCURRENT", 8, minimum=1, maximum=64)
+DEPSDEV_TIMEOUT_SECONDS = env_int("DEPSDEV_TIMEOUT_SECONDS", 30, minimum=1)
 
 # --- Auth, i18n, static -------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -7,7 +7,8 @@ from django.conf import settings
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(required=False, help_text="A text, Markdown (awesome list), CSV or JSON file.")
+    file = forms.FileField(required=False,
+                           help_text="A text, Markdown (awesome list), CSV or JSON file, an SBOM or a lockfile.")
     text = forms.CharField(
         required=False, strip=False, label="Or paste a list",
         widget=forms.Textarea(attrs={

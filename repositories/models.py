@@ -236,3 +236,44 @@ class SourceEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source_id}:{self.line} {self.url}"
+
+
+class SourcePackage(models.Model):
+    """One package of a dependency document (an SBOM, a lockfile): where it stands, the repository
+    it maps to and how that is known (`provenance`: "declared", "module_path" or
+    "resolver:<deps.dev's relationProvenance>"), or why it maps to none (`reason`)."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="packages")
+    ecosystem = models.CharField(max_length=30, blank=True, help_text="the package-URL type: npm, pypi, golang...")
+    name = models.CharField(max_length=500, help_text="as the document spells it")
+    version = models.CharField(max_length=200, blank=True, help_text="blank: not pinned")
+    purl = models.TextField(blank=True)
+    location = models.CharField(max_length=300, blank=True, help_text="a 1-based line or a JSON pointer")
+    repository = models.ForeignKey(Repository, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    provenance = models.CharField(max_length=60, blank=True)
+    reason = models.CharField(max_length=200, blank=True, help_text="why it maps to no repository")
+
+    class Meta:
+        ordering = ["source", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.source_id}: {self.name}@{self.version or '*'} ({self.ecosystem or '?'})"
+
+
+class ResolverAnswer(models.Model):
+    """deps.dev's answer for one package version (`version` blank: its default version), kept
+    DEPSDEV_CACHE_HOURS so that importing the same document again asks nothing."""
+
+    system = models.CharField(max_length=20)
+    name = models.CharField(max_length=500)
+    version = models.CharField(max_length=200, blank=True)
+    repository = models.CharField(max_length=140, blank=True, help_text="owner/name on GitHub; blank: none known")
+    how = models.CharField(max_length=40, blank=True, help_text="deps.dev's relationProvenance")
+    reason = models.CharField(max_length=200, blank=True)
+    fetched_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["system", "name", "version"], name="resolver_answer_once")]
+
+    def __str__(self) -> str:
+        return f"{self.system}/{self.name}@{self.version or 'default'} -> {self.repository or '-'}"

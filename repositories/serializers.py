@@ -1,7 +1,10 @@
 from rest_framework import serializers
 
-from repositories.importers import FORMATS
+from repositories.dependencies import FORMATS as DEPENDENCY_FORMATS
+from repositories.importers import FORMATS as LIST_FORMATS
 from repositories.models import Repository
+
+FORMATS = (*LIST_FORMATS, *DEPENDENCY_FORMATS)
 
 # Is it still looked after: the signals, the verdict with its reasons and a person's override.
 MAINTENANCE_FIELDS = ["last_commit_at", "commits_last_year", "last_release_at", "last_release_tag", "declared",
@@ -77,9 +80,21 @@ class ImportRequestSerializer(serializers.Serializer):
 
 
 class InvalidLineSerializer(serializers.Serializer):
-    line = serializers.IntegerField()
+    line = serializers.IntegerField(allow_null=True, help_text="1-based; null when `location` is a JSON pointer")
+    location = serializers.CharField(required=False, help_text="a dependency document's line or JSON pointer")
     text = serializers.CharField()
     reason = serializers.CharField()
+
+
+class ProblemSerializer(serializers.Serializer):
+    location = serializers.CharField(allow_null=True)
+    reason = serializers.CharField()
+
+
+class ResolverCountsSerializer(serializers.Serializer):
+    requests = serializers.IntegerField(help_text="sent to deps.dev")
+    cached = serializers.IntegerField(help_text="packages answered from the kept answers")
+    unreachable = serializers.IntegerField(help_text="packages deps.dev did not answer in time: asked again later")
 
 
 class ImportReportSerializer(serializers.Serializer):
@@ -93,3 +108,7 @@ class ImportReportSerializer(serializers.Serializer):
     invalid = InvalidLineSerializer(many=True)
     repository_ids = serializers.ListField(child=serializers.IntegerField())
     source_id = serializers.IntegerField(allow_null=True, help_text="the kept document: GET /api/sources/{id}")
+    packages = serializers.IntegerField(help_text="a dependency document's packages (0 for a list of links)")
+    unmapped = serializers.IntegerField(help_text="packages mapped to no repository")
+    problems = ProblemSerializer(many=True, help_text="the standard's validator's findings")
+    resolver = ResolverCountsSerializer(allow_null=True, help_text="null for a list of links")

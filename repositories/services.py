@@ -10,19 +10,22 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from repositories import importers
+from repositories import dependencies, importers
 from repositories.bulk import insert_ignoring_conflicts
+from repositories.decoding import decode, size_of
 from repositories.health import health_from_metadata
 from repositories.history import record_person_changes
 from repositories.importers import ImportRefused
 from repositories.maintenance import ANSWERED, judge
-from repositories.models import Label, Repository
+from repositories.models import Label, Repository, SourcePackage
+from repositories.resolver import UNREACHABLE, resolve
 from repositories.selectors import names_held
-from repositories.sources import source_keep
+from repositories.sources import source_keep, source_keep_packages
 
-__all__ = ["ImportPreview", "ImportRefused", "ImportReport", "MaintenanceRefused", "repositories_accept_names",
-           "repositories_delete", "repositories_import", "repositories_import_preview", "repositories_label",
-           "repositories_set_maintenance", "repository_accept_name", "repository_delete", "repository_set_maintenance"]
+__all__ = ["ImportPreview", "ImportRefused", "ImportReport", "MaintenanceRefused", "dependency_format",
+           "packages_remap_unreachable", "repositories_accept_names", "repositories_delete", "repositories_import",
+           "repositories_import_preview", "repositories_label", "repositories_set_maintenance",
+           "repository_accept_name", "repository_delete", "repository_set_maintenance"]
 
 
 @dataclass
@@ -37,6 +40,12 @@ class ImportReport:
     invalid: list[dict] = field(default_factory=list)
     repository_ids: list[int] = field(default_factory=list)
     source_id: int | None = None  # the kept document (repositories.sources)
+    # A dependency document (an SBOM, a lockfile): its packages, how many map to no repository,
+    # the standard's validator's findings, and what deps.dev was asked.
+    packages: int = 0
+    unmapped: int = 0
+    problems: list[dict] = field(default_factory=list)  # {location, reason}
+    resolver: dict | None = None  # {requests, cached, unreachable}
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -44,6 +53,9 @@ class ImportReport:
     @property
     def summary(self) -> str:
         parts = [f"{self.created:,} new", f"{self.existing:,} already tracked"]
+        if self.packages:
+            parts.insert(0, f"{self.packages:,} packages → {len(self.repository_ids):,} repositories "
+                            f"({self.unmapped:,} not mapped)")
         if self.duplicates:
             parts.append(f"{self.duplicates:,} duplicates merged")
         if self.skipped:
@@ -63,13 +75,53 @@ def _ids_by_name(names: list[str], columns: tuple[str, ...] = ("full_name", "imp
     return found
 
 
+def _label(label: str | None) -> str | None:
+    label = (label or "").strip() or None
+    if label and len(label) > 100:
+        raise ImportRefused("The label is longer than 100 characters.", reason="label")
+    return label
+
+
+def dependency_format(source: bytes | str, *, format: str | None, filename: str | None) -> str | None:
+    """The dependency format of this document (an SBOM, a lockfile), or None for a list of
+    links: `format` when given, then the file name, then the content."""
+    if format:
+        return str(format).strip().lower() if str(format).strip().lower() in dependencies.FORMATS else None
+    found = dependencies.format_from_filename(filename)
+    if found or importers.EXTENSIONS.get("." + (filename or "").rpartition(".")[2].lower()) == "markdown":
+        return found
+    if size_of(source) > settings.IMPORT_MAX_BYTES:
+        return None  # not read to be told: the list import refuses it as too large
+    return dependencies.detect_format(source if isinstance(source, str) else decode(source))[0]
+
+
+def _invalid(item: dependencies.Invalid) -> dict:
+    """A dependency entry not used, as the import report lists them: `line` when it has one,
+    else its JSON pointer in `location`."""
+    line = item.location if isinstance(item.location, int) else None
+    return {"line": line, "location": str(item.location), "text": item.text, "reason": item.reason}
+
+
+def _parse_dependencies(source: bytes | str, *, label: str | None, fmt: str, filename: str | None,
+                        ) -> tuple[ImportReport, dict[str, str], dependencies.DependencyResult]:
+    """The report of a dependency document, the repositories it declares (lower-cased -> as
+    written) and the parse."""
+    report = ImportReport(format=fmt, label=_label(label))
+    parsed = dependencies.parse(source, format=fmt, filename=filename, max_bytes=settings.IMPORT_MAX_BYTES,
+                                max_entries=settings.IMPORT_MAX_ENTRIES)
+    report.duplicates, report.packages = parsed.duplicates, len(parsed.packages)
+    report.invalid = [_invalid(item) for item in parsed.invalid]
+    report.problems = [{"location": None if p.location is None else str(p.location), "reason": p.reason}
+                       for p in parsed.problems]
+    declared = {p.repository.lower(): p.repository for p in parsed.packages if p.repository}
+    return report, declared, parsed
+
+
 def _parse(source: bytes | str, *, label: str | None, format: str | None, filename: str | None,
            ) -> tuple[ImportReport, dict[str, importers.Entry], importers.ParseResult]:
     """The report of what the list holds (nothing counted against the catalog yet), its
     entries by lower-cased name, in file order, and the parse itself."""
-    label = (label or "").strip() or None
-    if label and len(label) > 100:
-        raise ImportRefused("The label is longer than 100 characters.", reason="label")
+    label = _label(label)
     parsed = importers.parse(source, format=format, filename=filename, max_bytes=settings.IMPORT_MAX_BYTES,
                              max_entries=settings.IMPORT_MAX_ENTRIES)
     report = ImportReport(format=parsed.format, label=label, duplicates=parsed.duplicates, skipped=parsed.skipped,
@@ -92,12 +144,17 @@ def repositories_import_preview(*, source: bytes | str, label: str | None = None
                                 filename: str | None = None, listed: int = 50) -> ImportPreview:
     """What `repositories_import` would do with this list; nothing is saved. Raises ImportRefused
     as the import would."""
-    report, by_key, _ = _parse(source, label=label, format=format, filename=filename)
-    known = _ids_by_name(list(by_key))
-    new = [entry.full_name for key, entry in by_key.items() if key not in known]
+    fmt = dependency_format(source, format=format, filename=filename)
+    if fmt:  # the repositories the document declares (deps.dev is asked only by the import)
+        report, names, _ = _parse_dependencies(source, label=label, fmt=fmt, filename=filename)
+    else:
+        report, by_key, _ = _parse(source, label=label, format=format, filename=filename)
+        names = {key: entry.full_name for key, entry in by_key.items()}
+    known = _ids_by_name(list(names))
+    new = [name for key, name in names.items() if key not in known]
     report.created, report.existing = len(new), len(known)
-    report.repository_ids = [known[key] for key in by_key if key in known]
-    tracked = [entry.full_name for key, entry in by_key.items() if key in known]
+    report.repository_ids = [known[key] for key in names if key in known]
+    tracked = [name for key, name in names.items() if key in known]
     return ImportPreview(report=report, new_names=new[:listed], tracked_names=tracked[:listed])
 
 
@@ -106,25 +163,87 @@ def repositories_import(*, source: bytes | str, label: str | None = None, format
     """Parse a list, add what is new to the catalog, label it and keep the document as a `Source`
     (`report.source_id`). (Importing then scanning is `scans.services.import_and_scan`.)
 
+    A dependency document (an SBOM, a lockfile: `dependency_format`) is read by
+    `repositories.dependencies`; each package is kept with the repository it maps to
+    (`repositories.resolver`, which may ask deps.dev) and how that is known.
+
     Raises ImportRefused (nothing saved) when the whole file is unusable. Bad lines never cost
     the good ones: they come back in `invalid` with their line number and reason.
     """
+    fmt = dependency_format(source, format=format, filename=filename)
+    if fmt:
+        return _import_dependencies(source, fmt=fmt, label=label, filename=filename, requested_by=requested_by)
     report, by_key, parsed = _parse(source, label=label, format=format, filename=filename)
-    keys = list(by_key)
     with transaction.atomic():
-        known = _ids_by_name(keys)
-        new = [by_key[key] for key in keys if key not in known]
-        _insert_repositories([e.full_name for e in new])
-        ids = _ids_by_name([e.full_name.lower() for e in new], columns=("full_name",)) if new else {}
-        ids.update(known)
-        report.created = sum(1 for e in new if e.full_name.lower() in ids)
-        report.existing = len(known)
-        report.repository_ids = [ids[key] for key in keys if key in ids]
-        if label:
-            _attach_label(label, report.repository_ids)
+        ids = _add_to_catalog(report, {key: entry.full_name for key, entry in by_key.items()})
         report.source_id = source_keep(parsed=parsed, label=report.label, filename=filename, ids=ids,
                                        requested_by=requested_by).id
     return report
+
+
+def _import_dependencies(source: bytes | str, *, fmt: str, label: str | None, filename: str | None,
+                         requested_by) -> ImportReport:
+    """Read the packages, map each to its repository (deps.dev is asked before the transaction),
+    add the repositories to the catalog and keep the document with its packages."""
+    report, _, parsed = _parse_dependencies(source, label=label, fmt=fmt, filename=filename)
+    resolution = resolve(parsed.packages)
+    report.resolver = {"requests": resolution.requests, "cached": resolution.cached,
+                       "unreachable": resolution.unreachable}
+    names = {m.repository.lower(): m.repository for m in resolution.mappings if m.repository}
+    report.unmapped = sum(1 for mapping in resolution.mappings if not mapping.repository)
+    text = source if isinstance(source, str) else decode(source)
+    with transaction.atomic():
+        ids = _add_to_catalog(report, names)
+        rows = [(package, mapping, ids.get(mapping.repository.lower()) if mapping.repository else None)
+                for package, mapping in zip(parsed.packages, resolution.mappings, strict=True)]
+        report.source_id = source_keep_packages(text=text, format=fmt, label=report.label, filename=filename,
+                                                rows=rows, requested_by=requested_by).id
+    return report
+
+
+def packages_remap_unreachable(*, limit: int = 5_000) -> dict:
+    """Ask deps.dev again for the packages it did not answer at their import (a maintenance
+    task): what it answers now is mapped (the repositories added to the catalog with their
+    source's label); what it still does not answer waits for the next pass."""
+    rows = list(SourcePackage.objects.filter(reason=UNREACHABLE).select_related("source").order_by("id")[:limit])
+    if not rows:
+        return {"asked": 0, "mapped": 0}
+    resolution = resolve([dependencies.Package(row.ecosystem or None, row.name, row.version or None, row.purl or None)
+                          for row in rows])
+    answered = [(row, mapping) for row, mapping in zip(rows, resolution.mappings, strict=True)
+                if mapping.reason != UNREACHABLE]
+    names = {m.repository.lower(): m.repository for _, m in answered if m.repository}
+    with transaction.atomic():
+        ids = _add_to_catalog(ImportReport(format="", label=None), names)
+        by_label: dict[str, set[int]] = {}
+        for row, mapping in answered:
+            row.repository_id = ids.get(mapping.repository.lower()) if mapping.repository else None
+            row.provenance, row.reason = mapping.provenance or "", mapping.reason or ""
+            if row.repository_id and row.source.label:
+                by_label.setdefault(row.source.label, set()).add(row.repository_id)
+        SourcePackage.objects.bulk_update([row for row, _ in answered], ["repository", "provenance", "reason"],
+                                          batch_size=500)
+        for label, repository_ids in by_label.items():
+            _attach_label(label, repository_ids)
+    return {"asked": len(rows), "mapped": sum(1 for row, _ in answered if row.repository_id),
+            "requests": resolution.requests}
+
+
+def _add_to_catalog(report: ImportReport, names: dict[str, str]) -> dict[str, int]:
+    """Add what is new of these repositories (lower-cased -> as written, in file order) to the
+    catalog and label them all; counts them in `report`; lower-cased name -> id."""
+    keys = list(names)
+    known = _ids_by_name(keys)
+    new = [names[key] for key in keys if key not in known]
+    _insert_repositories(new)
+    ids = _ids_by_name([name.lower() for name in new], columns=("full_name",)) if new else {}
+    ids.update(known)
+    report.created = sum(1 for name in new if name.lower() in ids)
+    report.existing = len(known)
+    report.repository_ids = [ids[key] for key in keys if key in ids]
+    if report.label:
+        _attach_label(report.label, report.repository_ids)
+    return ids
 
 
 def _insert_repositories(names: list[str]) -> None:

@@ -4,11 +4,15 @@
     GET /api/sources/{id}            the same, with the text and every link (`links`)
     GET /api/sources/{id}/fix?archived=leave|mark|move&dead=leave|mark|delete
                                      {"text", "diff", "changes": [{"line", "kind", "old", "new"}]}
+    GET /api/sources/{id}/dependencies
+                                     paginated (page_size <= 1000), one row per package of a dependency
+                                     document: ecosystem, name, version, purl, repository
+                                     ({id, full_name, health, maintenance} or null), provenance, reason
 """
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
@@ -16,7 +20,7 @@ from rest_framework.response import Response
 
 from repohealth.web.api import BadParameter, DetailSerializer
 from repositories.fixes import ARCHIVED_POLICIES, DEAD_POLICIES, KINDS, BadPolicy, source_fix
-from repositories.sources import sources
+from repositories.sources import source_packages, source_summary, sources
 
 
 class SourceSerializer(serializers.Serializer):
@@ -37,10 +41,50 @@ class SourceLinkSerializer(serializers.Serializer):
     repository_id = serializers.IntegerField(allow_null=True)
 
 
+class SummarySerializer(serializers.Serializer):
+    packages = serializers.IntegerField()
+    repositories = serializers.IntegerField(help_text="each counted once, however many of its packages there are")
+    not_mapped = serializers.IntegerField(help_text="packages mapped to no repository")
+    health = serializers.DictField(child=serializers.IntegerField(), help_text="repositories by health")
+    maintenance = serializers.DictField(child=serializers.IntegerField(), help_text="repositories by verdict")
+
+
 class SourceDetailSerializer(SourceSerializer):
     text = serializers.CharField()
     created_by = serializers.IntegerField(source="created_by_id", allow_null=True)
     links = SourceLinkSerializer(many=True, source="entries.all")
+    summary = serializers.SerializerMethodField(help_text="a dependency document's packages and repositories")
+
+    @extend_schema_field(SummarySerializer)
+    def get_summary(self, source) -> dict:
+        return source_summary(source)
+
+
+class PackageRepositorySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    full_name = serializers.CharField()
+    health = serializers.CharField()
+    maintenance = serializers.CharField()
+
+
+class PackageSerializer(serializers.Serializer):
+    ecosystem = serializers.CharField(allow_null=True, help_text="the package-URL type; null when not known")
+    name = serializers.CharField(help_text="as the document spells it")
+    version = serializers.CharField(allow_null=True, help_text="null: not pinned")
+    purl = serializers.CharField(allow_null=True)
+    repository = PackageRepositorySerializer(allow_null=True)
+    provenance = serializers.CharField(allow_null=True,
+                                       help_text='"declared", "module_path" or "resolver:<relationProvenance>"')
+    reason = serializers.CharField(allow_null=True, help_text="why it maps to no repository")
+
+    def to_representation(self, package) -> dict:
+        repository = package.repository
+        return {"ecosystem": package.ecosystem or None, "name": package.name, "version": package.version or None,
+                "purl": package.purl or None,
+                "repository": None if repository is None else {
+                    "id": repository.id, "full_name": repository.full_name, "health": repository.health,
+                    "maintenance": repository.maintenance},
+                "provenance": package.provenance or None, "reason": package.reason or None}
 
 
 class ChangeSerializer(serializers.Serializer):
@@ -85,3 +129,9 @@ class SourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         except BadPolicy as exc:  # (checked above; kept so the service's own check cannot 500)
             raise BadParameter({exc.parameter: [str(exc)]}) from None
         return Response(fix.as_dict())
+
+    @extend_schema(responses={200: PackageSerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def dependencies(self, request, pk=None):
+        page = self.paginate_queryset(source_packages(self.get_object()))
+        return self.get_paginated_response(PackageSerializer(page, many=True).data)

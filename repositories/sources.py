@@ -12,27 +12,54 @@ from django.db.models import Count, Max, QuerySet
 from repohealth.web.downloads import fit_filename
 from repositories.bulk import insert_ignoring_conflicts
 from repositories.importers import ParseResult
-from repositories.models import Source, SourceEntry
+from repositories.models import Repository, Source, SourceEntry, SourcePackage
 from repositories.spans import line_and_column, line_starts
 
 COLUMNS = ("source_id", "line", "column", "end_column", "url", "repository_id")
+PACKAGE_COLUMNS = ("source_id", "ecosystem", "name", "version", "purl", "location", "repository_id", "provenance",
+                   "reason")
+
+
+def _source(*, text: str, format: str, label: str | None, filename: str | None, requested_by,
+            ) -> tuple[Source, bool]:
+    """(the source, whether it is new): the same label and file name with other text is the next
+    version; the same text again is the same source. A name longer than a file system holds is cut,
+    keeping its extension (`fit_filename`)."""
+    label, filename = label or "", fit_filename(filename or "")
+    latest = Source.objects.filter(label=label, filename=filename).order_by("-version").first()
+    if latest is not None and latest.text == text and latest.format == format:
+        return latest, False
+    version = (Source.objects.filter(label=label, filename=filename).aggregate(v=Max("version"))["v"] or 0) + 1
+    user = requested_by if getattr(requested_by, "pk", None) else None
+    return Source.objects.create(label=label, filename=filename, format=format, text=text, version=version,
+                                 created_by=user), True
 
 
 def source_keep(*, parsed: ParseResult, label: str | None, filename: str | None, ids: dict[str, int],
                 requested_by=None) -> Source:
-    """Save the document and its links (`ids`: lower-cased owner/name -> repository id). The same
-    label and file name with other text is the next version; the same text again is the same source.
-    A name longer than a file system holds is cut, keeping its extension (`fit_filename`)."""
-    label, filename = label or "", fit_filename(filename or "")
-    latest = Source.objects.filter(label=label, filename=filename).order_by("-version").first()
-    if latest is not None and latest.text == parsed.text and latest.format == parsed.format:
-        return latest
-    version = (Source.objects.filter(label=label, filename=filename).aggregate(v=Max("version"))["v"] or 0) + 1
-    user = requested_by if getattr(requested_by, "pk", None) else None
-    source = Source.objects.create(label=label, filename=filename, format=parsed.format, text=parsed.text,
-                                   version=version, created_by=user)
-    rows = [(source.id, line, column, end, url, ids.get(key)) for line, column, end, url, key in link_places(parsed)]
-    insert_ignoring_conflicts(SourceEntry, COLUMNS, rows)  # one executemany (bulk_create: 999 parameters)
+    """Save the document and its links (`ids`: lower-cased owner/name -> repository id)."""
+    source, new = _source(text=parsed.text, format=parsed.format, label=label, filename=filename,
+                          requested_by=requested_by)
+    if new:
+        rows = [(source.id, line, column, end, url, ids.get(key))
+                for line, column, end, url, key in link_places(parsed)]
+        insert_ignoring_conflicts(SourceEntry, COLUMNS, rows)  # one executemany (bulk_create: 999 parameters)
+    return source
+
+
+def source_keep_packages(*, text: str, format: str, label: str | None, filename: str | None, rows: list[tuple],
+                         requested_by=None) -> Source:
+    """Save a dependency document and its packages (`rows`: (Package, resolver Mapping, repository
+    id or None)). The same document again keeps its source and takes the new mappings, so that
+    what deps.dev could not answer last time is mapped now."""
+    source, new = _source(text=text, format=format, label=label, filename=filename, requested_by=requested_by)
+    if not new:
+        source.packages.all().delete()
+    insert_ignoring_conflicts(SourcePackage, PACKAGE_COLUMNS, (
+        (source.id, package.ecosystem or "", package.name[:500], (package.version or "")[:200], package.purl or "",
+         "" if package.location is None else str(package.location)[:300], repository_id,
+         mapping.provenance or "", mapping.reason or "")
+        for package, mapping, repository_id in rows))
     return source
 
 
@@ -65,3 +92,21 @@ def entry_span(starts: list[int], entry: SourceEntry) -> tuple[int, int] | None:
         return None
     start = starts[entry.line - 1] + entry.column
     return start, start + (entry.end_column - entry.column)
+
+
+def source_packages(source: Source) -> QuerySet[SourcePackage]:
+    return source.packages.select_related("repository").order_by("id")
+
+
+def source_summary(source: Source) -> dict:
+    """The packages of a source and the repositories they map to, each repository counted once
+    (however many of its packages the document holds), by health and maintenance verdict."""
+    packages = source.packages
+    repositories = Repository.objects.filter(id__in=packages.filter(repository__isnull=False).values("repository_id"))
+
+    def counts(field: str) -> dict[str, int]:
+        return dict(repositories.order_by().values_list(field).annotate(n=Count("id")))
+
+    return {"packages": packages.count(), "repositories": repositories.count(),
+            "not_mapped": packages.filter(repository__isnull=True).count(),
+            "health": counts("health"), "maintenance": counts("maintenance")}

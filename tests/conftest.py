@@ -1,4 +1,4 @@
-"""Shared fixtures: users, API clients, the fake GitHub on loopback, and real RQ workers."""
+"""Shared fixtures: users, API clients, the fake GitHub and the fake deps.dev on loopback, and real RQ workers."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from devserver.processes import Child
+from fakedepsdev import FakeDepsDev
 from fakegithub import FakeGitHub, generate_catalog
 from tests.receiver import fake_net, receiver  # noqa: F401 - fixtures of test_outbound.py and of watch/, shared here
 from tests.repositories.maintaining import lively, old, said_over  # noqa: F401 - fixtures of the maintenance tests
@@ -100,6 +101,23 @@ def fake_github(_fake_github_server, demo_catalog, settings):
     settings.GITHUB_RETRY_BACKOFF_MS = 10
     settings.GITHUB_SECONDARY_BACKOFF_SECONDS = 1
     settings.SCAN_MODE = "rest"
+    return server
+
+
+@pytest.fixture(scope="session")
+def _fake_depsdev_server():
+    server = FakeDepsDev().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_depsdev(_fake_depsdev_server, settings):
+    """The session's fake deps.dev, emptied, and this process pointed at it (quick retries)."""
+    server = _fake_depsdev_server
+    server.reset(packages=True)
+    settings.DEPSDEV_API_URL = server.url
+    settings.DEPSDEV_TIMEOUT_SECONDS = 30
     return server
 
 

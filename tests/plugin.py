@@ -18,6 +18,7 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key")
 os.environ.setdefault("DJANGO_DEBUG", "0")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
 os.environ.setdefault("GITHUB_API_URL", "http://127.0.0.1:9")  # never github.com from a test
+os.environ.setdefault("DEPSDEV_API_URL", "http://127.0.0.1:9")  # never deps.dev from a test
 os.environ.pop("GITHUB_TOKEN", None)
 
 _redis = None  # devserver.processes.Child of the private redis-server, when this run started one

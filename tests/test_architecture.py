@@ -13,8 +13,8 @@ import pytest
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 APPS = ("repohealth", "repositories", "scans", "watch")
-# Never deployed: our fake GitHub, `make run`'s supervisor and process helpers, the bench, the tests.
-TOOLING = ("fakegithub", "devserver", "bench", "tests")
+# Never deployed: our fake GitHub and deps.dev, `make run`'s supervisor and process helpers, the bench, the tests.
+TOOLING = ("fakegithub", "fakedepsdev", "devserver", "bench", "tests")
 PROJECT = (*APPS, *TOOLING)
 # What each package may import of the project's own packages.
 ALLOWED = {
@@ -23,13 +23,16 @@ ALLOWED = {
     "scans": {"repohealth", "repositories"},
     "watch": {"repohealth", "repositories", "scans"},
     "fakegithub": set(),
+    "fakedepsdev": set(),
     "devserver": {"repohealth", "fakegithub"},
 }
 # Rooms that speak to GitHub, and the readers of dependency documents beside the list importers they
-# share helpers with: plain Python, no Django, nothing of the project beyond their room (and the
-# project's one reading of timestamps, plain Python too).
+# share helpers with: plain Python, no Django, nothing of the project beyond their room (but the
+# project's plain-Python reading of timestamps and its HTTP proxy and CA settings).
 TIMES = "repohealth.runtime.times"
-NO_DJANGO = {"scans/github": {"scans.github", TIMES}, "scans/fetch": {"scans.github", "scans.fetch", TIMES},
+HTTP = "repohealth.runtime.http"
+NO_DJANGO = {"scans/github": {"scans.github", TIMES, HTTP},
+             "scans/fetch": {"scans.github", "scans.fetch", TIMES, HTTP},
              "repositories/dependencies": {"repositories.dependencies", "repositories.decoding",
                                            "repositories.names", "repositories.jsonlists"}}
 DJANGO = ("django", "rest_framework", "django_rq", "django_filters", "drf_spectacular")

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from repohealth.web.pages import login_required_page
 from repositories import services as catalog
+from repositories.dependencies import FORMATS as DEPENDENCY_FORMATS
 from repositories.forms import ImportForm
 from repositories.importers import CSV_COLUMNS
 from repositories.jsonlists import JSON_KEYS, JSON_LISTS
@@ -94,4 +95,5 @@ def repository_import_confirm(request):
 def formats() -> dict:
     """What the page says about the files it takes (the parser's own lists and limits)."""
     return {"csv_columns": CSV_COLUMNS, "json_keys": JSON_KEYS, "json_lists": JSON_LISTS,
+            "dependency_formats": list(DEPENDENCY_FORMATS.values()),
             "max_mb": f"{settings.IMPORT_MAX_BYTES / 1e6:g}", "max_entries": settings.IMPORT_MAX_ENTRIES}

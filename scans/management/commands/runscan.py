@@ -159,7 +159,8 @@ class Command(BaseCommand):
         self.console.print(f"Imported {path.name}: {report.summary}")
         for kind, items in (("invalid", report.invalid), ("skipped", report.skipped_entries)):
             for item in items[:LISTED]:
-                self.console.print(f"  {kind}, line {item['line']}: {item['reason']}: {item['text']!r}", markup=False)
+                where = f"line {item['line']}" if item["line"] is not None else item["location"]
+                self.console.print(f"  {kind}, {where}: {item['reason']}: {item['text']!r}", markup=False)
             if len(items) > LISTED:
                 self.console.print(f"  ... and {len(items) - LISTED:,} more {kind} lines")
         return started.scan

@@ -10,9 +10,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from devserver.processes import free_port
+from repohealth.runtime.http import proxy_for as _proxy_for
 from scans.github.client import connection_failure
 from scans.github.errors import ConnectionFailed
-from scans.github.transport import Transport, _proxy_for
+from scans.github.transport import Transport
 
 
 class _Echo(BaseHTTPRequestHandler):

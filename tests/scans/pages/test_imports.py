@@ -99,5 +99,29 @@ def test_another_users_or_an_expired_preview_imports_nothing(logged_in, other_us
 def test_the_page_describes_the_formats_it_takes(logged_in):
     html = logged_in.get(reverse("catalog:import")).content.decode()
     for words in ("Text", "Markdown", "CSV, TSV", "JSON", "<code>full_name</code>", "<code>items</code>",
-                  "200,000 entries", "Preview"):
+                  "200,000 entries", "Preview", "CycloneDX JSON", "package-lock.json", "go.mod"):
         assert words in html
+
+
+def test_a_lockfile_is_previewed_then_imported_with_its_packages_mapped(logged_in, fake_depsdev):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from repositories.models import SourcePackage
+
+    fake_depsdev.add("npm", "left-pad", {"1.3.0": ("github.com/stevemao/left-pad", "UNVERIFIED_METADATA")})
+    lock = (b'{"name": "app", "lockfileVersion": 3, "packages": {"": {"name": "app"}, '
+            b'"node_modules/left-pad": {"version": "1.3.0"}, "node_modules/unknown-pkg": {"version": "2.0.0"}, '
+            b'"node_modules/broken": "not an object"}}')
+    response = logged_in.post(reverse("catalog:import"), {"file": SimpleUploadedFile("package-lock.json", lock)})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert response.context["report"].packages == 2
+    assert "/packages/node_modules~1broken" in html
+    assert fake_depsdev.requests == []
+
+    response = logged_in.post(reverse("catalog:import_confirm"), {"token": response.context["token"], "then": "import"})
+    assert response.status_code == 302
+    rows = SourcePackage.objects.order_by("name")
+    assert [(p.name, p.repository and p.repository.full_name, p.provenance) for p in rows] == [
+        ("left-pad", "stevemao/left-pad", "resolver:UNVERIFIED_METADATA"), ("unknown-pkg", None, "")]
+    assert "2 packages → 1 repositories (1 not mapped)" in logged_in.get(reverse("catalog:import")).content.decode()
