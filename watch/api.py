@@ -14,14 +14,14 @@ from rest_framework.response import Response
 from repohealth.runtime.times import parse_iso
 from repohealth.web.api import ApiError, BadParameter, DetailSerializer, choices_param
 from repositories.filters import DEPRECATED_FILTERS, FILTER_FIELDS, InvalidFilter, active_filters, filter_repositories
-from repositories.history import FIELDS, changes, metric_series, transition
+from repositories.history import FIELDS, changes, event_names, metric_series, transition
 from repositories.models import Repository
 from scans import selectors as scan_selectors
 from scans import services as scan_services
 from scans.api import scan_refused, started_response
 from scans.serializers import BulkHealthCheckStartedSerializer
 from watch import schedules, services
-from watch.models import EVENTS, Delivery, Schedule, Subscription
+from watch.models import EVENTS, EVENTS_TAKEN, Delivery, Schedule, Subscription
 from watch.serializers import (
     DeliverySerializer,
     HistorySerializer,
@@ -128,7 +128,8 @@ class ChangeViewSet(viewsets.GenericViewSet):
     @extend_schema(parameters=[
         OpenApiParameter("since", str, description="ISO 8601 time: changes at or after it"),
         OpenApiParameter("field", str, description=f"comma-separated fields: {', '.join(FIELDS)}"),
-        OpenApiParameter("event", str, description=f"comma-separated events: {', '.join(EVENTS)}"),
+        OpenApiParameter("event", str, description=f"comma-separated events: {', '.join(EVENTS)} "
+                                                   "(`stale` is taken as `inactive`)"),
         *[OpenApiParameter(name, str, description="a catalog filter (as /api/repositories/)")
           for name in FILTER_FIELDS],
         *[OpenApiParameter(old, str, description=f"Deprecated: the former name of {new}")
@@ -148,7 +149,7 @@ class ChangeViewSet(viewsets.GenericViewSet):
             except InvalidFilter as exc:
                 raise BadParameter(exc.errors) from None
         rows = changes(repositories=repositories, since=since, fields=choices_param(request, "field", FIELDS),
-                       events=choices_param(request, "event", EVENTS))
+                       events=event_names(choices_param(request, "event", EVENTS_TAKEN)))
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(visible_transitions(request.user, page))
 
