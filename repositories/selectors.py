@@ -7,7 +7,7 @@ import json
 
 from django.core.cache import cache
 from django.db import connections, router
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.db.models.functions import Lower
 
 from repositories.models import Label, Repository
@@ -20,6 +20,16 @@ def health_counts() -> dict[str, int]:
     counts = dict.fromkeys(Repository.Health.values, 0)
     for row in Repository.objects.values("health").annotate(n=Count("id")).order_by():
         counts[row["health"]] = row["n"]
+    return counts
+
+
+def maintenance_counts(repositories: QuerySet[Repository] | None = None) -> dict[str, int]:
+    """How many of these repositories (default: the catalog) have each maintenance verdict, every
+    verdict of Repository.Maintenance in its order (0 when none)."""
+    counts = dict.fromkeys(Repository.Maintenance.values, 0)
+    queryset = Repository.objects.all() if repositories is None else repositories
+    for row in queryset.order_by().values("maintenance").annotate(n=Count("id")):
+        counts[row["maintenance"]] = row["n"]
     return counts
 
 
