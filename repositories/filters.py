@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from repohealth.runtime.times import parse_iso
 from repohealth.web.api import BadParameter, choices_of
-from repositories.history import CHANGE_FIELDS, changed_within, changes, with_stars_delta
+from repositories.history import CHANGE_FIELDS, EVENT_ALIASES, changed_within, changes, event_names, with_stars_delta
 from repositories.models import Repository, RepositoryChange
 
 Health = Repository.Health
@@ -162,4 +162,4 @@ def changes_filtered(params, *, since: datetime | None = None):
     catalog = active_filters(params)
     return changes(repositories=filter_repositories(catalog) if catalog else None, since=since,
                    fields=_choices(params, "field", CHANGE_FIELDS),
-                   events=_choices(params, "event", RepositoryChange.Event.values))
+                   events=event_names(_choices(params, "event", (*RepositoryChange.Event.values, *EVENT_ALIASES))))

@@ -1,16 +1,19 @@
 """The fix of a kept document (`Source`): its text with every repository link corrected from
 what the catalog now knows, the unified diff, and the list of changes.
 
-    fix = source_fix(source=source, archived="mark", dead="mark")
+    fix = source_fix(source=source, archived="mark", dead="mark", inactive="leave")
     fix.text      # the corrected document
     fix.diff      # a unified diff from the document as imported to fix.text
-    fix.changes   # [Change(line, kind, old, new)], kind in moved / archived / dead / name_reused
+    fix.changes   # [Change(line, kind, old, new)], kind in KINDS
 
 - **moved**: the link is rewritten to the repository's current name in the form it was written
   (scheme, `www.`, trailing slash, `.git`, `#anchor`, `/tree/...` kept), and a Markdown link text
   that is the old owner/name too;
-- **archived** (`ARCHIVED`): leave, mark (its marker from `MARKERS` after the link), or move its
-  list item line to an "Archived" section at the end;
+- **archived** (`ARCHIVED`): leave, mark (its marker from `MARKERS` after the link), move its
+  list item line to an "Archived" section at the end, or replace: an archived or deprecated
+  repository (its maintenance verdict) with a `successor` has its link rewritten to the successor
+  as a moved link is (kind **successor**, no marker); one without a successor is marked;
+- **inactive** (its maintenance verdict): leave, or mark;
 - **dead** (not found or blocked, and rechecked: not `suspected`; or, for a one-shot run, the ids
   it rechecked itself, `dead_ids`): leave, mark, or delete its list item line;
 - **name_reused**: a name the link uses now belongs to another repository. A link to an old name
@@ -46,10 +49,11 @@ from repositories.spans import line_starts
 
 Health = Repository.Health
 
-ARCHIVED_POLICIES = ("leave", "mark", "move")
+ARCHIVED_POLICIES = ("leave", "mark", "move", "replace")
 DEAD_POLICIES = ("leave", "mark", "delete")
-KINDS = ("moved", "archived", "dead", "name_reused")
-MARKERS = {"archived": " (archived)", "dead": " (dead)"}  # verdict -> what marks a link with it
+INACTIVE_POLICIES = ("leave", "mark")
+KINDS = ("moved", "successor", "archived", "dead", "inactive", "name_reused")
+MARKERS = {"archived": " (archived)", "dead": " (dead)", "inactive": " (inactive)"}  # verdict -> its marker
 ARCHIVED_HEADING = "## Archived"
 
 _LIST_ITEM = re.compile(r"[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+\S")
@@ -92,11 +96,22 @@ class Fix:
         return {"text": self.text, "diff": self.diff, "changes": [c.as_dict() for c in self.changes]}
 
 
-def check_policies(archived: str, dead: str) -> None:
-    if archived not in ARCHIVED_POLICIES:
-        raise BadPolicy("archived", ARCHIVED_POLICIES)
-    if dead not in DEAD_POLICIES:
-        raise BadPolicy("dead", DEAD_POLICIES)
+POLICIES = {"archived": ARCHIVED_POLICIES, "dead": DEAD_POLICIES, "inactive": INACTIVE_POLICIES}
+
+
+def check_policies(archived: str, dead: str, inactive: str = "leave") -> None:
+    for name, value in (("archived", archived), ("dead", dead), ("inactive", inactive)):
+        if value not in POLICIES[name]:
+            raise BadPolicy(name, POLICIES[name])
+
+
+def successor_of(repo: Repository, archived: str) -> str | None:
+    """The name an archived or deprecated repository's links are rewritten to under `replace`."""
+    if archived != "replace" or not repo.successor:
+        return None
+    if repo.health == Health.ARCHIVED or repo.archived or repo.maintenance == Repository.Maintenance.DEPRECATED:
+        return repo.successor
+    return None
 
 
 def is_dead(repo: Repository, dead_ids: set[int] | None = None) -> bool:
@@ -223,10 +238,11 @@ def _kept_below(lines: list[_Line], index: int) -> int:
 
 
 def fix_text(*, text: str, format: str, entries: Iterable[SourceEntry], archived: str = "mark", dead: str = "mark",
-             dead_ids: set[int] | None = None, filename: str = "list") -> Fix:
+             inactive: str = "leave", dead_ids: set[int] | None = None, filename: str = "list") -> Fix:
     """The fix of `text` (see the module docstring); `entries` carry their repositories."""
-    check_policies(archived, dead)
-    policies = {"archived": archived, "dead": dead}
+    check_policies(archived, dead, inactive)
+    # `replace` marks what it cannot replace (no successor)
+    policies = {"archived": "mark" if archived == "replace" else archived, "dead": dead, "inactive": inactive}
     markdown = format == "markdown"
     protected = _protected(text) if markdown else []
     document = _document(text, format, protected)
@@ -239,7 +255,7 @@ def fix_text(*, text: str, format: str, entries: Iterable[SourceEntry], archived
     for number, found in sorted(by_line.items()):
         for entry in found:
             verdict = _fix_entry(entry, document.lines, starts, protected, changes, markdown=markdown,
-                                 dead_ids=dead_ids)
+                                 dead_ids=dead_ids, archived=archived)
             if verdict is not None and policies[verdict] != "leave":
                 verdicts.setdefault((number, entry.repository.id), (verdict, []))[1].append(entry)
     for (number, _), (verdict, found) in sorted(verdicts.items(), reverse=True):  # bottom-up: see _removable
@@ -250,8 +266,9 @@ def fix_text(*, text: str, format: str, entries: Iterable[SourceEntry], archived
 
 
 def _fix_entry(entry: SourceEntry, lines: list[_Line], starts: list[int], protected, changes: list[Change], *,
-               markdown: bool, dead_ids) -> str | None:
-    """Rename the link if its repository moved; its verdict ("archived", "dead") for the policies."""
+               markdown: bool, dead_ids, archived: str) -> str | None:
+    """Rewrite the link if its repository moved (or, under `replace`, has a successor); its verdict
+    ("archived", "dead", "inactive") for the policies, None once it points at a successor."""
     repo = entry.repository
     if repo is None or entry.column is None or entry.line > len(lines):
         return None
@@ -266,21 +283,36 @@ def _fix_entry(entry: SourceEntry, lines: list[_Line], starts: list[int], protec
     except InvalidEntry:
         return None
     written = f"{owner}/{name}"
+    if (successor := successor_of(repo, archived)) and _rewrite(line, entry, (owner, name), successor, changes,
+                                                               kind="successor", markdown=markdown):
+        return None
     if written.lower() != repo.full_name.lower():
-        new_url = renamed_url(entry.url, owner, name, repo.full_name)
-        if new_url is not None:
-            kind = "name_reused" if repo.name_reused else "moved"
-            line.edits.append((start, end, new_url))
-            changes.append(Change(entry.line, kind, entry.url, new_url))
-            label = line.content.rfind("[", 0, start)
-            if markdown and line.content[:start].endswith("](") and label >= 0 \
-                    and line.content[label + 1:start - 2].lower() == written.lower():
-                line.edits.append((label + 1, start - 2, repo.full_name))
+        _rewrite(line, entry, (owner, name), repo.full_name, changes, markdown=markdown,
+                 kind="name_reused" if repo.name_reused else "moved")
     elif repo.name_reused:
         changes.append(Change(entry.line, "name_reused", entry.url, entry.url))  # reported, never rewritten
     if repo.health == Health.ARCHIVED:
         return "archived"
-    return "dead" if is_dead(repo, dead_ids) else None
+    if is_dead(repo, dead_ids):
+        return "dead"
+    return "inactive" if repo.maintenance == Repository.Maintenance.INACTIVE else None
+
+
+def _rewrite(line: _Line, entry: SourceEntry, written: tuple[str, str], new_name: str, changes: list[Change], *,
+             kind: str, markdown: bool) -> bool:
+    """The link to `new_name` in the form it was written, and a Markdown link text that was the
+    written owner/name too; False when the name cannot be found in the URL."""
+    start, end = entry.column, entry.end_column
+    new_url = renamed_url(entry.url, *written, new_name)
+    if new_url is None:
+        return False
+    line.edits.append((start, end, new_url))
+    changes.append(Change(entry.line, kind, entry.url, new_url))
+    label = line.content.rfind("[", 0, start)
+    if markdown and line.content[:start].endswith("](") and label >= 0 \
+            and line.content[label + 1:start - 2].lower() == "/".join(written).lower():
+        line.edits.append((label + 1, start - 2, new_name))
+    return True
 
 
 def _apply(document: _Document, found: list[SourceEntry], changes: list[Change], *, kind: str, policy: str,
@@ -376,10 +408,10 @@ def unified_diff(old: str, new: str, filename: str) -> str:
     return "".join(out)
 
 
-def source_fix(*, source: Source, archived: str = "mark", dead: str = "mark",
+def source_fix(*, source: Source, archived: str = "mark", dead: str = "mark", inactive: str = "leave",
                dead_ids: set[int] | None = None) -> Fix:
     """The fix of a kept source from what the catalog knows now."""
-    check_policies(archived, dead)
+    check_policies(archived, dead, inactive)
     entries = source.entries.select_related("repository").order_by("id")
     return fix_text(text=source.text, format=source.format, entries=entries, archived=archived, dead=dead,
-                    dead_ids=dead_ids, filename=source.filename or "list.txt")
+                    inactive=inactive, dead_ids=dead_ids, filename=source.filename or "list.txt")

@@ -4,8 +4,11 @@ The scan's write path hands every checked repository here (`capture` its values 
 answer is applied; `record_changes` in the transaction that writes the rows), and this module
 writes, in bulk:
 
-- a `RepositoryChange` per changed field of interest (`FIELDS`), with the scan's id as a plain
-  value, the time, the old and new values and the `event` it means to people who watch;
+- a `RepositoryChange` per changed field of interest (`FIELDS`, the maintenance verdict too), with
+  the scan's id as a plain value, the time, the old and new values and the `event` it means to
+  people who watch (`event_for`). Going inactive is one transition: the verdict's row says
+  `inactive` (the event once called `stale`), and the health's row to stale says it only when no
+  verdict row does. A verdict a person set (`maintenance_override`) is told to nobody;
 - a `MetricSnapshot` (stars, forks, open issues, watchers) when one of them changed: at most one
   a day per repository (the day's last values);
 - nothing at all for a repository that did not change, so an unchanged catalog costs no rows.
@@ -38,8 +41,10 @@ from repositories.models import MetricSnapshot, Repository, RepositoryChange
 
 Health = Repository.Health
 Event = RepositoryChange.Event
+Verdict = Repository.Maintenance
 
-FIELDS = ("health", "full_name", "archived", "default_branch", "license", "fork", "description", "name_reused")
+FIELDS = ("health", "full_name", "archived", "default_branch", "license", "fork", "description", "name_reused",
+          "maintenance")
 METRICS = ("stars", "forks", "open_issues", "watchers")
 # A health that says nothing about the repository yet: changes from it are not history.
 BASELINE = frozenset({Health.UNKNOWN, Health.ERROR})
@@ -49,6 +54,12 @@ TRANSITION_KEYS = ("repository_id", "full_name", "event", "field", "old", "new",
 PERSON_FIELDS = ("maintenance_override", "maintenance")
 # Every field a change row may name (what `/api/changes?field=` and the changes page take).
 CHANGE_FIELDS = tuple(dict.fromkeys((*FIELDS, *PERSON_FIELDS)))
+# Former names of events, still taken where events are chosen: going stale is going inactive.
+EVENT_ALIASES = {"stale": Event.INACTIVE}
+# Verdicts that say nothing of the repository (not checked, or no answer: its health says which):
+# a change to or from one is no verdict change.
+UNJUDGED = frozenset({Verdict.UNKNOWN})
+NEGLECTED = frozenset({Verdict.INACTIVE, Verdict.DEPRECATED})
 
 
 def capture(repo: Repository) -> dict[str, Any]:
@@ -73,18 +84,17 @@ def record_changes(*, scan_id, before: dict[int, dict[str, Any]], after: Iterabl
         found = []
         if known:
             for name in FIELDS[1:]:
-                if old[name] != getattr(repo, name):
+                if old[name] != getattr(repo, name) and not _unjudged(name, old[name], getattr(repo, name)):
                     found.append((name, old[name], getattr(repo, name)))
         suspicion = tuple(getattr(repo, f) for f in SUSPICION_FIELDS)
         if (health := _judge_health(repo, old["health"], at)) is not None and health[0] not in BASELINE:
             found.insert(0, ("health", *health))
         if tuple(getattr(repo, f) for f in SUSPICION_FIELDS) != suspicion:
             suspicions.append(repo)
-        renamed = any(name == "full_name" for name, _, _ in found)
-        for name, was, now_is in found:
+        for (name, was, now_is), event in zip(found, _events(repo, found), strict=True):
             changes.append(RepositoryChange(
                 repository_id=repo.id, full_name=repo.full_name, scan_id=scan_id, field=name, old=was, new=now_is,
-                event=event_for(name, was, now_is, renamed=renamed), at=at))
+                event=event, at=at))
         if repo.github_id is not None and (not known or any(old[m] != getattr(repo, m) for m in METRICS)):
             snapshots[(repo.id, at.date())] = MetricSnapshot(
                 repository_id=repo.id, day=at.date(), **{m: getattr(repo, m) for m in METRICS})
@@ -119,21 +129,66 @@ def record_person_changes(*, repository: Repository, found: Iterable[tuple[str, 
                              old=old, new=new, event="", at=at) for name, old, new in found if old != new]
     insert(rows)
     return len(rows)
+def _unjudged(field: str, old, new) -> bool:
+    """A verdict to or from `unknown`: no history (the health row tells what happened)."""
+    return field == "maintenance" and (old in UNJUDGED or new in UNJUDGED)
+
+
+def _events(repo: Repository, found: list[tuple[str, Any, Any]]) -> list[str]:
+    """The event of each change of one check. Going inactive is one transition: the verdict's row
+    tells it, and the health's row to stale only when no verdict row does. A verdict a person set
+    (`maintenance_override`) is told to nobody: an override sends no alert (`_silenced`)."""
+    renamed = any(name == "full_name" for name, _, _ in found)
+    events = [event_for(name, was, now_is, renamed=renamed) for name, was, now_is in found]
+    overridden = bool(repo.maintenance_override)
+    told = {event for (name, _, _), event in zip(found, events, strict=True) if name == "maintenance"}
+    return ["" if _silenced(name, was, now_is, event, overridden=overridden, told=told) else event
+            for (name, was, now_is), event in zip(found, events, strict=True)]
+
+
+def _silenced(name: str, old, new, event: str, *, overridden: bool, told: set[str]) -> bool:
+    """A verdict a person set, and the health's move to or from stale that follows it, tell nobody;
+    a health gone stale is not told twice."""
+    if name == "maintenance":
+        return overridden
+    moved_by_verdict = name == "health" and Health.STALE in (old, new) and event in (Event.INACTIVE, Event.RECOVERED)
+    return moved_by_verdict and (overridden or (event == Event.INACTIVE and Event.INACTIVE in told))
 
 
 def event_for(field: str, old, new, *, renamed: bool = False) -> str:
     """What a change means to people who watch ('' when it means nothing to alert on): a rename
-    is `moved` (on the full_name row; on the health row only when the name could not change)."""
+    is `moved` (on the full_name row; on the health row only when the name could not change);
+    a health gone stale is `inactive` (unless the verdict's row tells it: `_events`)."""
     if field == "full_name":
         return Event.MOVED
     if field == "name_reused":  # the name now points at a stranger's repository
         return Event.NAME_REUSED if new else ""
+    if field == "maintenance":
+        return _verdict_event(old, new)
     if field != "health":
         return ""
     if new in DEAD:
         return Event.DEAD if old not in DEAD else ""
-    return {Health.ARCHIVED: Event.ARCHIVED, Health.STALE: Event.STALE, Health.HEALTHY: Event.RECOVERED,
+    return {Health.ARCHIVED: Event.ARCHIVED, Health.STALE: Event.INACTIVE, Health.HEALTHY: Event.RECOVERED,
             Health.MOVED: "" if renamed else Event.MOVED}.get(new, "")
+
+
+def _verdict_event(old, new) -> str:
+    """`inactive` and `deprecated` when a verdict becomes one; `maintained_again` from either back
+    to active or quiet; nothing for `finished` (never alerted) or to or from `unknown`."""
+    if old in UNJUDGED or new in UNJUDGED or old == new:
+        return ""
+    if new in NEGLECTED:
+        return Event(new)
+    if new in (Verdict.ACTIVE, Verdict.QUIET) and old in NEGLECTED:
+        return Event.MAINTAINED_AGAIN
+    return ""
+
+
+def event_names(values: Iterable[str]) -> list[str]:
+    """Events as chosen (`stale` taken as its new name `inactive`), each once, in Event's order."""
+    wanted = {EVENT_ALIASES.get(value, value) for value in values}
+    return [event for event in Event.values if event in wanted]
 
 
 # --- reads --------------------------------------------------------------------------------------------
@@ -161,7 +216,9 @@ def changes(*, repositories: QuerySet[Repository] | None = None, since: datetime
 
 
 EVENT_WORDS = {Event.DEAD: "dead", Event.ARCHIVED: "archived", Event.MOVED: "renamed or moved",
-               Event.STALE: "gone stale", Event.RECOVERED: "back to healthy", Event.NAME_REUSED: "name reused"}
+               Event.INACTIVE: "gone inactive", Event.DEPRECATED: "deprecated",
+               Event.MAINTAINED_AGAIN: "maintained again", Event.RECOVERED: "back to healthy",
+               Event.NAME_REUSED: "name reused"}
 
 
 def summary_text(rows: Iterable[RepositoryChange]) -> str:

@@ -160,7 +160,9 @@ class RepositoryChange(models.Model):
         DEAD = "dead", "dead"
         ARCHIVED = "archived", "archived"
         MOVED = "moved", "moved"
-        STALE = "stale", "stale"
+        INACTIVE = "inactive", "inactive"  # takes the place of `stale` (history.EVENT_ALIASES)
+        DEPRECATED = "deprecated", "deprecated"
+        MAINTAINED_AGAIN = "maintained_again", "maintained again"
         RECOVERED = "recovered", "back to healthy"
         NAME_REUSED = "name_reused", "name reused"
 

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 from repohealth.web.downloads import attachment
 from repohealth.web.pages import login_required_page
 from repositories.filters import InvalidFilter, changes_filtered
-from repositories.fixes import ARCHIVED_POLICIES, DEAD_POLICIES, KINDS, BadPolicy, source_fix
+from repositories.fixes import ARCHIVED_POLICIES, DEAD_POLICIES, INACTIVE_POLICIES, KINDS, BadPolicy, source_fix
 from repositories.history import CHANGE_FIELDS
 from repositories.models import RepositoryChange, Source
 from repositories.selectors import label_choices
@@ -46,8 +46,9 @@ def source_detail(request, pk: int):
     source = get_object_or_404(Source, pk=pk)
     archived = request.GET.get("archived") or "mark"
     dead = request.GET.get("dead") or "mark"
+    inactive = request.GET.get("inactive") or "leave"
     try:
-        fix = source_fix(source=source, archived=archived, dead=dead)
+        fix = source_fix(source=source, archived=archived, dead=dead, inactive=inactive)
     except BadPolicy as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
     download = request.GET.get("download")
@@ -58,7 +59,8 @@ def source_detail(request, pk: int):
     counts = fix.counts()
     return render(request, "repositories/source.html", {
         "source": source, "fix": fix, "rows": _diff_rows(fix.diff), "archived": archived, "dead": dead,
-        "archived_policies": ARCHIVED_POLICIES, "dead_policies": DEAD_POLICIES,
+        "inactive": inactive, "archived_policies": ARCHIVED_POLICIES, "dead_policies": DEAD_POLICIES,
+        "inactive_policies": INACTIVE_POLICIES,
         "counts": [(kind.replace("_", " "), counts[kind]) for kind in KINDS],
     })
 

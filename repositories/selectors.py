@@ -7,7 +7,7 @@ import json
 
 from django.core.cache import cache
 from django.db import connections, router
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.db.models.functions import Lower
 
 from repositories.models import Label, Repository
@@ -23,10 +23,12 @@ def health_counts() -> dict[str, int]:
     return counts
 
 
-def maintenance_counts() -> dict[str, int]:
-    """How many repositories have each maintenance verdict (every verdict, 0 when none)."""
+def maintenance_counts(repositories: QuerySet[Repository] | None = None) -> dict[str, int]:
+    """How many of these repositories (default: the catalog) have each maintenance verdict, every
+    verdict of Repository.Maintenance in its order (0 when none)."""
     counts = dict.fromkeys(Repository.Maintenance.values, 0)
-    for row in Repository.objects.values("maintenance").annotate(n=Count("id")).order_by():
+    queryset = Repository.objects.all() if repositories is None else repositories
+    for row in queryset.order_by().values("maintenance").annotate(n=Count("id")):
         counts[row["maintenance"]] = row["n"]
     return counts
 

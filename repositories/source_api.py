@@ -2,7 +2,7 @@
 
     GET /api/sources                 paginated: id, label, filename, format, version, created_at, entries
     GET /api/sources/{id}            the same, with the text and every link (`links`)
-    GET /api/sources/{id}/fix?archived=leave|mark|move&dead=leave|mark|delete
+    GET /api/sources/{id}/fix?archived=leave|mark|move|replace&dead=leave|mark|delete&inactive=leave|mark
                                      {"text", "diff", "changes": [{"line", "kind", "old", "new"}]}
     GET /api/sources/{id}/dependencies
                                      paginated (page_size <= 1000), one row per package of a dependency
@@ -19,7 +19,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from repohealth.web.api import BadParameter, DetailSerializer
-from repositories.fixes import ARCHIVED_POLICIES, DEAD_POLICIES, KINDS, BadPolicy, source_fix
+from repositories.fixes import KINDS, POLICIES, BadPolicy, source_fix
 from repositories.sources import source_packages, source_summary, sources
 
 
@@ -100,10 +100,13 @@ class FixSerializer(serializers.Serializer):
     changes = ChangeSerializer(many=True)
 
 
+DEFAULTS = {"archived": "mark", "dead": "mark", "inactive": "leave"}
+
+
 def policies(params) -> dict[str, str]:
-    """The fix's policies from a query string (defaults: mark and mark); BadParameter names a bad one."""
-    chosen = {"archived": params.get("archived") or "mark", "dead": params.get("dead") or "mark"}
-    for name, choices in (("archived", ARCHIVED_POLICIES), ("dead", DEAD_POLICIES)):
+    """The fix's policies from a query string (DEFAULTS); BadParameter names a bad one."""
+    chosen = {name: params.get(name) or default for name, default in DEFAULTS.items()}
+    for name, choices in POLICIES.items():
         if chosen[name] not in choices:
             raise BadParameter({name: [f"{chosen[name]!r} is not one of {', '.join(choices)}."]})
     return chosen
@@ -118,8 +121,8 @@ class SourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def get_serializer_class(self):
         return SourceDetailSerializer if self.action == "retrieve" else SourceSerializer
 
-    @extend_schema(parameters=[OpenApiParameter("archived", str, enum=list(ARCHIVED_POLICIES)),
-                               OpenApiParameter("dead", str, enum=list(DEAD_POLICIES))],
+    @extend_schema(parameters=[OpenApiParameter(name, str, enum=list(choices), description=f"default {DEFAULTS[name]}")
+                               for name, choices in POLICIES.items()],
                    responses={200: FixSerializer, 400: DetailSerializer})
     @action(detail=True, methods=["get"])
     def fix(self, request, pk=None):

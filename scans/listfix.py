@@ -19,7 +19,7 @@ from xml.etree import ElementTree
 from django.core.management.base import CommandError
 
 from repositories.decoding import bom_encoding
-from repositories.fixes import ARCHIVED_POLICIES, DEAD_POLICIES, KINDS, Fix, source_fix
+from repositories.fixes import ARCHIVED_POLICIES, DEAD_POLICIES, INACTIVE_POLICIES, KINDS, Fix, source_fix
 from repositories.health import DEAD
 from repositories.models import Repository, Source
 from repositories.services import ImportRefused
@@ -28,7 +28,8 @@ from scans.models import ScanJob
 from scans.run.engine import scan_run
 
 FORMATS = ("text", "json", "markdown", "junit")
-WORDS = {"moved": "moved", "archived": "archived", "dead": "dead", "name_reused": "name reused"}
+WORDS = {"moved": "moved", "successor": "replaced by its successor", "archived": "archived", "dead": "dead",
+         "inactive": "inactive", "name_reused": "name reused"}
 
 
 class ListFixFailed(Exception):
@@ -39,8 +40,12 @@ def add_arguments(parser) -> None:
     fix = parser.add_argument_group("fix the list (with --file)")
     fix.add_argument("--check", action="store_true", help="report what the list needs; write nothing (exit 1 if any)")
     fix.add_argument("--fix", action="store_true", help="write the corrected list in place, keeping LIST.orig")
-    fix.add_argument("--archived", choices=ARCHIVED_POLICIES, default="mark", help="archived links (default mark)")
+    fix.add_argument("--archived", choices=ARCHIVED_POLICIES, default="mark",
+                     help="archived links (default mark); replace: an archived or deprecated repository's link "
+                          "points at its successor, marked when it names none")
     fix.add_argument("--dead", choices=DEAD_POLICIES, default="mark", help="dead links (default mark)")
+    fix.add_argument("--inactive", choices=INACTIVE_POLICIES, default="leave",
+                     help="links to repositories whose maintenance verdict is inactive (default leave)")
     fix.add_argument("--format", choices=FORMATS, default="text", dest="report_format", help="the report's format")
     fix.add_argument("--recheck-after", type=float, default=30.0,
                      help="seconds before dead answers are rechecked (default 30)")
@@ -85,7 +90,8 @@ def run(options, *, user, err) -> int:
     if started.scan is not None:
         _scan(started.scan, err)
         dead_ids = _recheck_dead(source, options["recheck_after"], options, err)
-    fix = source_fix(source=source, archived=options["archived"], dead=options["dead"], dead_ids=dead_ids)
+    fix = source_fix(source=source, archived=options["archived"], dead=options["dead"], inactive=options["inactive"],
+                     dead_ids=dead_ids)
     written = False
     if options["fix"] and fix.changes and fix.text != source.text:
         written = _write(path, data, source.text, fix.text)

@@ -15,7 +15,8 @@ from repohealth.runtime.times import parse_iso
 from repositories import history
 from repositories.charts import step_chart
 from repositories.models import Repository
-from scans.models import ScanJob
+from repositories.selectors import maintenance_counts
+from scans.models import ScanJob, ScanResult
 from scans.run.progress import progress_key, progress_payload
 
 
@@ -77,6 +78,12 @@ def scan_failed_repository_ids(scan: ScanJob) -> list[int]:
     """The repositories a scan could not check (outcome `error`), for "Rescan failed"."""
     return list(scan.results.filter(outcome=Repository.Health.ERROR).exclude(repository=None)
                 .values_list("repository_id", flat=True).distinct())
+
+
+def scan_maintenance_counts(scan_id) -> dict[str, int]:
+    """The maintenance verdicts of the repositories a scan checked, as they stand now."""
+    checked = ScanResult.objects.filter(scan_id=scan_id).exclude(repository=None).values("repository_id")
+    return maintenance_counts(Repository.objects.filter(id__in=checked))
 
 
 def visible_scan_ids(user, scan_ids) -> set:

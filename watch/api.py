@@ -127,7 +127,8 @@ class ChangeViewSet(viewsets.GenericViewSet):
     @extend_schema(parameters=[
         OpenApiParameter("since", str, description="ISO 8601 time: changes at or after it"),
         OpenApiParameter("field", str, description=f"comma-separated fields: {', '.join(CHANGE_FIELDS)}"),
-        OpenApiParameter("event", str, description=f"comma-separated events: {', '.join(EVENTS)}"),
+        OpenApiParameter("event", str, description=f"comma-separated events: {', '.join(EVENTS)} "
+                                                   "(`stale` is taken as `inactive`)"),
         *[OpenApiParameter(name, str, description="a catalog filter (as /api/repositories/)")
           for name in FILTER_FIELDS],
         *[OpenApiParameter(old, str, description=f"Deprecated: the former name of {new}")

@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from repositories.history import changes, summary_text, transition
+from repositories.history import changes, event_names, summary_text, transition
 from repositories.models import Repository, RepositoryChange
 from scans.models import ScanJob
 from scans.selectors import can_see
@@ -75,7 +75,7 @@ def _enqueue(ids: list[int]) -> None:
 def _tells(subscription: Subscription, row: RepositoryChange, labelled: dict[int, set[int]]) -> bool:
     """Whether this subscription is told of this row: one of its events, of its label, and recorded
     since it was created or last switched on (a scan that ended before it asked stays untold)."""
-    return (row.event in subscription.events and row.at >= subscription.active_since
+    return (row.event in event_names(subscription.events) and row.at >= subscription.active_since
             and (subscription.label_id is None or row.repository_id in labelled[subscription.label_id]))
 
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
 from repositories.filters import filter_repositories
-from repositories.history import changes
+from repositories.history import changes, event_names
 from repositories.models import RepositoryChange
 from watch.links import site_url
 from watch.models import Subscription
@@ -48,7 +48,7 @@ class SubscriptionFeed(Feed):
 
     def items(self, subscription: Subscription):
         repositories = filter_repositories({"label": subscription.label.name}) if subscription.label_id else None
-        return changes(repositories=repositories, events=subscription.events)[:ENTRIES]
+        return changes(repositories=repositories, events=event_names(subscription.events))[:ENTRIES]
 
     def item_title(self, change: RepositoryChange) -> str:
         return f"{change.full_name}: {change.get_event_display()}"

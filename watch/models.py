@@ -10,10 +10,13 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from repositories.history import EVENT_ALIASES
 from repositories.models import Label, RepositoryChange
 from scans.models import ScanJob
 
 EVENTS = tuple(RepositoryChange.Event.values)
+# What may be asked for: the events and their former names (`stale`, now `inactive`).
+EVENTS_TAKEN = EVENTS + tuple(EVENT_ALIASES)
 
 
 def new_secret() -> str:

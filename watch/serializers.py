@@ -6,7 +6,7 @@ from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
 from repohealth.runtime import outbound
-from repositories.history import CHANGE_FIELDS
+from repositories.history import CHANGE_FIELDS, EVENT_ALIASES, event_names
 from repositories.models import Label, RepositoryChange
 from watch.models import EVENTS, Delivery, Schedule, Subscription
 
@@ -40,9 +40,11 @@ class SubscriptionSerializer(serializers.ModelSerializer):
                                        help_text="webhook only: https:// and a public address")
     label = serializers.SlugRelatedField(slug_field="name", queryset=Label.objects.all(), allow_null=True,
                                          required=False, help_text="a label's name; null: everything")
-    events = serializers.ListField(child=serializers.ChoiceField(choices=RepositoryChange.Event.choices),
-                                   required=False, allow_empty=False,
-                                   help_text=f"any of {', '.join(EVENTS)}; default all")
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=[*RepositoryChange.Event.choices,
+                                               *((old, f"old name of {new}") for old, new in EVENT_ALIASES.items())]),
+        required=False, allow_empty=False,
+        help_text=f"any of {', '.join(EVENTS)} (`stale` is taken as `inactive`); default all")
     format = serializers.ChoiceField(choices=Subscription.Format.choices, required=False,
                                      help_text="webhook only: json, or slack ({\"text\": ...}, also Discord)")
     secret = serializers.CharField(
@@ -78,7 +80,7 @@ class SubscriptionSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError({"format": "only a webhook has a format"})
         attrs["target_url"] = target
         if "events" in attrs:
-            attrs["events"] = [e for e in EVENTS if e in attrs["events"]]
+            attrs["events"] = event_names(attrs["events"])
         elif current is None:
             attrs["events"] = list(EVENTS)
         return attrs

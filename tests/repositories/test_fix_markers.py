@@ -72,7 +72,7 @@ def test_a_marker_goes_once_per_line_after_the_first_link_that_is_no_image_and_n
                          " `https://github.com/o/r` |")  # an escaped pipe is no cell border; code stays
     untouched = [i for i, line in enumerate(SHAPES.split("\n")) if line == lines[i]]
     assert untouched == [0, 1, 9, 10, 11, 12, 15, 16, 17]
-    assert fix.counts() == {"moved": 3, "archived": 4, "dead": 8, "name_reused": 0}
+    assert fix.counts() == {"moved": 3, "successor": 0, "archived": 4, "dead": 8, "inactive": 0, "name_reused": 0}
 
 
 def test_a_marker_is_never_inside_brackets_or_parentheses(shapes):

@@ -67,7 +67,7 @@ def test_the_default_fix_renames_moved_links_and_marks_archived_and_dead_ones(so
     assert changed == [11, 14, 15, 16, 23, 26, 38]
     assert len(old) == len(new)
     assert {c.kind for c in fix.changes} == {"moved", "archived", "dead"}
-    assert fix.counts() == {"moved": 5, "archived": 1, "dead": 1, "name_reused": 0}
+    assert fix.counts() == {"moved": 5, "successor": 0, "archived": 1, "dead": 1, "inactive": 0, "name_reused": 0}
     assert "-- a/README.md" in fix.diff
     assert "+- [Gone](https://github.com/nobody/gone) (dead)" in fix.diff
 
@@ -154,10 +154,47 @@ def test_a_csv_list_gets_renames_only(db):
     assert source_fix(source=one_column).text == "url\nacme/b\n"  # a link ending its row gets no comment either
 
 
+def test_replace_points_archived_and_deprecated_links_at_their_successor_and_inactive_ones_are_marked(source):
+    state("acme/stacky", Health.ARCHIVED, successor="stackworks/stacky", maintenance="deprecated")
+    state("acme/gridly", Health.HEALTHY, successor="gridworks/gridly", maintenance="deprecated",
+          declared="moved to", description="Moved to gridworks/gridly")
+    state("acme/gridly-extras", Health.STALE, maintenance="inactive")
+    state("acme/painter", Health.HEALTHY, maintenance="deprecated", declared="deprecated")  # names no successor
+    state("acme/healthy", Health.HEALTHY, maintenance="finished", maintenance_override="finished")
+
+    fix = source_fix(source=source, archived="replace", inactive="mark")
+
+    old, new = lines_of(README), lines_of(fix.text)
+    assert new[12] == "- [Gridly](https://github.com/gridworks/gridly/) - Grids for everyone."
+    assert new[13] == ("  - [gridly-extras](http://www.github.com/acme/gridly-extras.git) (inactive) - "
+                       "Plugins for Gridly.")
+    assert new[14] == "- [Stacky](https://github.com/stackworks/stacky#readme) - Stacks, archived long ago."
+    assert new[22] == old[22], "deprecated without a successor: nothing to point at, not archived"
+    assert new[35] == old[35], "finished is never marked"
+    changed = [i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b]
+    assert changed == [11, 12, 13, 14, 15, 16, 23, 26, 38]
+    assert fix.counts() == {"moved": 5, "successor": 2, "archived": 0, "dead": 1, "inactive": 1, "name_reused": 0}
+
+    again = imported(fix.text, filename="again.md")  # the successors are new to the catalog
+    state("acme/gridly-extras", Health.STALE, maintenance="inactive")
+    refixed = source_fix(source=again, archived="replace", inactive="mark")
+    assert (refixed.text, refixed.changes) == (fix.text, []), "a fixed list stays fixed"
+
+
+def test_replace_marks_an_archived_repository_that_names_no_successor(source):
+    fix = source_fix(source=source, archived="replace")
+    assert lines_of(fix.text)[14] == ("- [Stacky](https://github.com/acme/stacky#readme) (archived) - "
+                                      "Stacks, archived long ago.")
+    assert fix.text == source_fix(source=source, archived="mark").text
+
+
 def test_a_bad_policy_names_its_parameter(source):
     with pytest.raises(BadPolicy) as caught:
         source_fix(source=source, dead="burn")
     assert caught.value.parameter == "dead"
+    with pytest.raises(BadPolicy) as caught:
+        source_fix(source=source, inactive="delete")
+    assert caught.value.parameter == "inactive"
 
 
 def test_an_unchanged_catalog_gives_the_same_text_and_no_diff(db):

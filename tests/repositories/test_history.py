@@ -91,7 +91,7 @@ def test_stale_and_back_to_healthy_are_facts_on_first_sight(fake_github):
     fake_github.patch_repo("acme/nap", pushed_at=RECENT)
     run(repos)
 
-    assert [(r[2], r[3], r[4]) for r in rows()] == [("healthy", "stale", Event.STALE),
+    assert [(r[2], r[3], r[4]) for r in rows()] == [("healthy", "stale", Event.INACTIVE),
                                                     ("stale", "healthy", Event.RECOVERED)]
 
 
@@ -199,14 +199,68 @@ def test_dead_at_once_when_one_check_is_enough(fake_github, settings):
     ("health", "healthy", "not_found", Event.DEAD),
     ("health", "not_found", "blocked", ""),
     ("health", "healthy", "archived", Event.ARCHIVED),
-    ("health", "healthy", "stale", Event.STALE),
+    ("health", "healthy", "stale", Event.INACTIVE),
     ("health", "archived", "healthy", Event.RECOVERED),
     ("health", "healthy", "moved", Event.MOVED),
     ("full_name", "a/b", "a/c", Event.MOVED),
     ("license", "MIT", "", ""),
+    ("maintenance", "active", "inactive", Event.INACTIVE),
+    ("maintenance", "quiet", "inactive", Event.INACTIVE),
+    ("maintenance", "deprecated", "inactive", Event.INACTIVE),
+    ("maintenance", "active", "deprecated", Event.DEPRECATED),
+    ("maintenance", "inactive", "deprecated", Event.DEPRECATED),
+    ("maintenance", "inactive", "active", Event.MAINTAINED_AGAIN),
+    ("maintenance", "deprecated", "quiet", Event.MAINTAINED_AGAIN),
+    ("maintenance", "active", "quiet", ""),
+    ("maintenance", "inactive", "finished", ""),
+    ("maintenance", "finished", "active", ""),
+    ("maintenance", "unknown", "inactive", ""),
+    ("maintenance", "inactive", "unknown", ""),
 ])
 def test_each_change_means_one_event_or_none(field, old, new, event):
     assert history.event_for(field, old, new) == event
+
+
+def check(repo: Repository, **after) -> None:
+    """One check of `repo` that finds `after` (set directly: the verdict is the scan's to apply)."""
+    before = history.capture(repo)
+    for name, value in after.items():
+        setattr(repo, name, value)
+    repo.last_checked_at = timezone.now()
+    repo.save()
+    history.record_changes(scan_id=None, before={repo.id: before}, after=[repo])
+
+
+def checked(**fields) -> Repository:
+    return Repository.objects.create(imported_name="acme/v", full_name="acme/v", github_id=1,
+                                     last_checked_at=timezone.now(), **fields)
+
+
+def test_going_inactive_is_one_transition_the_verdicts_row_tells_it():
+    repo = checked(health=Health.HEALTHY, maintenance="active")
+    check(repo, health=Health.STALE, maintenance="inactive")
+    assert sorted((r[1], r[2], r[3], r[4]) for r in rows()) == [
+        ("health", "healthy", "stale", ""), ("maintenance", "active", "inactive", Event.INACTIVE)]
+
+    check(repo, health=Health.HEALTHY, maintenance="active")
+    assert sorted((r[1], r[4]) for r in rows()[2:]) == [("health", Event.RECOVERED),
+                                                         ("maintenance", Event.MAINTAINED_AGAIN)]
+
+
+def test_a_health_gone_stale_without_a_verdict_row_still_tells_inactive():
+    repo = checked(health=Health.HEALTHY, maintenance="unknown")  # judged for the first time
+    check(repo, health=Health.STALE, maintenance="inactive")
+    assert [(r[1], r[4]) for r in rows()] == [("health", Event.INACTIVE)], "a first verdict is a baseline"
+
+
+def test_an_overridden_verdict_and_the_health_that_follows_it_tell_nobody():
+    repo = checked(health=Health.STALE, maintenance="inactive")
+    check(repo, health=Health.HEALTHY, maintenance="finished", maintenance_override="finished")
+    check(repo, health=Health.STALE, maintenance="inactive", maintenance_override="inactive")
+    check(repo, health=Health.ARCHIVED, archived=True, maintenance="deprecated", maintenance_override="deprecated")
+    assert [(r[1], r[4]) for r in rows() if r[4]] == [("health", Event.ARCHIVED)], \
+        "an archival is GitHub's news, not the override's"
+    assert {r[1] for r in rows()} == {"health", "maintenance", "archived"}
 
 
 def test_the_stars_delta_over_30_days_sorts_the_catalog(fake_github):

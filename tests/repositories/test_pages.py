@@ -69,3 +69,14 @@ def test_a_bad_policy_is_a_400(logged_in, source):
 
 def test_the_list_of_sources_links_each_page(logged_in, source):
     assert f'href="/sources/{source.id}/"' in logged_in.get("/sources/").content.decode()
+
+
+def test_the_page_offers_replace_and_inactive(logged_in, source):
+    state("acme/b", Health.ARCHIVED, successor="acme/b-next", maintenance="deprecated")
+    page = logged_in.get(f"/sources/{source.id}/?archived=replace&inactive=mark").content.decode()
+    assert '<span class="diff-add">+- [B](https://github.com/acme/b-next) - old</span>' in page
+    assert '<option value="replace" selected>' in page
+    assert '<select name="inactive">' in page
+    assert "1 successor" in page
+    assert "inactive=mark&amp;download=file" in page
+    assert logged_in.get(f"/sources/{source.id}/?inactive=burn").status_code == 400

@@ -53,7 +53,20 @@ def test_the_fix_takes_the_policies(api, source):
                             "- [B](https://github.com/acme/b) - old\n")
 
 
-@pytest.mark.parametrize(("query", "parameter"), [("archived=burn", "archived"), ("dead=move", "dead")])
+def test_the_fix_takes_replace_and_inactive(api, source):
+    state("acme/b", Health.ARCHIVED, successor="acme/b-next", maintenance="deprecated")
+    state("new/a", Health.STALE, maintenance="inactive")  # moved, and inactive since
+    body = api.get(f"/api/sources/{source.id}/fix?archived=replace&inactive=mark").json()
+    assert body["text"] == ("# List\n\n- [a](https://github.com/new/a) (inactive)\n"
+                            "- [B](https://github.com/acme/b-next) - old\n"
+                            "- [C](https://github.com/acme/c) (dead)\n")
+    assert [c["kind"] for c in body["changes"]] == ["moved", "inactive", "successor", "dead"]
+    left = api.get(f"/api/sources/{source.id}/fix").json()
+    assert "(inactive)" not in left["text"], "inactive links are left by default"
+
+
+@pytest.mark.parametrize(("query", "parameter"), [("archived=burn", "archived"), ("dead=move", "dead"),
+                                                  ("inactive=delete", "inactive")])
 def test_a_bad_policy_is_a_400_naming_the_parameter(api, source, query, parameter):
     response = api.get(f"/api/sources/{source.id}/fix?{query}")
     assert response.status_code == 400

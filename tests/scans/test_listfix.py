@@ -97,8 +97,20 @@ def test_markdown_report_lists_each_change(app_env, listing):
     assert all("| moved |" in row for row in rows)
 
 
+def test_replace_marks_an_archived_repository_that_names_no_successor(app_env, listing):
+    done = runscan(app_env, "--file", "README.md", "--check", "--format", "json", "--archived", "replace",
+                   "--inactive", "mark", "--recheck-after", "0", cwd=listing.parent)
+    assert done.returncode == 1, done.stderr
+    report = json.loads(done.stdout)
+    assert report["counts"]["successor"] == 0
+    assert report["counts"]["archived"] == 1
+    marked = "+- [Stacky](https://github.com/acme/stacky#readme) (archived) - Stacks, archived long ago."
+    assert marked in report["diff"]
+
+
 @pytest.mark.parametrize("args", [("--check",), ("--check", "--file", "missing.md"),
                                   ("--check", "--file", "README.md", "--dead", "burn"),
+                                  ("--check", "--file", "README.md", "--inactive", "delete"),
                                   ("--check", "--fix", "--file", "README.md")])
 def test_wrong_arguments_exit_2(app_env, listing, args):
     assert runscan(app_env, *args, cwd=listing.parent).returncode == 2

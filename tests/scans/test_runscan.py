@@ -88,3 +88,21 @@ def test_the_former_flag_stale_hours_is_a_hidden_alias_of_unchecked_hours():
     assert parser.parse_args(["--unchecked-hours", "24"]).unchecked_hours == 24
     assert "--unchecked-hours" in parser.format_help()
     assert "--stale-hours" not in parser.format_help()
+
+
+def test_the_summary_table_counts_the_verdicts_of_the_repositories_it_checked(app_env, fake_github):
+    repos = track(fake_github, 6)
+    Repository.objects.create(full_name="acme/not-scanned", imported_name="acme/not-scanned", maintenance="finished")
+
+    done = subprocess.run([sys.executable, "manage.py", "runscan", "--ids", ",".join(str(r.id) for r in repos)],
+                          cwd=BASE_DIR, env=app_env(), capture_output=True, text=True, timeout=120)
+
+    assert done.returncode == 0, done.stderr
+    rows = {line.split("│")[1].strip(): line.split("│")[2].strip()
+            for line in done.stdout.splitlines() if "(verdict)" in line}
+    assert list(rows) == [f"{label.lower()} (verdict)" for label in Repository.Maintenance.labels]
+    counted = {verdict: int(rows[f"{Repository.Maintenance(verdict).label.lower()} (verdict)"])
+               for verdict in Repository.Maintenance.values}
+    assert counted == {v: sum(r.maintenance == v for r in Repository.objects.filter(id__in=[x.id for x in repos]))
+                       for v in Repository.Maintenance.values}
+    assert sum(counted.values()) == len(repos), "the scan's repositories, not the catalog"

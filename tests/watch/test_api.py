@@ -63,7 +63,8 @@ def test_a_subscription_has_exactly_its_fields_and_its_secret_in_full_only_once(
                                                "label": "watched"}, format="json")
     assert created.status_code == 201, created.data
     assert set(created.data) == SUBSCRIPTION_FIELDS
-    assert created.data["events"] == ["dead", "archived", "moved", "stale", "recovered", "name_reused"]
+    assert created.data["events"] == ["dead", "archived", "moved", "inactive", "deprecated", "maintained_again",
+                                      "recovered", "name_reused"]
     assert created.data["format"] == "json"
     assert created.data["active"] is True
     assert created.data["label"] == "watched"
@@ -83,6 +84,15 @@ def test_a_subscription_has_exactly_its_fields_and_its_secret_in_full_only_once(
     assert chosen.data["secret"] == "s" * 20
     assert chosen.data["target_url"] is None
     assert chosen.data["label"] is None
+
+
+def test_stale_is_still_taken_as_the_old_name_of_inactive(api):
+    made = api.post("/api/subscriptions/", {"channel": "email", "events": ["stale", "dead", "inactive"]},
+                    format="json")
+    assert made.status_code == 201, made.data
+    assert made.data["events"] == ["dead", "inactive"]
+    edited = api.patch(f"/api/subscriptions/{made.data['id']}/", {"events": ["stale"]}, format="json")
+    assert edited.data["events"] == ["inactive"]
 
 
 @pytest.mark.parametrize(("body", "detail"), [
@@ -128,7 +138,7 @@ def test_changes_are_listed_newest_first_with_the_catalogs_filters(api, other_ap
     scan = finished_scan((a, "health", "healthy", "archived", Event.ARCHIVED), (c, "license", "MIT", "", ""))
     RepositoryChange.objects.filter(repository=c).update(at=timezone.now() + timedelta(seconds=1))
     old = RepositoryChange.objects.create(repository=b, full_name="acme/b", field="health", old="healthy",
-                                          new="stale", event=Event.STALE, at=timezone.now() - timedelta(days=9))
+                                          new="stale", event=Event.INACTIVE, at=timezone.now() - timedelta(days=9))
 
     every = api.get("/api/changes/").data
     assert [(r["full_name"], r["field"]) for r in every["results"]] == [
@@ -142,7 +152,9 @@ def test_changes_are_listed_newest_first_with_the_catalogs_filters(api, other_ap
     assert [r["full_name"] for r in api.get("/api/changes/", {"label": "watched", "since": since}).data["results"]] == [
         "acme/a"]
     stale = api.get("/api/changes/", {"field": "health", "event": "stale"}).data["results"]
-    assert [r["id"] for r in stale] == [old.id]
+    assert [r["id"] for r in stale] == [old.id], "`stale` is the old name of `inactive`"
+    inactive = api.get("/api/changes/", {"event": "inactive"}).data["results"]
+    assert [r["id"] for r in inactive] == [old.id]
     assert [r["full_name"] for r in api.get("/api/changes/", {"search": "acme/c"}).data["results"]] == ["acme/c"]
     assert api.get("/api/changes/", {"changed_days": 7}).data["count"] == 2
     for params, name in [({"since": "yesterday"}, "since"), ({"field": "stars"}, "field"), ({"event": "x"}, "event"),

@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.utils import timezone
 
-from repositories.models import RepositoryChange
+from repositories import history
+from repositories.models import Repository, RepositoryChange
 from tests.watch.conftest import hook
 from watch import deliveries, digests, tasks
 from watch.models import Delivery, Digest, Subscription
@@ -46,7 +48,7 @@ def test_a_scan_is_digested_once_with_the_transitions_each_subscription_watches(
 def test_a_digest_names_the_scan_only_to_a_subscriber_who_may_see_it(owner, other_user, staff_user, watched,
                                                                      finished_scan):
     hook(owner), hook(other_user), hook(staff_user)
-    finished_scan((watched[0], "health", "healthy", "stale", Event.STALE))
+    finished_scan((watched[0], "health", "healthy", "stale", Event.INACTIVE))
     digests.digest_finished_scans()
     named = {d.subscription.owner.username: json.loads(d.body)["scan_id"] for d in Delivery.objects.all()}
     assert named["other"] is None
@@ -169,3 +171,41 @@ def test_send_a_test_is_sent_whenever_the_subscription_was_made_or_switched_on(o
     assert [request.headers["X-RepoHealth-Event"] for request in receiver.requests] == ["test", "test"]
     assert [t["event"] for r in receiver.requests for t in json.loads(r.body)["transitions"]] == ["archived"] * 2
     assert tasks.digest_finished_scans() == 0, "the scan itself, which ended before, is still not told"
+
+
+# --- the maintenance verdict: going inactive is one alert, an override none ---------------------------
+def test_active_then_inactive_then_overridden_finished_sends_one_inactive_alert_and_no_other(
+        owner, other_user, watched, finished_scan, public_hook, receiver):
+    everything = hook(owner)
+    old_stale = hook(other_user)
+    Subscription.objects.filter(id=old_stale.id).update(events=["stale"])  # kept from before `inactive`
+    repo = watched[0]
+    Repository.objects.filter(id=repo.id).update(maintenance="active", last_checked_at=timezone.now())
+    repo.refresh_from_db()
+
+    def scan_finding(**after) -> int:
+        """A finished scan that finds `after` (the verdict set directly, as the scan applies it), digested."""
+        scan = finished_scan()
+        before = history.capture(repo)
+        for name, value in after.items():
+            setattr(repo, name, value)
+        repo.last_checked_at = timezone.now()
+        repo.save()
+        history.record_changes(scan_id=scan.id, before={repo.id: before}, after=[repo])
+        return tasks.digest_finished_scans()
+
+    made = [scan_finding(health="stale", maintenance="inactive"),
+            scan_finding(health="healthy", maintenance="finished", maintenance_override="finished",
+                         maintenance_note="feature complete"),
+            scan_finding(stars=5)]  # a rescan: the override stays
+    assert made == [2, 0, 0], "deliveries made by each scan's digest"
+    for delivery in Delivery.objects.all():
+        assert deliveries.attempt(delivery.id) == Delivery.Status.DELIVERED
+
+    assert RepositoryChange.objects.filter(repository=repo).count() == 4, "each change is history"
+    told = sorted((json.loads(r.body)["label"], [(t["event"], t["field"], t["old"], t["new"])
+                                                 for t in json.loads(r.body)["transitions"]])
+                  for r in receiver.requests)
+    assert told == [(None, [("inactive", "maintenance", "active", "inactive")])] * 2, \
+        "one inactive alert to each, the `stale` subscription included; nothing for the override"
+    assert {d.subscription_id for d in Delivery.objects.all()} == {everything.id, old_stale.id}

@@ -23,6 +23,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from repohealth.runtime.times import clock_text, duration_text
+from repositories.models import Repository
 from repositories.services import ImportRefused
 from scans import listfix, services
 from scans.models import ScanJob
@@ -30,6 +31,7 @@ from scans.presenter import present
 from scans.run.engine import scan_run
 from scans.run.progress import progress_key, progress_payload
 from scans.selection import BadSelection, describe, select
+from scans.selectors import scan_maintenance_counts
 
 Status = ScanJob.Status
 FINISHED = {str(s) for s in ScanJob.FINISHED}
@@ -220,7 +222,10 @@ class Command(BaseCommand):
         table.add_column("repositories", justify="right")
         for count in view["counts"]:
             table.add_row(count["label"].lower(), f"{count['count']:,}")
-        table.add_row("[bold]checked[/]", f"[bold]{view['current']:,} of {view['total']:,}[/]")
+        table.add_row("[bold]checked[/]", f"[bold]{view['current']:,} of {view['total']:,}[/]", end_section=True)
+        for verdict, count in scan_maintenance_counts(view["job_id"]).items():
+            table.add_row(f"{Repository.Maintenance(verdict).label.lower()} (verdict)", f"{count:,}")
+        table.add_section()
         table.add_row("rate-limit points", f"{view['points_spent']} ({view['mode']})")
         elapsed = view["duration_seconds"]
         if elapsed:
