@@ -17,10 +17,19 @@ HEALTH_COUNTS_TTL = 2
 
 
 def health_counts() -> dict[str, int]:
-    counts = dict.fromkeys(Repository.Health.values, 0)
-    for row in Repository.objects.values("health").annotate(n=Count("id")).order_by():
-        counts[row["health"]] = row["n"]
-    return counts
+    return catalog_counts()[0]
+
+
+def catalog_counts() -> tuple[dict[str, int], dict[str, int]]:
+    """How many repositories of the catalog have each health and each maintenance verdict (every
+    value of Repository.Health and Repository.Maintenance, 0 when none), from one GROUP BY that
+    the (health, maintenance) index answers: the catalog page needs both on every view."""
+    health = dict.fromkeys(Repository.Health.values, 0)
+    maintenance = dict.fromkeys(Repository.Maintenance.values, 0)
+    for row in Repository.objects.order_by().values("health", "maintenance").annotate(n=Count("id")):
+        health[row["health"]] = health.get(row["health"], 0) + row["n"]
+        maintenance[row["maintenance"]] = maintenance.get(row["maintenance"], 0) + row["n"]
+    return health, maintenance
 
 
 def maintenance_counts(repositories: QuerySet[Repository] | None = None) -> dict[str, int]:

@@ -45,7 +45,7 @@ REPORT_SESSION_KEY = import_views.REPORT_SESSION_KEY
 def repository_list(request):
     filters = active_filters(request.GET)
     ordering = request.GET.get("ordering") or DEFAULT_ORDERING
-    counts = selectors.health_counts()
+    counts, verdicts = selectors.catalog_counts()
     error, status = "", 200
     try:
         rows = filter_repositories(request.GET)
@@ -67,7 +67,7 @@ def repository_list(request):
         "columns": sort_columns(ordering),
         "page_obj": paginator.get_page(request.GET.get("page")),
         "chart": health_cards(counts, filters.get("health", "")),
-        "verdicts": maintenance_cards(selectors.maintenance_counts(), filters.get("maintenance", "")),
+        "verdicts": maintenance_cards(verdicts, filters.get("maintenance", "")),
         "can_delete": may(request.user, DELETE),
         "can_change": may(request.user, CHANGE),
     }

@@ -37,3 +37,18 @@ def test_names_held_finds_names_in_any_case_with_their_holders():
     assert selectors.names_held(["acme/stacky", "beta/pixel", "nobody/here", "acme/stacky"]) == {
         "acme/stacky": one.id, "beta/pixel": two.id}
     assert selectors.names_held([]) == {}
+
+
+def test_catalog_counts_gives_every_health_and_verdict_from_one_query(django_assert_num_queries):
+    H, M = Repository.Health, Repository.Maintenance
+    mix = [(H.HEALTHY, M.ACTIVE), (H.HEALTHY, M.ACTIVE), (H.STALE, M.INACTIVE), (H.ARCHIVED, M.FINISHED)]
+    Repository.objects.bulk_create([Repository(imported_name=f"acme/m{i}", full_name=f"acme/m{i}", health=health,
+                                               maintenance=verdict) for i, (health, verdict) in enumerate(mix)])
+    with django_assert_num_queries(1):
+        health, maintenance = selectors.catalog_counts()
+
+    assert health == {**dict.fromkeys(H.values, 0), H.HEALTHY: 2, H.STALE: 1, H.ARCHIVED: 1}
+    assert maintenance == {**dict.fromkeys(M.values, 0), M.ACTIVE: 2, M.INACTIVE: 1, M.FINISHED: 1}
+    assert list(maintenance) == M.values  # in the verdicts' order, as maintenance_counts() gives them
+    assert maintenance == selectors.maintenance_counts()
+    assert health == selectors.health_counts()
