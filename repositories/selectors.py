@@ -49,9 +49,17 @@ def cached_health_counts(ttl: int = HEALTH_COUNTS_TTL) -> dict[str, int]:
 
 
 def language_choices() -> list[str]:
-    return list(
-        Repository.objects.exclude(language="").values_list("language", flat=True).distinct().order_by("language")
-    )
+    """The catalog's languages, in order ('' left out). Each is found as the least language after
+    the one before, a probe of the language index per language (a recursive query, the same on
+    SQLite and PostgreSQL): DISTINCT reads the whole index, 100,000 entries for a few dozen names."""
+    connection = connections[router.db_for_read(Repository)]
+    table = connection.ops.quote_name(Repository._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH RECURSIVE langs(language) AS (SELECT MIN(language) FROM {table} WHERE language > '' "
+            f"UNION ALL SELECT (SELECT MIN(language) FROM {table} WHERE language > langs.language) "
+            "FROM langs WHERE langs.language IS NOT NULL) SELECT language FROM langs WHERE language IS NOT NULL")
+        return [language for (language,) in cursor.fetchall()]
 
 
 def label_choices() -> list[str]:

@@ -52,3 +52,12 @@ def test_catalog_counts_gives_every_health_and_verdict_from_one_query(django_ass
     assert list(maintenance) == M.values  # in the verdicts' order, as maintenance_counts() gives them
     assert maintenance == selectors.maintenance_counts()
     assert health == selectors.health_counts()
+
+
+def test_language_choices_lists_each_language_once_in_order_without_the_empty_one():
+    languages = ["Rust", "", "Go", "C", "Go", "TypeScript", "C", "", "C++"]
+    Repository.objects.bulk_create([Repository(imported_name=f"acme/l{i}", full_name=f"acme/l{i}", language=language)
+                                    for i, language in enumerate(languages)])
+    assert selectors.language_choices() == sorted(set(languages) - {""})
+    assert selectors.language_choices() == list(Repository.objects.exclude(language="").order_by("language")
+                                                 .values_list("language", flat=True).distinct())
