@@ -21,6 +21,12 @@ class ImportRefused(Exception):
         self.reason = reason
 
 
+def too_many_entries(limit: int) -> ImportRefused:
+    """The refusal of a file with more than `limit` entries (lists and dependency documents alike)."""
+    return ImportRefused(f"Too many entries: the file has more than {limit:,} entries; "
+                         f"the limit is {limit:,} per import.", "too_many_entries")
+
+
 def size_of(data: bytes | str) -> int:
     if isinstance(data, str):
         return len(data.encode("utf-8", "surrogatepass"))

@@ -37,7 +37,7 @@ import os
 import re
 from dataclasses import dataclass, field
 
-from .decoding import ImportRefused, bom_encoding, decode, size_of
+from .decoding import ImportRefused, bom_encoding, decode, size_of, too_many_entries
 from .jsonlists import json_items, load_json, parse_json
 from .names import InvalidEntry, NotARepository, NotGitHub, is_valid_name, is_valid_owner, normalize
 from .spans import OffsetMap, line_starts
@@ -132,9 +132,7 @@ class _Collector:
     def _candidate(self) -> None:
         self.count += 1
         if self.count > self.max_entries:
-            raise ImportRefused(
-                f"Too many entries: the file has more than {self.max_entries:,} entries; "
-                f"the limit is {self.max_entries:,} per import.", "too_many_entries")
+            raise too_many_entries(self.max_entries)
 
     def reject(self, line: int, text: str, reason: str) -> None:
         self._candidate()

@@ -7,7 +7,7 @@ from __future__ import annotations
 from packageurl import PackageURL
 from packaging.utils import canonicalize_name
 
-from ..decoding import ImportRefused
+from ..decoding import too_many_entries
 from .github import go_module_repository, repository_from_purl, repository_from_url
 from .model import DependencyResult, Invalid, Location, Package, Problem, clip
 
@@ -35,9 +35,7 @@ class Collector:
     def _candidate(self) -> None:
         self.count += 1
         if self.count > self.max_entries:
-            raise ImportRefused(
-                f"Too many entries: the file has more than {self.max_entries:,} entries; "
-                f"the limit is {self.max_entries:,} per import.", "too_many_entries")
+            raise too_many_entries(self.max_entries)
 
     def reject(self, location: Location, text: str, reason: str) -> None:
         self._candidate()
