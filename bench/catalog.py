@@ -52,11 +52,14 @@ def first_ids(count: int) -> list[int]:
     return ids
 
 
-def reset() -> None:
+def reset(*, full_metadata_due: bool = True) -> None:
     """Every repository back to its just-imported state (no ETag, original name), results gone,
-    so that each scan sees the same catalog whatever ran before it."""
+    so that each scan sees the same catalog whatever ran before it. `full_metadata_due=False`:
+    as if the full metadata (with the maintenance signals) had just been fetched, so a scan asks
+    only what it asks on every scan."""
     from django.db import transaction
     from django.db.models import F
+    from django.utils import timezone
 
     from repositories.models import Repository
     from scans.models import ScanResult
@@ -65,8 +68,9 @@ def reset() -> None:
         ScanResult.objects.all().delete()
         Repository.objects.filter(last_checked_at__isnull=False).update(
             full_name=F("imported_name"), etag="", previous_names=[], health=Repository.Health.UNKNOWN,
-            health_detail="", last_checked_at=None, github_id=None, metadata_fetched_at=None,
+            health_detail="", last_checked_at=None, github_id=None,
         )
+        Repository.objects.update(metadata_fetched_at=None if full_metadata_due else timezone.now())
 
 
 def bench_user() -> tuple[object, str]:

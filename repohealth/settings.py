@@ -245,7 +245,6 @@ GITHUB_PACING_WINDOW_SECONDS = env_int("GITHUB_PACING_WINDOW_SECONDS", 60, minim
 SCAN_MODE = env_choice("SCAN_MODE", "auto", ("auto", "rest", "graphql"))
 SCAN_CONCURRENCY = env_int("SCAN_CONCURRENCY", 8, minimum=1, maximum=100)
 SCAN_GRAPHQL_BATCH = env_int("SCAN_GRAPHQL_BATCH", 100, minimum=1, maximum=100)
-SCAN_STALE_DAYS = env_int("SCAN_STALE_DAYS", 365, minimum=1)
 SCAN_PROGRESS_TTL = env_int("SCAN_PROGRESS_TTL", 3600, minimum=60)
 SCAN_MAX_REPOSITORIES = env_int("SCAN_MAX_REPOSITORIES", 100_000, minimum=1)
 # A scan started from a page over this many repositories asks to be approved first (how many,
@@ -460,9 +459,10 @@ if any(_github_app.values()) and not all(_github_app.values()):
                                + ", ".join(name for name, value in _github_app.items() if not value))
 GITHUB_APP_CONFIGURED = all(_github_app.values())
 
-# GraphQL scans ask the full query (topics, watchers, open issues and pull requests: 4 points per
-# 100 repositories) for repositories whose full metadata is this old or was never fetched, and the
-# lean one (1 point per 100) for the others.
+# Scans ask the full metadata for repositories whose full metadata is this old or was never
+# fetched: GraphQL's full query (topics, watchers, open issues and pull requests, the default
+# branch's commits of the last year, the latest release: 5 points per 100 repositories), REST's
+# three maintenance-signal requests; elsewhere the lean query (1 point per 100) or one request.
 SCAN_FULL_METADATA_HOURS = env_int("SCAN_FULL_METADATA_HOURS", 24, minimum=0)
 
 # --- Is it still maintained? (repositories/maintenance.py) ---------------------------------------
@@ -472,7 +472,7 @@ SCAN_FULL_METADATA_HOURS = env_int("SCAN_FULL_METADATA_HOURS", 24, minimum=0)
 # `finished` without a click (for organisations that tag their own; none by default).
 MAINTAINED_MIN_COMMITS = env_int("MAINTAINED_MIN_COMMITS", 6, minimum=1)
 MAINTAINED_ACTIVE_DAYS = env_int("MAINTAINED_ACTIVE_DAYS", 365, minimum=1)
-MAINTAINED_INACTIVE_DAYS = env_int("MAINTAINED_INACTIVE_DAYS", 730, minimum=1)
+MAINTAINED_INACTIVE_DAYS = env_int("MAINTAINED_INACTIVE_DAYS", 730, minimum=1, deprecated="SCAN_STALE_DAYS")
 MAINTAINED_FINISHED_TOPICS = [t.strip().lower() for t in env_str("MAINTAINED_FINISHED_TOPICS").split(",") if t.strip()]
 if MAINTAINED_INACTIVE_DAYS < MAINTAINED_ACTIVE_DAYS:
     raise ImproperlyConfigured(f"MAINTAINED_INACTIVE_DAYS ({MAINTAINED_INACTIVE_DAYS}) is shorter than "

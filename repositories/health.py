@@ -10,7 +10,6 @@ scanner (`scans.run.apply`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 from repositories.models import Repository
 
@@ -75,17 +74,18 @@ def moved_detail(old: str, new: str) -> str:
     return f"{how}: {old} \u2192 {new}"
 
 
-def health_from_metadata(repo: Repository, *, now: datetime, stale_days: int) -> tuple[str, str]:
+def health_from_metadata(repo: Repository) -> tuple[str, str]:
     """Health of a repository GitHub answered for, by the precedence rule: blocked, archived,
     moved, stale, healthy. A moved repository shows `moved` until a person accepts the new name,
-    because its list still holds the old link."""
+    because its list still holds the old link. `stale` is exactly the maintenance verdict
+    `inactive` (repositories/maintenance.py judges it first): one rule, no second clock."""
     if repo.disabled:
         return Health.BLOCKED, "disabled by GitHub"
     if repo.archived:
         return Health.ARCHIVED, "archived on GitHub"
     if repo.has_moved:
         return Health.MOVED, moved_detail(repo.imported_name, repo.full_name)
-    if repo.pushed_at and repo.pushed_at < now - timedelta(days=stale_days):
-        days = (now - repo.pushed_at).days
-        return Health.STALE, f"no push for {days} days"
+    if repo.maintenance == Repository.Maintenance.INACTIVE:
+        texts = "; ".join(reason["text"] for reason in repo.maintenance_reasons or () if reason.get("text"))
+        return Health.STALE, f"inactive: {texts}"[:300] if texts else "inactive"
     return Health.HEALTHY, "active"

@@ -135,24 +135,28 @@ def _unjudged(field: str, old, new) -> bool:
 
 
 def _events(repo: Repository, found: list[tuple[str, Any, Any]]) -> list[str]:
-    """The event of each change of one check. Going inactive is one transition: the verdict's row
-    tells it, and the health's row to stale only when no verdict row does. A verdict a person set
+    """The event of each change of one check. Each transition is told once: going inactive, or
+    maintained again, by the verdict's row (the health's row to or from stale only when no verdict
+    row tells it), an archival by
+    the health's row (not again by the verdict's `deprecated` it brings). A verdict a person set
     (`maintenance_override`) is told to nobody: an override sends no alert (`_silenced`)."""
     renamed = any(name == "full_name" for name, _, _ in found)
     events = [event_for(name, was, now_is, renamed=renamed) for name, was, now_is in found]
     overridden = bool(repo.maintenance_override)
-    told = {event for (name, _, _), event in zip(found, events, strict=True) if name == "maintenance"}
+    told = {(name, event) for (name, _, _), event in zip(found, events, strict=True)}
     return ["" if _silenced(name, was, now_is, event, overridden=overridden, told=told) else event
             for (name, was, now_is), event in zip(found, events, strict=True)]
 
 
-def _silenced(name: str, old, new, event: str, *, overridden: bool, told: set[str]) -> bool:
+def _silenced(name: str, old, new, event: str, *, overridden: bool, told: set[tuple[str, str]]) -> bool:
     """A verdict a person set, and the health's move to or from stale that follows it, tell nobody;
-    a health gone stale is not told twice."""
+    nor is a health gone stale (or back) told beside the verdict's row that tells it, nor an
+    archival twice."""
     if name == "maintenance":
-        return overridden
+        return overridden or (event == Event.DEPRECATED and ("health", Event.ARCHIVED) in told)
     moved_by_verdict = name == "health" and Health.STALE in (old, new) and event in (Event.INACTIVE, Event.RECOVERED)
-    return moved_by_verdict and (overridden or (event == Event.INACTIVE and Event.INACTIVE in told))
+    told_by_verdict = ("maintenance", Event.INACTIVE if event == Event.INACTIVE else Event.MAINTAINED_AGAIN) in told
+    return moved_by_verdict and (overridden or told_by_verdict)
 
 
 def event_for(field: str, old, new, *, renamed: bool = False) -> str:

@@ -97,6 +97,8 @@ class Repository(models.Model):
                                          "(refreshed with the full metadata; null: not asked yet)")
     last_release_at = models.DateTimeField(null=True, blank=True)
     last_release_tag = models.CharField(max_length=255, blank=True)
+    signal_etags = models.JSONField(default=dict, blank=True,
+                                    help_text="REST: the ETags of the newest-commit and latest-release answers")
     declared = models.CharField(max_length=100, null=True, blank=True,  # noqa: DJ001 - null: none found (the API answers null)
 
                                 help_text="the words of its description or a topic that declare it over")

@@ -264,8 +264,7 @@ def repository_accept_name(*, repository: Repository) -> Repository:
         return repository
     repository.imported_name = repository.full_name
     if repository.health == Repository.Health.MOVED:
-        repository.health, repository.health_detail = health_from_metadata(
-            repository, now=timezone.now(), stale_days=settings.SCAN_STALE_DAYS)
+        repository.health, repository.health_detail = health_from_metadata(repository)
     repository.save(update_fields=["imported_name", "health", "health_detail"])
     return repository
 
@@ -311,8 +310,7 @@ def repository_set_maintenance(*, repository: Repository, override: str | None, 
     repository.maintenance_override_by, repository.maintenance_override_at = (who, now) if override else ("", None)
     judge(repository, now=now)
     if repository.health in ANSWERED:  # GitHub answered with it: its health follows the verdict
-        repository.health, repository.health_detail = health_from_metadata(
-            repository, now=now, stale_days=settings.SCAN_STALE_DAYS)
+        repository.health, repository.health_detail = health_from_metadata(repository)
     said = _override_of(repository) or {"value": None, "note": note, "by": who}
     with transaction.atomic():
         repository.save(update_fields=[*OVERRIDE_FIELDS, "declared", "successor", "maintenance",

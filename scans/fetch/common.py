@@ -12,7 +12,7 @@ from __future__ import annotations
 import queue
 from concurrent.futures import Future
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Iterator, Protocol
 
 
@@ -22,11 +22,26 @@ class RepoRef:
     full_name: str
     etag: str = ""
     github_id: int | None = None
-    full: bool = True  # GraphQL: ask the full query (else the lean one); REST always gets it all
+    # The full metadata is due: GraphQL asks the full query (else the lean one), REST the
+    # maintenance signals' requests besides the repository's own.
+    full: bool = True
+    default_branch: str = ""
+    signal_etags: tuple[tuple[str, str], ...] = ()  # REST: the ETags of the signals' last answers
 
 
-# What only a full-metadata answer brings (GraphQL connections); the lean query leaves them as stored.
-FULL_ONLY_FIELDS = ("topics", "watchers", "open_issues")
+# What only a full-metadata answer brings (GraphQL connections, REST's signal requests); a lean
+# answer leaves them as stored. `last_commit_at` is not one: the lean query asks it too.
+FULL_ONLY_FIELDS = ("topics", "watchers", "open_issues", "commits_last_year", "last_release_at", "last_release_tag")
+
+
+def counting_since(days: int, *, now: datetime | None = None) -> str:
+    """ISO 8601, `days` before now: where a full answer starts counting default-branch commits
+    (`commits_last_year`; the maintenance verdict's `active` window)."""
+    when = (now or datetime.now(timezone.utc)) - timedelta(days=days)
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+ACTIVE_DAYS = 365  # the window a fetcher counts over unless it is told (MAINTAINED_ACTIVE_DAYS)
 
 
 def wants_full_metadata(fetched_at: datetime | None, *, now: datetime, max_age: timedelta) -> bool:

@@ -6,8 +6,12 @@ the requests every connection needs, / 100, rounded, at least 1):
 
 * the **lean** query has no connection: 1 point per 100 repositories. It gives everything the
   health rules and most of the catalog need;
-* the **full** query adds four connections per repository (topics, watchers, open issues, open
-  pull requests): 400 requests, 4 points per 100 repositories.
+* the **full** query adds five connections per repository (topics, watchers, open issues, open
+  pull requests, and the default branch's history since a date for the maintenance signals):
+  500 requests, 5 points per 100 repositories; and the latest release, an object, no connection.
+
+Both ask the default branch's newest commit date (`target { ... on Commit { committedDate } }`:
+an object, no connection), so the maintenance verdict's freshest signal is fresh on every scan.
 
 A `RepoRef` says which one it needs (`full`); a scan asks the full one when a repository's full
 metadata is due (`wants_full_metadata`). Outcomes match the REST fetcher's: a null alias with
@@ -24,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Iterator, NamedTuple
 
 from repohealth.runtime.times import parse_iso
-from scans.fetch.common import FetchResult, Kind, RepoRef, drain
+from scans.fetch.common import ACTIVE_DAYS, FetchResult, Kind, RepoRef, counting_since, drain
 from scans.fetch.rest import check_identity
 from scans.github.client import GitHubClient
 from scans.github.errors import TransientFailure
@@ -32,16 +36,22 @@ from scans.github.errors import TransientFailure
 # No connections: GitHub's formula scores a query of these at 1 point, whatever the batch size.
 LEAN_FIELDS = """databaseId id nameWithOwner url isArchived isDisabled isFork isPrivate description homepageUrl
   stargazerCount forkCount pushedAt createdAt updatedAt
-  primaryLanguage { name } licenseInfo { spdxId } defaultBranchRef { name }"""
-# One connection request each per repository (FULL_ONLY_FIELDS).
+  primaryLanguage { name } licenseInfo { spdxId }"""
+LEAN_BRANCH = "defaultBranchRef { name target { ... on Commit { committedDate } } }"
+# One connection request each per repository (FULL_ONLY_FIELDS); `latestRelease` is an object.
 CONNECTION_FIELDS = """repositoryTopics(first: 20) { nodes { topic { name } } }
   watchers { totalCount }
   openIssues: issues(states: OPEN) { totalCount }
-  openPullRequests: pullRequests(states: OPEN) { totalCount }"""
+  openPullRequests: pullRequests(states: OPEN) { totalCount }
+  latestRelease { tagName publishedAt createdAt }"""
+FULL_BRANCH = ("defaultBranchRef { name target { ... on Commit { committedDate "
+               "history(since: $since) { totalCount } } } }")
+# The full query's variable besides the names: where `commits_last_year` starts counting.
+SINCE = ("since", "GitTimestamp!")
 
 
 def fragment(*, full: bool) -> str:
-    fields = f"{LEAN_FIELDS}\n  {CONNECTION_FIELDS}" if full else LEAN_FIELDS
+    fields = f"{LEAN_FIELDS}\n  {FULL_BRANCH}\n  {CONNECTION_FIELDS}" if full else f"{LEAN_FIELDS}\n  {LEAN_BRANCH}"
     return f"fragment F on Repository {{\n  {fields}\n}}"
 
 
@@ -53,10 +63,14 @@ class Query(NamedTuple):
     variables: dict[str, str]
 
 
-def build_query(refs: list[RepoRef], *, full: bool = True) -> Query:
-    """One query for these repositories: the full one, or the lean one (no connections)."""
-    return Query(_repositories_document(len(refs), "{ ...F }", fragment(full=full)),
-                 _name_variables([ref.full_name for ref in refs]))
+def build_query(refs: list[RepoRef], *, full: bool = True, since: str = "") -> Query:
+    """One query for these repositories: the full one (commits counted from `since`, ISO 8601),
+    or the lean one (no connections)."""
+    variables = _name_variables([ref.full_name for ref in refs])
+    if full:
+        variables[SINCE[0]] = since
+    return Query(_repositories_document(len(refs), "{ ...F }", fragment(full=full), SINCE if full else None),
+                 variables)
 
 
 # Names per old-names query, whatever SCAN_GRAPHQL_BATCH says: `{ databaseId }` alone has no
@@ -72,9 +86,13 @@ def build_owners_query(names: list[str]) -> Query:
 
 
 @functools.lru_cache(maxsize=32)
-def _repositories_document(count: int, selection: str, fragments: str) -> str:
-    """`r0` ... `r{count-1}`: `repository(owner: $o<i>, name: $n<i>)`, each with `selection`."""
+def _repositories_document(count: int, selection: str, fragments: str,
+                           extra: tuple[str, str] | None = None) -> str:
+    """`r0` ... `r{count-1}`: `repository(owner: $o<i>, name: $n<i>)`, each with `selection`;
+    `extra`: one more variable (name, type) the fragments use."""
     parameters = ", ".join(f"$o{i}: String!, $n{i}: String!" for i in range(count))
+    if extra:
+        parameters += f", ${extra[0]}: {extra[1]}"
     lines = [f"  r{i}: repository(owner: $o{i}, name: $n{i}) {selection}" for i in range(count)]
     return (f"query({parameters}) {{\n" + "\n".join(lines) + "\n  rateLimit { cost remaining resetAt }\n}\n"
             + fragments)
@@ -95,6 +113,8 @@ def metadata_from_graphql(node: dict[str, Any], *, full: bool = True) -> dict[st
         return int((node.get(key) or {}).get("totalCount") or 0)
 
     full_name = node.get("nameWithOwner") or ""
+    branch = node.get("defaultBranchRef") or {}  # null: an empty repository
+    head = branch.get("target") or {}
     metadata = {
         "full_name": full_name,
         "github_id": node.get("databaseId"),
@@ -106,7 +126,8 @@ def metadata_from_graphql(node: dict[str, Any], *, full: bool = True) -> dict[st
         "license": (node.get("licenseInfo") or {}).get("spdxId") or "",
         "stars": int(node.get("stargazerCount") or 0),
         "forks": int(node.get("forkCount") or 0),
-        "default_branch": (node.get("defaultBranchRef") or {}).get("name") or "",
+        "default_branch": branch.get("name") or "",
+        "last_commit_at": parse_iso(head.get("committedDate")),
         "archived": bool(node.get("isArchived")),
         "disabled": bool(node.get("isDisabled")),
         "fork": bool(node.get("isFork")),
@@ -118,6 +139,10 @@ def metadata_from_graphql(node: dict[str, Any], *, full: bool = True) -> dict[st
         metadata["topics"] = [t for t in topics if t]
         metadata["open_issues"] = total("openIssues") + total("openPullRequests")
         metadata["watchers"] = total("watchers")
+        metadata["commits_last_year"] = int((head.get("history") or {}).get("totalCount") or 0)
+        release = node.get("latestRelease") or {}
+        metadata["last_release_at"] = parse_iso(release.get("publishedAt") or release.get("createdAt"))
+        metadata["last_release_tag"] = release.get("tagName") or ""
     return metadata
 
 
@@ -145,8 +170,10 @@ class GraphQLFetcher:
 
     MAX_IN_FLIGHT = 4  # GitHub asks for few concurrent GraphQL requests; latency is what we hide
 
-    def __init__(self, client: GitHubClient, *, batch_size: int = 100, concurrency: int = 4) -> None:
+    def __init__(self, client: GitHubClient, *, batch_size: int = 100, concurrency: int = 4,
+                 signals_since: str = "") -> None:
         self.client = client
+        self.signals_since = signals_since or counting_since(ACTIVE_DAYS)  # where `commits_last_year` counts from
         self.query_size = max(1, min(batch_size, 100))
         self.in_flight = max(1, min(concurrency, self.MAX_IN_FLIGHT))
         self.batch_size = self.query_size * self.in_flight
@@ -168,7 +195,7 @@ class GraphQLFetcher:
         """One request for these repositories; a batch GitHub times out on (502/504) is split
         in half and each half asked again, down to single repositories."""
         try:
-            answer = self.client.graphql(*build_query(refs, full=full))
+            answer = self.client.graphql(*build_query(refs, full=full, since=self.signals_since))
         except TransientFailure as exc:
             return [FetchResult(ref, Kind.ERROR, detail=str(exc)) for ref in refs]
         if answer.status in (502, 504) and len(refs) > 1:

@@ -17,7 +17,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
-from urllib.parse import urljoin, urlparse
+from urllib.parse import quote, urlencode, urljoin, urlparse
 
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError, ReadTimeoutError, SSLError
 
@@ -148,9 +148,8 @@ class GitHubClient:
         followed once, on the same host, to its Location (GitHub's /repositories/{id}); the answer
         returned is the target's, its duration_ms both requests'.
         """
-        owner, _, name = full_name.partition("/")
         headers = {"If-None-Match": etag} if etag else {}
-        answer = self._request("GET", f"{self.api_url}/repos/{owner}/{name}", pool=self.core, headers=headers)
+        answer = self._request("GET", self._repo_url(full_name), pool=self.core, headers=headers)
         if answer.status in (301, 302, 307, 308):
             location = answer.headers.get("Location") or (answer.body or {}).get("url")
             if not location:
@@ -165,6 +164,27 @@ class GitHubClient:
         """GET /repositories/{id}: a repository by its numeric id, whatever its name now (the
         target of GitHub's rename redirects)."""
         return self._request("GET", f"{self.api_url}/repositories/{int(github_id)}", pool=self.core)
+
+    def get_commits(self, full_name: str, *, sha: str, since: str | None = None, etag: str | None = None) -> Answer:
+        """GET /repos/{owner}/{repo}/commits?sha=&per_page=1[&since=]:
+        https://docs.github.com/rest/commits/commits#list-commits
+
+        One commit a page: the body holds the newest commit of `sha` (at or after `since`), and the
+        `Link` header's `rel="last"` page is how many there are (no `Link`: one page, or none).
+        An empty repository answers 409."""
+        query = {**({"sha": sha} if sha else {}), "per_page": "1", **({"since": since} if since else {})}
+        return self._request("GET", f"{self._repo_url(full_name)}/commits?{urlencode(query)}", pool=self.core,
+                             headers={"If-None-Match": etag} if etag else {})
+
+    def get_latest_release(self, full_name: str, *, etag: str | None = None) -> Answer:
+        """GET /repos/{owner}/{repo}/releases/latest: the newest published release, 404 when there
+        is none. https://docs.github.com/rest/releases/releases#get-the-latest-release"""
+        return self._request("GET", f"{self._repo_url(full_name)}/releases/latest", pool=self.core,
+                             headers={"If-None-Match": etag} if etag else {})
+
+    def _repo_url(self, full_name: str) -> str:
+        owner, _, name = full_name.partition("/")
+        return f"{self.api_url}/repos/{quote(owner, safe='')}/{quote(name, safe='')}"
 
     def graphql(self, query: str, variables: dict[str, Any] | None = None) -> Answer:
         """POST /graphql: https://docs.github.com/graphql/overview/resource-limitations

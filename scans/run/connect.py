@@ -7,7 +7,7 @@ from typing import Callable
 
 from django.conf import settings
 
-from scans.fetch.common import Fetcher
+from scans.fetch.common import Fetcher, counting_since
 from scans.fetch.rest import RestFetcher
 from scans.github.budget import SharedBudget
 from scans.github.client import GitHubApp, GitHubClient
@@ -56,8 +56,11 @@ def github_client(*, concurrency: int, should_stop: Callable[[], bool] = lambda:
 
 
 def make_fetcher(scan: ScanJob, client: GitHubClient) -> Fetcher:
+    # The maintenance verdict counts default-branch commits over its `active` window.
+    since = counting_since(settings.MAINTAINED_ACTIVE_DAYS)
     if scan.mode == ScanJob.Mode.GRAPHQL:
         from scans.fetch.graphql import GraphQLFetcher
 
-        return GraphQLFetcher(client, batch_size=settings.SCAN_GRAPHQL_BATCH, concurrency=scan.concurrency)
-    return RestFetcher(client, concurrency=scan.concurrency)
+        return GraphQLFetcher(client, batch_size=settings.SCAN_GRAPHQL_BATCH, concurrency=scan.concurrency,
+                              signals_since=since)
+    return RestFetcher(client, concurrency=scan.concurrency, signals_since=since)

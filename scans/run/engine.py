@@ -26,6 +26,7 @@ from repohealth.runtime.cache import redis_available
 from repohealth.runtime.times import parse_iso
 from repositories import history
 from repositories.health import COUNTER_OF, COUNTERS
+from repositories.maintenance import Thresholds
 from repositories.models import Repository
 from repositories.selectors import names_held, old_names
 from scans.fetch.common import Fetcher, FetchResult, Kind, RepoRef, wants_full_metadata
@@ -79,7 +80,7 @@ class _ShardRun:
         self.reporter = reporter
         self.client: GitHubClient | None = None  # set once made: it calls back on_wait
         self.writer = Writer(scan.id)
-        self.stale_days = settings.SCAN_STALE_DAYS
+        self.thresholds = Thresholds.from_settings()  # the maintenance verdict's
         self.batch = Batch()
         self.counted = {name: getattr(scan, name) for name in ("current", "name_reused", *COUNTERS)}  # the row's
         self.owners: dict[str, int | None] = {}  # old names of this shard's moved repositories -> who holds them
@@ -128,7 +129,7 @@ class _ShardRun:
             self.batch.failed.append(repo)
         else:
             self.batch.before[repo.id] = history.capture(repo)  # before the answer is applied
-            outcome = apply_result(repo, result, now=timezone.now(), stale_days=self.stale_days, taken_names=taken,
+            outcome = apply_result(repo, result, now=timezone.now(), thresholds=self.thresholds, taken_names=taken,
                                    owners=self.owners)
             self.batch.checked.append(repo)
         counted = [COUNTER_OF[outcome], "current"]
@@ -259,12 +260,13 @@ class _ShardRun:
         if missing := len(chunk) - len(repos):  # deleted since the scan started: no longer part of it
             self.batch.counts["total"] -= missing
             self.scan.total -= missing
-        # GraphQL's full query where a repository's full metadata is due (or the scan asks it
-        # of all), the lean one elsewhere; REST always gets everything.
+        # The full metadata where it is due (or the scan asks it of all): GraphQL's full query,
+        # REST's maintenance-signal requests; the lean query, or REST's one request, elsewhere.
         now, max_age = timezone.now(), timedelta(hours=settings.SCAN_FULL_METADATA_HOURS)
         refs = [RepoRef(r.id, r.full_name, r.etag, r.github_id,
                         full=self.scan.full_metadata or wants_full_metadata(r.metadata_fetched_at, now=now,
-                                                                            max_age=max_age))
+                                                                            max_age=max_age),
+                        default_branch=r.default_branch, signal_etags=tuple((r.signal_etags or {}).items()))
                 for i in chunk if (r := repos.get(i))]
         return _Chunk(repos, fetcher.fetch(refs))
 

@@ -24,7 +24,7 @@ def grant(user, codename="change_repository"):
 
 def rule(repo: Repository) -> str:
     """The catalog's health of a repository GitHub answered with (its `stale` follows the verdict)."""
-    return health_from_metadata(repo, now=timezone.now(), stale_days=365)[0]
+    return health_from_metadata(repo)[0]
 
 
 def tracked(name: str, **fields) -> Repository:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone
 
 from repositories.health import BY_HEALTH, COUNTERS, OUTCOMES, health_from_metadata, moved_detail, outcome_of
 from repositories.models import Repository
 
-Health = Repository.Health
+Health, Maintenance = Repository.Health, Repository.Maintenance
 
 
 def test_every_health_has_exactly_one_outcome_and_the_contract_counter_names():
@@ -24,15 +25,30 @@ def test_an_unknown_value_reads_as_unknown():
 
 
 def test_the_precedence_is_blocked_archived_moved_stale_healthy():
-    now = timezone.now()
-    old = now - timedelta(days=400)
-    repo = Repository(imported_name="a/old", full_name="b/new", archived=True, disabled=True, pushed_at=old)
+    repo = Repository(imported_name="a/old", full_name="b/new", archived=True, disabled=True,
+                      maintenance=Maintenance.INACTIVE)
     order = []
-    for field in ("disabled", "archived", "imported_name", "pushed_at"):
-        order.append(health_from_metadata(repo, now=now, stale_days=365)[0])
-        setattr(repo, field, {"disabled": False, "archived": False, "imported_name": "b/new", "pushed_at": now}[field])
-    order.append(health_from_metadata(repo, now=now, stale_days=365)[0])
+    for field, value in (("disabled", False), ("archived", False), ("imported_name", "b/new"),
+                         ("maintenance", Maintenance.ACTIVE)):
+        order.append(health_from_metadata(repo)[0])
+        setattr(repo, field, value)
+    order.append(health_from_metadata(repo)[0])
     assert order == [Health.BLOCKED, Health.ARCHIVED, Health.MOVED, Health.STALE, Health.HEALTHY]
+
+
+@pytest.mark.parametrize("verdict", [v for v in Maintenance.values if v != Maintenance.INACTIVE])
+def test_stale_is_exactly_the_verdict_inactive(verdict):
+    """One rule: a repository GitHub answered with is stale when, and only when, its verdict is
+    inactive, however old its last push (a push to another branch says nothing)."""
+    long_ago = timezone.now() - timedelta(days=4000)
+    assert health_from_metadata(Repository(full_name="a/b", imported_name="a/b", pushed_at=long_ago,
+                                           maintenance=verdict))[0] == Health.HEALTHY
+    inactive = Repository(full_name="a/b", imported_name="a/b", pushed_at=timezone.now(),
+                          maintenance=Maintenance.INACTIVE,
+                          maintenance_reasons=[{"signal": "last_commit_at", "value": "2022-03-14",
+                                                "text": "no commit on main since 2022-03-14 (2 years 8 months)"}])
+    assert health_from_metadata(inactive) == (Health.STALE,
+                                              "inactive: no commit on main since 2022-03-14 (2 years 8 months)")
 
 
 def test_a_move_says_whether_it_was_a_rename_or_a_transfer():

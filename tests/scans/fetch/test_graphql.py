@@ -40,11 +40,19 @@ def tokens(fake_github, settings):
 
 
 def test_the_query_asks_for_aliases_and_the_rate_limit():
-    query, variables = build_query([RepoRef(1, "psf/requests"), RepoRef(2, "gone/missing")])
-    assert query.startswith("query($o0: String!, $n0: String!, $o1: String!, $n1: String!) {")
+    query, variables = build_query([RepoRef(1, "psf/requests"), RepoRef(2, "gone/missing")],
+                                   since="2025-12-07T00:00:00Z")
+    assert query.startswith("query($o0: String!, $n0: String!, $o1: String!, $n1: String!, $since: GitTimestamp!) {")
     assert "r0: repository(owner: $o0, name: $n0) { ...F }" in query
     assert "r1: repository(owner: $o1, name: $n1) { ...F }" in query
-    assert variables == {"o0": "psf", "n0": "requests", "o1": "gone", "n1": "missing"}
+    assert variables == {"o0": "psf", "n0": "requests", "o1": "gone", "n1": "missing", "since": "2025-12-07T00:00:00Z"}
+    assert "history(since: $since) { totalCount }" in query
+    assert "latestRelease {" in query
+    lean, lean_variables = build_query([RepoRef(1, "psf/requests")], full=False)
+    assert "$since" not in lean
+    assert "since" not in lean_variables
+    assert "history" not in lean
+    assert "target { ... on Commit { committedDate } }" in lean
     assert "rateLimit { cost remaining resetAt }" in query
     assert "fragment F on Repository" in query
     assert build_query([RepoRef(7, "a/b"), RepoRef(8, "c/d")]).text == query  # one text per batch size
