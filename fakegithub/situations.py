@@ -11,7 +11,6 @@ category and its ``pushed_at``.
 | `inactive`             | commits up to pushed_at only, 2+ years ago                            | inactive   |
 | `release_only`         | commits 800-1500 days old, a release at pushed_at (within 330 days)   | active     |
 | `other_branches`       | pushed_at recent, default-branch commits 760-2000 days old            | inactive   |
-| `empty`                | no commit at all (REST answers 409), no release                       | inactive   |
 | `deprecated_successor` | quiet, and a description naming a successor ("Superseded by a/b")     | deprecated |
 | `deprecated`           | quiet or inactive, and a description declaring it over                | deprecated |
 | `deprecated_topic`     | quiet, and the topic `deprecated`                                     | deprecated |
@@ -23,6 +22,10 @@ blocked and disabled ones get a situation too, by the age of their last push. Ev
 named is a healthy repository of the same catalog in the `active` situation, so a list fix that
 rewrites a link to its successor never makes a dead link. Margins of two weeks or more keep every
 verdict the same for a scan run days after the catalog was generated.
+
+No generated repository is empty (``commit_count: 0``, which a catalog may set): GraphQL's
+``defaultBranchRef`` is then null while REST still names the default branch, and tests compare
+the two APIs' metadata over generated catalogs.
 
 A random generator of its own (seeded from the catalog's seed) decides these, so the rest of a
 generated catalog (names, ids, health categories) is what it was before situations existed.
@@ -39,7 +42,7 @@ from .times import iso, parse_iso
 
 SHARES: dict[str, tuple[tuple[str, int], ...]] = {
     "healthy": (("active", 55), ("quiet", 17), ("release_only", 6), ("other_branches", 6),
-                ("deprecated_successor", 6), ("deprecated", 5), ("deprecated_topic", 4), ("empty", 1)),
+                ("deprecated_successor", 6), ("deprecated", 5), ("deprecated_topic", 5)),
     "moved": (("active", 60), ("quiet", 30), ("release_only", 5), ("other_branches", 5)),
     "flaky": (("active", 60), ("quiet", 30), ("release_only", 5), ("other_branches", 5)),
     "stale": (("inactive", 85), ("deprecated", 15)),
@@ -47,7 +50,7 @@ SHARES: dict[str, tuple[tuple[str, int], ...]] = {
 }
 VERDICTS: dict[str, str] = {
     "active": "active", "quiet": "quiet", "inactive": "inactive", "release_only": "active",
-    "other_branches": "inactive", "empty": "inactive", "deprecated_successor": "deprecated",
+    "other_branches": "inactive", "deprecated_successor": "deprecated",
     "deprecated": "deprecated", "deprecated_topic": "deprecated", "archived_successor": "deprecated",
     "archived": "deprecated",
 }
@@ -147,11 +150,6 @@ def _other_branches(at: _Dates) -> dict[str, Any]:
     return changes
 
 
-def _empty(at: _Dates) -> dict[str, Any]:
-    """Created and never pushed to: GitHub's pushed_at is then the creation."""
-    return {"commit_dates": [], "commit_count": 0, "releases": [], "created_at": iso(at.pushed), "size": 0}
-
-
 def _winding_down(at: _Dates) -> dict[str, Any]:
     """Quiet when the last push is under two years old, else settled."""
     return _quiet(at) if at.pushed >= at.days_ago(700) else _settled(at)
@@ -159,7 +157,7 @@ def _winding_down(at: _Dates) -> dict[str, Any]:
 
 ACTIVITY: dict[str, Callable[[_Dates], dict[str, Any]]] = {
     "active": _active, "quiet": _quiet, "inactive": _settled, "release_only": _release_only,
-    "other_branches": _other_branches, "empty": _empty, "deprecated_successor": _quiet,
+    "other_branches": _other_branches, "deprecated_successor": _quiet,
     "deprecated": _winding_down, "deprecated_topic": _quiet, "archived_successor": _settled, "archived": _settled,
 }
 
