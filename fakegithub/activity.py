@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from .times import epoch, iso_of_epoch, parse_iso
+from .times import canonical, epoch, iso_of_epoch, parse_iso
 
 MAX_COMMIT_DATES = 100
 MAX_RELEASES = 100
@@ -47,7 +47,7 @@ def normalize_activity(repo: dict[str, Any]) -> None:
     if dates is not None:
         if not isinstance(dates, list) or len(dates) > MAX_COMMIT_DATES:
             raise ValueError(f"commit_dates must be a list of at most {MAX_COMMIT_DATES} ISO 8601 timestamps")
-        repo["commit_dates"] = [iso_of_epoch(moment) for moment in sorted((epoch(d) for d in dates), reverse=True)]
+        repo["commit_dates"] = sorted((canonical(date) for date in dates), reverse=True)
     count = repo["commit_count"]
     if count is not None:
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
@@ -79,8 +79,8 @@ def _release(entry: Any) -> dict[str, str]:
         raise ValueError(f"a release needs a tag, got {entry!r}")
     if not entry.get("published_at"):
         raise ValueError(f"release {tag!r} needs published_at")
-    published = iso_of_epoch(epoch(entry["published_at"]))
-    created = iso_of_epoch(epoch(entry["created_at"])) if entry.get("created_at") else published
+    published = canonical(entry["published_at"])
+    created = canonical(entry["created_at"]) if entry.get("created_at") else published
     name = entry.get("name")
     return {"tag": tag, "name": tag if name is None else str(name), "published_at": published, "created_at": created}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Mapping
 from urllib.parse import parse_qsl, urlsplit
 
@@ -27,12 +28,12 @@ class ApiRequest:
     def __post_init__(self) -> None:
         self.token = token_from(self.headers.get("Authorization"))
 
-    @property
+    @cached_property
     def query_pairs(self) -> list[tuple[str, str]]:
         """The query string's parameters, in their order."""
         return parse_qsl(urlsplit(self.path).query, keep_blank_values=True)
 
-    @property
+    @cached_property
     def query(self) -> dict[str, str]:
         """The query string's parameters; a repeated one keeps its last value."""
         return dict(self.query_pairs)

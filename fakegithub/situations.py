@@ -186,11 +186,9 @@ def _situation(category: str, repo: dict[str, Any], now: datetime, rng: random.R
     return "quiet" if age <= 700 else "inactive"
 
 
-def _successor(repo: dict[str, Any], pool: list[str], rng: random.Random) -> str:
+def _successor(repo: dict[str, Any], pool: list[str], by_owner: dict[str, list[str]], rng: random.Random) -> str:
     """An active healthy repository, of the same owner when there is one."""
-    owner = repo["full_name"].split("/")[0].lower()
-    same_owner = [name for name in pool if name.split("/")[0].lower() == owner]
-    return rng.choice(same_owner or pool)
+    return rng.choice(by_owner.get(repo["full_name"].split("/")[0].lower()) or pool)
 
 
 def assign(repositories: list[dict[str, Any]], categories: list[str], seed: int, now: datetime) -> list[str]:
@@ -200,10 +198,13 @@ def assign(repositories: list[dict[str, Any]], categories: list[str], seed: int,
     situations = [_situation(category, repo, now, rng) for repo, category in zip(repositories, categories, strict=True)]
     pool = [repo["full_name"] for repo, category, situation in zip(repositories, categories, situations, strict=True)
             if category == "healthy" and situation == "active"]
+    by_owner: dict[str, list[str]] = {}
+    for name in pool:
+        by_owner.setdefault(name.split("/")[0].lower(), []).append(name)
     for index, (repo, situation) in enumerate(zip(repositories, situations, strict=True)):
         if situation in NEEDS_SUCCESSOR and not pool:
             situation = situations[index] = NEEDS_SUCCESSOR[situation]
-        successor = _successor(repo, pool, rng) if situation in NEEDS_SUCCESSOR else None
+        successor = _successor(repo, pool, by_owner, rng) if situation in NEEDS_SUCCESSOR else None
         repo.update(ACTIVITY[situation](_Dates(repo, now, rng)))
         repo.update(_words(situation, repo, successor, rng))
     return situations

@@ -6,9 +6,11 @@ writing of a timestamp.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 
 ISO_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+_CANONICAL = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 
 
 def parse_iso(value: str) -> datetime:
@@ -23,6 +25,15 @@ def parse_iso(value: str) -> datetime:
 def iso(moment: datetime) -> str:
     """The UTC ``...Z`` spelling GitHub answers with."""
     return moment.astimezone(timezone.utc).strftime(ISO_FORMAT)
+
+
+def canonical(value: str) -> str:
+    """The ``...Z`` UTC spelling of a timestamp, whole seconds: these sort as the moments do.
+    One already so spelled is checked and kept (a catalog of 100,000 repositories is read fast)."""
+    if isinstance(value, str) and _CANONICAL.fullmatch(value):
+        parse_iso(value)  # a real date and time
+        return value
+    return iso(parse_iso(value))
 
 
 def epoch(value: str) -> int:
