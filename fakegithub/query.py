@@ -140,6 +140,12 @@ def _selection_mismatch(found: Field, here: list[str], inner: str | None) -> dic
     return {"path": here, "locations": [found.location], "extensions": extensions, "message": message}
 
 
+def _outside_fragments(selections: list, interface: str, path: list[str]) -> list[dict[str, Any]]:
+    """An interface's own fields are all a selection may ask outside a fragment."""
+    return [_undefined(interface, found, [*path, found.key]) for found in selections
+            if isinstance(found, Field) and found.name != "__typename" and found.name not in TYPES[interface]]
+
+
 class TimestampArguments(NamedTuple):
     """A field whose arguments take a GitTimestamp: where it is, and which arguments."""
 
@@ -153,9 +159,7 @@ def check(selections: list, document: Document, type_name: str, path: list[str],
     """GraphQL validation errors of a selection set against ``TYPES``; the fields whose arguments
     take timestamps are added to ``timestamps`` (their values are checked per request)."""
     answered = ANSWERED_AS.get(type_name, type_name)
-    outside = [found for found in selections if isinstance(found, Field) and found.name != "__typename"]
-    errors = [_undefined(type_name, found, [*path, found.key])
-              for found in outside if found.name not in TYPES[type_name]]
+    errors = [] if answered == type_name else _outside_fragments(selections, type_name, path)
     try:
         fields = selection_fields(selections, document.fragments, types_of(answered))
     except KeyError as missing:
@@ -274,10 +278,9 @@ def _timestamp_problem(request: Request, where: TimestampArguments, name: str) -
 
 def _is_timestamp(value: Any) -> bool:
     try:
-        parse_iso(value)
-    except (ValueError, TypeError):
+        return isinstance(value, str) and parse_iso(value) is not None
+    except ValueError:
         return False
-    return isinstance(value, str)
 
 
 class _Watched(dict):
