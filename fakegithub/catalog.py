@@ -16,11 +16,12 @@ import random
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable
 
-from . import words
+from . import situations, words
+from .activity import normalize_activity
+from .times import iso, parse_iso
 
-ISO_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 GITHUB_LAUNCH = datetime(2008, 4, 10, tzinfo=timezone.utc)
 BLOCK_REASONS = (None, "dmca", "tos", "unavailable")
 
@@ -59,6 +60,11 @@ DEFAULTS: dict[str, Any] = {
     "flaky": 0.0,
     "owner_type": None,  # "Organization" or "User"; derived from the owner name when absent
     "owner_id": None,  # derived from the owner name when absent
+    # The maintenance signals (activity.py): the default branch's newest commit dates and how many
+    # commits it holds (null: derived from pushed_at), and the published releases.
+    "commit_dates": None,
+    "commit_count": None,
+    "releases": [],
 }
 KNOWN_KEYS = frozenset(DEFAULTS) | {"id", "full_name"}
 
@@ -136,18 +142,10 @@ def normalize_repo(raw: dict[str, Any]) -> dict[str, Any]:
         split_full_name(name)
     for key in ("created_at", "pushed_at", "updated_at", "block_created_at"):
         parse_iso(merged[key])
+    normalize_activity(merged)
     if "id" in merged and merged["id"] is not None:
         merged["id"] = int(merged["id"])
     return merged
-
-
-def parse_iso(value: str) -> datetime:
-    """Parse GitHub's ISO 8601 timestamps (``2024-12-19T12:01:11Z``)."""
-    try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError as error:
-        raise ValueError(f"not an ISO 8601 timestamp: {value!r}") from error
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 def repositories_from(document: Any) -> list[dict[str, Any]]:
@@ -237,15 +235,6 @@ def _quotas(count: int) -> list[str]:
     return [name for name, _ in CATEGORY_SHARES for _ in range(sizes[name])]
 
 
-def _weighted(rng: random.Random, table: Sequence[tuple[Any, int]]) -> Any:
-    values, weights = zip(*table, strict=True)
-    return rng.choices(values, weights=weights)[0]
-
-
-def _iso(moment: datetime) -> str:
-    return moment.strftime(ISO_FORMAT)
-
-
 def _days_ago(now: datetime, low: float, high: float, rng: random.Random) -> datetime:
     return now - timedelta(days=rng.uniform(low, high), seconds=rng.randint(0, 86_399))
 
@@ -277,9 +266,9 @@ def _repository(category: str, full_name: str, repo_id: int, rng: random.Random,
         "full_name": full_name,
         "description": description if rng.random() < 0.9 else None,
         "homepage": f"https://{full_name.split('/')[1]}.readthedocs.io/" if rng.random() < 0.3 else None,
-        "language": _weighted(rng, words.LANGUAGES),
+        "language": words.weighted(rng, words.LANGUAGES),
         "topics": sorted(rng.sample(words.TOPICS, rng.choice((0, 0, 1, 2, 3, 4, 5)))),
-        "license": _weighted(rng, words.LICENSES),
+        "license": words.weighted(rng, words.LICENSES),
         "stars": stars,
         "forks": int(stars * rng.uniform(0.02, 0.3)),
         "open_issues": int(stars * rng.uniform(0.0, 0.05)) + rng.randint(0, 5),
@@ -290,9 +279,9 @@ def _repository(category: str, full_name: str, repo_id: int, rng: random.Random,
         "fork": rng.random() < 0.05,
         "private": False,
         "size": rng.randint(20, 200_000),
-        "created_at": _iso(created),
-        "pushed_at": _iso(pushed),
-        "updated_at": _iso(updated),
+        "created_at": iso(created),
+        "pushed_at": iso(pushed),
+        "updated_at": iso(updated),
         "previous_names": [],
         "block": None,
         "flaky": 0.3 if category == "flaky" else 0.0,
@@ -303,9 +292,10 @@ def _repository(category: str, full_name: str, repo_id: int, rng: random.Random,
 def generate_catalog(count: int = 500, seed: int = 1, now: datetime | None = None) -> dict[str, Any]:
     """A deterministic catalog of ``count`` import names with a realistic mix of outcomes.
 
-    Returns ``{"repositories": [...], "import_names": [...], "categories": {name: category}}``.
-    ``import_names`` holds what a user would import: moved repositories appear under their
-    OLD name and not-found ones exist only there. ``now`` defaults to today at midnight UTC,
+    Returns ``{"repositories": [...], "import_names": [...], "categories": {name: category},
+    "situations": {name: situation}}``. ``import_names`` holds what a user would import: moved
+    repositories appear under their OLD name and not-found ones exist only there (and have no
+    situation: ``situations.py`` says what each means). ``now`` defaults to today at midnight UTC,
     so two calls on the same day give the same catalog.
     """
     now = now or datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -318,6 +308,7 @@ def generate_catalog(count: int = 500, seed: int = 1, now: datetime | None = Non
     repositories: list[dict[str, Any]] = []
     import_names: list[str] = []
     categories: dict[str, str] = {}
+    present: list[str] = []  # the import names of the repositories that exist
     blocked_seen = 0
     for category, repo_id in zip(labels, ids, strict=True):
         full_name = names.full_name()
@@ -336,7 +327,10 @@ def generate_catalog(count: int = 500, seed: int = 1, now: datetime | None = Non
             repo["block"] = "dmca" if blocked_seen % 2 == 0 else "tos"
             blocked_seen += 1
         repositories.append(repo)
-    return {"repositories": repositories, "import_names": import_names, "categories": categories}
+        present.append(full_name)
+    assigned = situations.assign(repositories, [categories[name] for name in present], seed, now)
+    return {"repositories": repositories, "import_names": import_names, "categories": categories,
+            "situations": dict(zip(present, assigned, strict=True))}
 
 
 # Two well-known repositories so the demo server answers the names used in the docs.
@@ -347,14 +341,18 @@ WELL_KNOWN: tuple[dict[str, Any], ...] = (
      "topics": ["github", "github-api", "pygithub", "python"], "license": "LGPL-3.0",
      "stars": 7122, "forks": 1793, "open_issues": 357, "watchers": 111, "size": 16425,
      "created_at": "2012-02-25T12:53:47Z", "updated_at": "2025-01-06T21:35:40Z",
-     "pushed_at": "2024-12-19T12:01:11Z", "owner_type": "Organization", "owner_id": 11288996},
+     "pushed_at": "2024-12-19T12:01:11Z", "owner_type": "Organization", "owner_id": 11288996,
+     "releases": [{"tag": "v2.5.0", "published_at": "2024-11-06T11:52:31Z"},
+                  {"tag": "v2.4.0", "published_at": "2024-08-26T07:18:32Z"}]},
     {"id": 1362490, "full_name": "psf/requests",
      "description": "A simple, yet elegant, HTTP library.",
      "homepage": "https://requests.readthedocs.io/en/latest/", "language": "Python",
      "topics": ["http", "python", "python-requests", "requests"], "license": "Apache-2.0",
      "stars": 52000, "forks": 9300, "open_issues": 250, "watchers": 1300, "size": 13000,
      "created_at": "2011-02-13T18:38:17Z", "updated_at": "2025-01-10T10:00:00Z",
-     "pushed_at": "2025-01-09T09:00:00Z", "owner_type": "Organization", "owner_id": 1525981},
+     "pushed_at": "2025-01-09T09:00:00Z", "owner_type": "Organization", "owner_id": 1525981,
+     "releases": [{"tag": "v2.32.3", "published_at": "2024-05-29T15:37:47Z"},
+                  {"tag": "v2.32.2", "published_at": "2024-05-21T20:37:33Z"}]},
 )
 
 

@@ -80,6 +80,7 @@ class Operation:
     name: str | None
     variable_defaults: dict[str, Any]
     selections: list[Selection]
+    variable_types: dict[str, str] = field(default_factory=dict)  # "since" -> "GitTimestamp!"
 
 
 @dataclass
@@ -191,25 +192,27 @@ class _Parser:
         kind = self.name().value
         name = self.name().value if self.token.kind == "name" else None
         defaults: dict[str, Any] = {}
+        types: dict[str, str] = {}
         if self.take("("):
             while not self.take(")"):
                 self.expect("$")
                 variable = self.name().value
                 self.expect(":")
-                self.type_reference()
+                types[variable] = self.type_reference()
                 if self.take("="):
                     defaults[variable] = self.value(constant=True)
                 self.directives()
         self.directives()
-        return Operation(kind, name, defaults, self.selection_set())
+        return Operation(kind, name, defaults, self.selection_set(), types)
 
-    def type_reference(self) -> None:
+    def type_reference(self) -> str:
+        """A variable's type as written: ``GitTimestamp!``, ``[String!]``."""
         if self.take("["):
-            self.type_reference()
+            spelled = f"[{self.type_reference()}]"
             self.expect("]")
         else:
-            self.name()
-        self.take("!")
+            spelled = self.name().value
+        return spelled + "!" if self.take("!") else spelled
 
     def fragment(self) -> Fragment:
         self.name()  # "fragment"

@@ -15,10 +15,11 @@ import base64
 from typing import Any, Callable
 
 from . import responses
+from .activity import commit_at, commit_log, latest, since_until
 from .catalog import license_object
 from .document import Field, selection_fields
 from .index import Lookup
-from .query import TYPES, QueryError, Request, parse_body, read_request, request_cost, types_of
+from .query import ANSWERED_AS, TYPES, QueryError, Request, parse_body, read_request, request_cost, types_of
 from .ratelimit import Quota
 from .request import ApiRequest, authenticate, secondary_check
 from .responses import Response
@@ -55,6 +56,34 @@ def _open_only(total: int) -> Callable[[dict[str, Any]], dict[str, Any]]:
     return count
 
 
+def branch_ref(repo: dict[str, Any]) -> dict[str, Any] | None:
+    """``defaultBranchRef``: the branch and its head commit (null for an empty repository, as on
+    GitHub). ``history`` counts the commits within ``since``/``until`` (checked by query.py)."""
+    log = commit_log(repo)
+    if log.empty:
+        return None
+    head = commit_at(repo, log, 0)
+    return {"name": repo["default_branch"], "prefix": "refs/heads/", "target": {
+        "id": head.node_id, "oid": head.sha, "abbreviatedOid": head.sha[:7], "commitUrl": head.html_url,
+        "url": head.html_url, "commitResourcePath": head.html_url.removeprefix("https://github.com"),
+        "committedDate": head.date, "authoredDate": head.date, "message": head.message,
+        "messageHeadline": head.message,
+        "history": lambda arguments: {"totalCount": len(log.window(
+            *since_until(arguments.get("since"), arguments.get("until"))))},
+    }}
+
+
+def release_object(repo: dict[str, Any]) -> dict[str, Any] | None:
+    """``latestRelease``: the release REST's ``/releases/latest`` gives, or null."""
+    release = latest(repo)
+    if release is None:
+        return None
+    return {"id": release.node_id, "databaseId": release.id, "tagName": release.tag, "name": release.name,
+            "publishedAt": release.published_at, "createdAt": release.created_at,
+            "updatedAt": release.published_at, "isDraft": False, "isPrerelease": False, "isLatest": True,
+            "url": release.html_url}
+
+
 def repository_object(repo: dict[str, Any]) -> dict[str, Any]:
     """Every ``Repository`` field the fake knows; connections take their arguments."""
     owner, name = repo["full_name"].split("/")
@@ -86,7 +115,8 @@ def repository_object(repo: dict[str, Any]) -> dict[str, Any]:
         "primaryLanguage": {"name": repo["language"], "color": None} if repo["language"] else None,
         "licenseInfo": ({"spdxId": license_info["spdx_id"], "key": license_info["key"],
                          "name": license_info["name"]} if license_info else None),
-        "defaultBranchRef": {"name": repo["default_branch"], "prefix": "refs/heads/"},
+        "defaultBranchRef": lambda arguments: branch_ref(repo),  # computed only when asked
+        "latestRelease": lambda arguments: release_object(repo),
         "repositoryTopics": _connection(topics),
         "watchers": _count(repo["watchers"]),
         "stargazers": _count(repo["stars"]),
@@ -110,7 +140,8 @@ def project(value: Any, type_name: str, selections: list, request: Request) -> A
         if callable(raw):
             raw = raw({name: request.argument(found, name) for name in found.arguments})
         inner = TYPES[type_name][found.name]
-        answer[found.key] = raw if inner is None else project(raw, inner, found.selections, request)
+        answer[found.key] = raw if inner is None else project(
+            raw, ANSWERED_AS.get(inner, inner), found.selections, request)
     return answer
 
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
-from .catalog import ISO_FORMAT, normalize_repo, split_full_name, stable_int
+from .catalog import normalize_repo, split_full_name, stable_int
+from .times import ISO_FORMAT
 
 
 @dataclass(frozen=True)

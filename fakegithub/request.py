@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Mapping
+from urllib.parse import parse_qsl, urlsplit
 
 from . import responses
 from .responses import Response
@@ -25,6 +27,16 @@ class ApiRequest:
 
     def __post_init__(self) -> None:
         self.token = token_from(self.headers.get("Authorization"))
+
+    @cached_property
+    def query_pairs(self) -> list[tuple[str, str]]:
+        """The query string's parameters, in their order."""
+        return parse_qsl(urlsplit(self.path).query, keep_blank_values=True)
+
+    @cached_property
+    def query(self) -> dict[str, str]:
+        """The query string's parameters; a repeated one keeps its last value."""
+        return dict(self.query_pairs)
 
     @property
     def bucket(self) -> str:

@@ -18,6 +18,8 @@ HTML_TYPE = "text/html; charset=utf-8"
 
 DOCS_REST = "https://docs.github.com/rest"
 DOCS_GET_REPO = "https://docs.github.com/rest/repos/repos#get-a-repository"
+DOCS_LIST_COMMITS = "https://docs.github.com/rest/commits/commits#list-commits"
+DOCS_LATEST_RELEASE = "https://docs.github.com/rest/releases/releases#get-the-latest-release"
 DOCS_PRIMARY = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-primary-rate-limits"
 DOCS_SECONDARY = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"
 DOCS_GRAPHQL_AUTH = "https://docs.github.com/graphql/guides/forming-calls-with-graphql#authenticating-with-graphql"

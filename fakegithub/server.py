@@ -19,14 +19,28 @@ from .state import FakeState
 Endpoint = Callable[[FakeState, ApiRequest], Response]
 
 
+def repository_route(parts: list[str]) -> tuple[str, Endpoint] | None:
+    """``/repos/{owner}/{repo}`` or ``/repositories/{id}``, then one of ``rest.RESOURCES``
+    (nothing, ``/commits``, ``/releases/latest``); None for any other path."""
+    if len(parts) >= 3 and parts[0] == "repos":
+        resource = rest.resource_at("/".join(parts[3:]))
+        owner, name = parts[1], parts[2]
+        return None if resource is None else (
+            resource.stats, lambda state, request: rest.get_by_name(state, request, owner, name, resource))
+    if len(parts) >= 2 and parts[0] == "repositories" and parts[1].isdigit():
+        resource = rest.resource_at("/".join(parts[2:]), by_id=True)
+        repo_id = int(parts[1])
+        return None if resource is None else (
+            resource.stats, lambda state, request: rest.get_by_id(state, request, repo_id, resource))
+    return None
+
+
 def route(method: str, parts: list[str]) -> tuple[str, Endpoint]:
     """Map a request to its stats category and its endpoint; anything else is a 404."""
     reading = method in ("GET", "HEAD")
-    if reading and len(parts) == 3 and parts[0] == "repos":
-        return "rest_repo", lambda state, request: rest.get_repo(state, request, parts[1], parts[2])
-    if reading and len(parts) == 2 and parts[0] == "repositories" and parts[1].isdigit():
-        repo_id = int(parts[1])
-        return "rest_repository_id", lambda state, request: rest.get_repository_by_id(state, request, repo_id)
+    found = repository_route(parts) if reading else None
+    if found:
+        return found
     if reading and parts == ["rate_limit"]:
         return "rate_limit", rest.get_rate_limit
     if method == "POST" and parts == ["graphql"]:

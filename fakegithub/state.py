@@ -19,7 +19,8 @@ from .index import RepoIndex
 from .ratelimit import RateLimiter
 from .rs256 import public_numbers
 
-ENDPOINTS = ("rest_repo", "rest_repository_id", "graphql", "rate_limit", "app_token", "other")
+ENDPOINTS = ("rest_repo", "rest_repository_id", "rest_commits", "rest_release", "graphql", "rate_limit",
+             "app_token", "other")
 REQUEST_LOG_SIZE = 100_000
 
 

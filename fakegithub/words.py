@@ -5,6 +5,9 @@ Kept apart from ``catalog.py`` so the generator reads as logic, not data.
 
 from __future__ import annotations
 
+from random import Random
+from typing import Any, Sequence
+
 OWNER_PREFIXES: tuple[str, ...] = (
     "acme", "blue", "bright", "cobalt", "coral", "crimson", "deep", "delta", "ember",
     "falcon", "forge", "granite", "harbor", "iron", "jade", "keystone", "lumen", "maple",
@@ -75,3 +78,26 @@ DESCRIPTION_TEMPLATES: tuple[str, ...] = (
     "Yet another {noun}, but {adj}",
     "{Adj} {noun} with zero dependencies",
 )
+
+# Descriptions of a project that names its successor ({successor} is "owner/name"); each matches
+# the scanner's declaring words and its successor patterns (repositories/maintenance.py).
+SUCCESSOR_DESCRIPTIONS: tuple[str, ...] = (
+    "DEPRECATED: use {successor} instead",
+    "Moved to https://github.com/{successor}",
+    "Superseded by {successor}",
+    "This project is no longer maintained; use {successor} instead.",
+)
+
+# Descriptions of a project declared over without a successor ({description}: its own words).
+ABANDONED_DESCRIPTIONS: tuple[str, ...] = (
+    "{description} (no longer maintained)",
+    "[DEPRECATED] {description}",
+    "Unmaintained: {description}",
+    "{description}. This project is not maintained anymore.",
+)
+
+
+def weighted(rng: Random, table: Sequence[tuple[Any, int]]) -> Any:
+    """One value of a ``(value, weight)`` table."""
+    values, weights = zip(*table, strict=True)
+    return rng.choices(values, weights=weights)[0]
