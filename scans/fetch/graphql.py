@@ -126,7 +126,6 @@ def metadata_from_graphql(node: dict[str, Any], *, full: bool = True) -> dict[st
         "license": (node.get("licenseInfo") or {}).get("spdxId") or "",
         "stars": int(node.get("stargazerCount") or 0),
         "forks": int(node.get("forkCount") or 0),
-        "default_branch": branch.get("name") or "",
         "last_commit_at": parse_iso(head.get("committedDate")),
         "archived": bool(node.get("isArchived")),
         "disabled": bool(node.get("isDisabled")),
@@ -134,6 +133,8 @@ def metadata_from_graphql(node: dict[str, Any], *, full: bool = True) -> dict[st
         "pushed_at": parse_iso(node.get("pushedAt")),
         "created_at_github": parse_iso(node.get("createdAt")),
     }
+    if branch:  # an empty repository has no default branch ref: the stored name stays
+        metadata["default_branch"] = branch.get("name") or ""
     if full:
         topics = [(n.get("topic") or {}).get("name") for n in (node.get("repositoryTopics") or {}).get("nodes") or []]
         metadata["topics"] = [t for t in topics if t]

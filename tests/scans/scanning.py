@@ -61,5 +61,7 @@ def small_chunks(monkeypatch):
 
 
 def repo_requests(fake) -> Counter:
-    """How many times the fake was asked each /repos/ path."""
-    return Counter(r["path"] for r in fake.request_log() if r["path"].startswith("/repos/"))
+    """How many times the fake was asked each repository (`/repos/{owner}/{name}`, not the
+    maintenance signals' `/commits` and `/releases/latest` under it)."""
+    paths = (r["path"].split("?")[0] for r in fake.request_log())
+    return Counter(path for path in paths if path.startswith("/repos/") and path.count("/") == 3)

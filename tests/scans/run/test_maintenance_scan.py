@@ -61,6 +61,13 @@ SIGNALS = ("maintenance", "maintenance_reasons", "last_commit_at", "commits_last
            "last_release_tag", "declared", "successor", "health", "health_detail")
 
 
+@pytest.fixture(autouse=True)
+def token(fake_github, settings):
+    """GraphQL needs a token; REST then asks with it too."""
+    settings.GITHUB_TOKENS = ["tok-a"]
+    fake_github.configure(tokens="tok-a")
+
+
 @pytest.fixture
 def spread(fake_github):
     fake_github.load_catalog([{"id": 500 + i, "stars": 1, **entry} for i, entry in enumerate(SPREAD)], replace=True)
@@ -146,18 +153,23 @@ def test_a_failed_signal_request_is_no_failed_check_and_the_signals_stay_due(spr
     assert Repository.objects.exclude(last_check_error="").count() == 0
 
 
+@pytest.mark.django_db(transaction=True)  # the cancel comes from another thread
 def test_an_override_survives_a_rescan_and_a_resume_and_clearing_it_brings_the_signals_back(
-        fake_github, small_chunks):
+        fake_github, small_chunks, settings):
     fake_github.load_catalog([{"id": 900 + i, "full_name": f"acme/r{i}", "pushed_at": ago(1000),
                                "commit_dates": [ago(1000)], "commit_count": 5} for i in range(60)], replace=True)
     repos = track(*(f"acme/r{i}" for i in range(60)))
     run(repos)
+    settings.SCAN_CONCURRENCY = 2
+    # Slow enough for the cancel to land mid-scan; few enough repositories that the four scans stay
+    # within the REST requests a minute the client paces itself to (the first one asks 4 each).
+    fake_github.configure(latency_ms=30)
     target = Repository.objects.get(full_name="acme/r59")
     assert (target.maintenance, target.health) == (Verdict.INACTIVE, Health.STALE)
     repository_set_maintenance(repository=target, override="finished", note="feature complete")
 
     run(repos)
-    cancelled = run_cancelled_after(services.scan_start(repositories=[r.id for r in repos], enqueue=False), 20)
+    cancelled = run_cancelled_after(services.scan_start(repositories=[r.id for r in repos], enqueue=False), 10)
     resumed = scan_run(scan_id=services.scan_resume(scan=cancelled, enqueue=False).id)
 
     assert resumed.status == ScanJob.Status.COMPLETED
