@@ -3,15 +3,14 @@ once more), and report (or write) the corrected list (`repositories.fixes`).
 
 Exit codes: 0 nothing to fix, 1 the list needs fixing, 2 the scan failed or the arguments are
 wrong. `--fix` writes the corrected file in place and keeps the original as `LIST.orig`; `--check`
-writes nothing. The report goes to stdout as text, JSON, Markdown or JUnit XML (each link a test
-case, each broken link a failed one); everything else goes to stderr.
+writes nothing. The report goes to stdout (or `--output`) as text, JSON, Markdown or JUnit XML
+(each link a test case, each broken link a failed one); everything else goes to stderr. (A
+dependency document given to `--check` is the CI gate's: `scans.gate`.)
 """
 
 from __future__ import annotations
 
 import json
-import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
@@ -20,25 +19,19 @@ from django.core.management.base import CommandError
 
 from repositories.decoding import bom_encoding
 from repositories.fixes import ARCHIVED_POLICIES, DEAD_POLICIES, INACTIVE_POLICIES, KINDS, Fix, source_fix
-from repositories.health import DEAD
-from repositories.models import Repository, Source
-from repositories.services import ImportRefused
-from scans import services
-from scans.models import ScanJob
-from scans.run.engine import scan_run
+from repositories.models import Source
+from scans import oneshot
 
 FORMATS = ("text", "json", "markdown", "junit")
+CHECK_FORMATS = (*FORMATS, "sarif")  # SARIF points at a dependency document's lines: the gate's only
 WORDS = {"moved": "moved", "successor": "replaced by its successor", "archived": "archived", "dead": "dead",
          "inactive": "inactive", "name_reused": "name reused"}
 
 
-class ListFixFailed(Exception):
-    """The scan failed: exit code 2."""
-
-
 def add_arguments(parser) -> None:
     fix = parser.add_argument_group("fix the list (with --file)")
-    fix.add_argument("--check", action="store_true", help="report what the list needs; write nothing (exit 1 if any)")
+    fix.add_argument("--check", action="store_true",
+                     help="report what the list needs, or gate a lockfile's dependencies (exit 1 if any)")
     fix.add_argument("--fix", action="store_true", help="write the corrected list in place, keeping LIST.orig")
     fix.add_argument("--archived", choices=ARCHIVED_POLICIES, default="mark",
                      help="archived links (default mark); replace: an archived or deprecated repository's link "
@@ -46,7 +39,8 @@ def add_arguments(parser) -> None:
     fix.add_argument("--dead", choices=DEAD_POLICIES, default="mark", help="dead links (default mark)")
     fix.add_argument("--inactive", choices=INACTIVE_POLICIES, default="leave",
                      help="links to repositories whose maintenance verdict is inactive (default leave)")
-    fix.add_argument("--format", choices=FORMATS, default="text", dest="report_format", help="the report's format")
+    fix.add_argument("--format", choices=CHECK_FORMATS, default="text", dest="report_format",
+                     help="the report's format (default text; sarif: dependency documents only)")
     fix.add_argument("--recheck-after", type=float, default=30.0,
                      help="seconds before dead answers are rechecked (default 30)")
 
@@ -70,57 +64,30 @@ class ListFixRun:
 
 def run(options, *, user, err) -> int:
     """The whole run; returns the exit code. `err` is where progress lines go (not stdout)."""
-    path: Path | None = options.get("file")
-    if path is None:
-        raise CommandError("--check and --fix need --file LIST", returncode=2)
+    path = oneshot.readable(options.get("file"), "--check and --fix")
     if options["check"] and options["fix"]:
         raise CommandError("--check and --fix: choose one", returncode=2)
-    if not path.is_file():
-        raise CommandError(f"--file: {path} does not exist or is not a file", returncode=2)
+    if options["report_format"] not in FORMATS:
+        raise CommandError(f"--format {options['report_format']}: {path} is a list of links; its report is one "
+                           f"of {', '.join(FORMATS)}", returncode=2)
+    if options.get("fail_on") is not None:
+        raise CommandError(f"--fail-on: {path} is a list of links, not a dependency document; --check reports "
+                           "every link it would fix", returncode=2)
     data = path.read_bytes()
-    try:
-        started = services.import_and_scan(source=data, label=options.get("label"), requested_by=user,
-                                           filename=path.name, mode=options.get("mode"), enqueue=False,
-                                           concurrency=options.get("concurrency"), trigger=ScanJob.Trigger.RUNSCAN)
-    except (ImportRefused, services.ScanError) as exc:
-        raise CommandError(f"{path}: {exc}", returncode=2) from None
-    err.write(f"Imported {path.name}: {started.report.summary}\n")
+    started = oneshot.import_and_scan_here(path, data, options, user=user, err=err)
     source = Source.objects.get(id=started.report.source_id)
     dead_ids: set[int] = set()
     if started.scan is not None:
-        _scan(started.scan, err)
-        dead_ids = _recheck_dead(source, options["recheck_after"], options, err)
+        ids = source.entries.filter(repository__isnull=False).values_list("repository_id", flat=True)
+        dead_ids = oneshot.recheck_dead(ids, options, scope=f"recheck of dead links in {source.filename}", err=err)
     fix = source_fix(source=source, archived=options["archived"], dead=options["dead"], inactive=options["inactive"],
                      dead_ids=dead_ids)
     written = False
     if options["fix"] and fix.changes and fix.text != source.text:
         written = _write(path, data, source.text, fix.text)
     outcome = ListFixRun(path, fix, written)
-    sys.stdout.write(report(outcome, options["report_format"]))
-    sys.stdout.flush()
+    oneshot.emit(report(outcome, options["report_format"]), options.get("output"))
     return 1 if outcome.needs_fixing else 0
-
-
-def _scan(scan: ScanJob, err) -> None:
-    err.write(f"Scanning {scan.total} repositories ({scan.mode})...\n")
-    scan_run(scan_id=scan.id)
-    scan.refresh_from_db()
-    if scan.status != ScanJob.Status.COMPLETED:
-        raise ListFixFailed(f"the scan {scan.id} {scan.status}: {scan.error or scan.message}")
-
-
-def _recheck_dead(source: Source, wait: float, options, err) -> set[int]:
-    """A one-shot run has no history: a dead answer counts once a second check, `wait` seconds
-    later, says so too."""
-    ids = set(source.entries.filter(repository__health__in=DEAD).values_list("repository_id", flat=True))
-    if not ids:
-        return set()
-    err.write(f"{len(ids)} dead; checking them again in {wait:g} s...\n")
-    time.sleep(max(0.0, wait))
-    again = services.scan_start(repositories=sorted(ids), enqueue=False, mode=options.get("mode"),
-                                trigger=ScanJob.Trigger.RUNSCAN, scope=f"recheck of dead links in {source.filename}")
-    _scan(again, err)
-    return set(Repository.objects.filter(id__in=ids, health__in=DEAD).values_list("id", flat=True))
 
 
 def _write(path: Path, data: bytes, original: str, fixed: str) -> bool:

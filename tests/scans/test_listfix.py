@@ -88,6 +88,14 @@ def test_check_exits_0_for_a_list_with_nothing_to_fix_and_reports_json(app_env, 
     assert report["diff"] == ""
 
 
+def test_output_writes_the_report_to_a_file_and_nothing_to_stdout(app_env, listing):
+    listing.write_text("# Fine\n\n- [Painter](https://github.com/acme/painter)\n")
+    done = runscan(app_env, "--file", "README.md", "--check", "--format", "json", "--output", "report.json",
+                   cwd=listing.parent)
+    assert (done.returncode, done.stdout) == (0, ""), done.stderr
+    assert json.loads((listing.parent / "report.json").read_text())["needs_fixing"] is False
+
+
 def test_markdown_report_lists_each_change(app_env, listing):
     done = runscan(app_env, "--file", "README.md", "--check", "--format", "markdown", "--dead", "leave",
                    "--archived", "leave", cwd=listing.parent)

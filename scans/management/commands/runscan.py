@@ -1,7 +1,9 @@
 """manage.py runscan: scan from the terminal, in this process or on the queue.
 
 Exit code 0 when the scan completed, 1 when it failed or could not start, 130 after Ctrl-C
-(which cancels the scan cleanly, keeping every result so far).
+(which cancels the scan cleanly, keeping every result so far). With --check (or --fix): 0 nothing
+to report, 1 something to report, 2 a failed scan or wrong arguments; a dependency document goes
+to the CI gate (`scans.gate`), a list of links to its fix (`scans.listfix`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import json
 import sys
 import threading
 import time
+import traceback
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -23,9 +26,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from repohealth.runtime.times import clock_text, duration_text
+from repositories import dependencies, importers
 from repositories.models import Repository
 from repositories.services import ImportRefused
-from scans import listfix, services
+from scans import gate, listfix, oneshot, services
 from scans.models import ScanJob
 from scans.presenter import present
 from scans.run.engine import scan_run
@@ -57,7 +61,10 @@ class Command(BaseCommand):
         which.add_argument("--unchecked-hours", type=int, help="only repositories not checked in N hours")
         # Deprecated: the former name of --unchecked-hours, kept so scripts keep working.
         which.add_argument("--stale-hours", type=int, dest="unchecked_hours", help=argparse.SUPPRESS)
-        which.add_argument("--file", type=Path, help="import this list first, then scan what it holds")
+        which.add_argument("--file", type=Path,
+                           help="import this list (or SBOM, lockfile) first, then scan what it holds")
+        which.add_argument("--file-format", choices=[*importers.FORMATS, *dependencies.FORMATS],
+                           help="with --file: its format (default: from its name, then its content)")
         parser.add_argument("--import-only", action="store_true", help="with --file: import, do not scan")
         parser.add_argument("--concurrency", type=int, help="requests in flight (default SCAN_CONCURRENCY)")
         parser.add_argument("--mode", choices=["auto", "rest", "graphql"], help="default SCAN_MODE")
@@ -68,6 +75,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print the final progress payload as JSON")
         parser.add_argument("--user", help="record the scan as started by this username")
         listfix.add_arguments(parser)  # --check / --fix
+        gate.add_arguments(parser)  # --fail-on / --output
 
     def handle(self, *args, **options):
         # With --json, stdout holds the payload alone: everything else (and the bar, when stderr is
@@ -75,13 +83,9 @@ class Command(BaseCommand):
         terminal = sys.stderr if options["json"] else sys.stdout
         self.console = Console(stderr=options["json"], highlight=False, width=None if terminal.isatty() else 120)
         show_bar = not options["json"] or terminal.isatty()
+        if listfix.wanted(options):  # exit 0 nothing to report, 1 something to report, 2 failed
+            sys.exit(self._check(options))
         user = self._user(options.get("user"))
-        if listfix.wanted(options):  # exit 0 nothing to fix, 1 needs fixing, 2 failed
-            try:
-                sys.exit(listfix.run(options, user=user, err=sys.stderr))
-            except listfix.ListFixFailed as exc:
-                sys.stderr.write(f"{exc}\n")
-                sys.exit(2)
         scan_options = {"mode": options["mode"], "concurrency": options["concurrency"], "enqueue": options["enqueue"],
                         "full": options["full"], "trigger": ScanJob.Trigger.RUNSCAN}
         try:
@@ -116,6 +120,20 @@ class Command(BaseCommand):
             sys.exit(130)
         if payload["status"] != ScanJob.Status.COMPLETED:
             sys.exit(1)
+
+    def _check(self, options) -> int:
+        """--check / --fix: the CI gate of a dependency document, or the fix of a list. Whatever
+        goes wrong is exit code 2, so that a CI job never reads a crash as "something to report"."""
+        try:
+            user = self._user(options.get("user"))
+            return (gate if gate.wanted(options) else listfix).run(options, user=user, err=sys.stderr)
+        except CommandError as exc:
+            raise CommandError(str(exc), returncode=2) from None
+        except oneshot.ScanFailed as exc:
+            sys.stderr.write(f"{exc}\n")
+        except Exception:  # any other failure too: exit 2, with its traceback
+            traceback.print_exc()
+        return 2
 
     # --- selection ---------------------------------------------------------------------------
     def _user(self, username):
@@ -154,6 +172,7 @@ class Command(BaseCommand):
         try:
             started = services.import_and_scan(
                 source=path.read_bytes(), label=options["label"], requested_by=user, filename=path.name,
+                format=options["file_format"],
                 scan=not options["import_only"], narrow=self._filters(options, with_label=False), **scan_options)
         except ImportRefused as exc:
             raise CommandError(f"{path}: {exc}") from None
