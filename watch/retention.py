@@ -10,10 +10,11 @@ import time
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Max, OuterRef, Subquery
+from django.db.models import Max
 from django.utils import timezone
 
 from repositories.models import Source
+from repositories.sources import latest_version_id
 from scans.models import ScanResult
 from watch.models import Delivery
 
@@ -59,8 +60,7 @@ def prune_deliveries(cutoff: datetime, deadline: float) -> int:
 def prune_sources(cutoff: datetime, deadline: float) -> int:
     """Versions of an imported document (same label and file name) made before `cutoff`, but for
     its latest version, whatever its age; their entries go with them."""
-    latest = Source.objects.filter(label=OuterRef("label"), filename=OuterRef("filename")).order_by("-version")
-    old = Source.objects.filter(created_at__lt=cutoff).exclude(id=Subquery(latest.values("id")[:1]))
+    old = Source.objects.filter(created_at__lt=cutoff).exclude(id=latest_version_id())
     removed = 0
     while time.monotonic() < deadline:
         ids = list(old.order_by("id").values_list("id", flat=True)[:max(1, settings.RETENTION_BATCH // 100)])
