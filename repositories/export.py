@@ -1,10 +1,12 @@
 """The catalog as a file: CSV or JSON, streamed. The API's export (filters) and the catalog
-page's "Export" of a selection both answer with `export_response`."""
+page's "Export" of a selection both answer with `export_response`; a source's packages
+(`repositories.packages`) are written by the same `csv_lines`, `json_array` and `download`."""
 
 from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterable, Iterator, Sequence
 
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
@@ -31,10 +33,14 @@ def export_response(repositories: QuerySet, fmt: str) -> StreamingHttpResponse:
     """These repositories, streamed as `repositories.csv` or `repositories.json`."""
     rows = repositories.values_list(*EXPORT_FIELDS).iterator(chunk_size=2000)
     if fmt == "csv":
-        response = StreamingHttpResponse(_csv_lines(rows), content_type="text/csv; charset=utf-8")
-    else:
-        response = StreamingHttpResponse(_json_chunks(rows), content_type="application/json")
-    return attachment(response, f"repositories.{fmt}")
+        return download(csv_lines(EXPORT_FIELDS, rows), fmt, "repositories.csv")
+    return download(json_array(dict(zip(EXPORT_FIELDS, row, strict=True)) for row in rows), fmt, "repositories.json")
+
+
+def download(chunks: Iterable[str], fmt: str, filename: str) -> StreamingHttpResponse:
+    """Streamed chunks of CSV or JSON as a download named `filename` (`attachment`)."""
+    content_type = "text/csv; charset=utf-8" if fmt == "csv" else "application/json"
+    return attachment(StreamingHttpResponse(chunks, content_type=content_type), filename)
 
 
 class _Echo:
@@ -42,9 +48,10 @@ class _Echo:
         return value
 
 
-def _csv_lines(rows):
+def csv_lines(header: Sequence[str], rows: Iterable[Sequence]) -> Iterator[str]:
+    """The header, then each row's cells (a list as words, a time in ISO 8601, a formula neutralised)."""
     writer = csv.writer(_Echo())
-    yield writer.writerow(EXPORT_FIELDS)
+    yield writer.writerow(header)
     for row in rows:
         yield writer.writerow([neutralise(_cell(v)) for v in row])
 
@@ -59,11 +66,17 @@ def _cell(value):
     return value
 
 
-def _json_chunks(rows):
+def _iso(value):
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def json_array(items: Iterable[dict]) -> Iterator[str]:
+    """A JSON array of these objects, one chunk each (times in ISO 8601)."""
     yield "["
     first = True
-    for row in rows:
-        item = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in zip(EXPORT_FIELDS, row, strict=True)}
-        yield ("" if first else ",") + json.dumps(item)
+    for item in items:
+        yield ("" if first else ",") + json.dumps(item, default=_iso)
         first = False
     yield "]"

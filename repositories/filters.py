@@ -33,6 +33,7 @@ FILTER_FIELDS = ("search", "health", "maintenance", "language", "label", "archiv
 DEPRECATED_FILTERS = {"stale_hours": "unchecked_hours"}
 _TRUE, _FALSE = ("true", "yes", "1"), ("false", "no", "0")
 TRUE_WORDS = _TRUE  # what `archived=` takes for true
+YES_NO_WORDS = (*_TRUE, *_FALSE)  # what a yes-or-no filter takes
 
 
 class InvalidFilter(ValueError):
@@ -64,7 +65,7 @@ class RepositoryFilter(filters.FilterSet):
                                       help_text="comma-separated maintenance verdicts")
     language = CharInFilter(field_name="language", help_text="comma-separated languages")
     label = CharInFilter(method="filter_label", help_text="comma-separated labels")
-    archived = filters.ChoiceFilter(method="filter_archived", choices=[(v, v) for v in (*_TRUE, *_FALSE)],
+    archived = filters.ChoiceFilter(method="filter_archived", choices=[(v, v) for v in YES_NO_WORDS],
                                     help_text="true or false (yes/no, 1/0)")
     unchecked_hours = filters.NumberFilter(method="filter_unchecked_hours", min_value=0, max_value=24 * 365 * 100,
                                            help_text="only repositories not checked in this many hours")
@@ -140,15 +141,16 @@ def active_filters(params) -> dict[str, str]:
     return {name: params[name] for name in FILTER_FIELDS if params.get(name) not in (None, "")}
 
 
-# --- the catalog's changes ---------------------------------------------------------------------------
-CHANGE_PARAMS = ("since", "field", "event")
-
-
-def _choices(params, name: str, choices) -> list[str]:
+def filter_choices(params, name: str, choices) -> list[str]:
+    """`params[name]`, comma-separated, every value one of `choices`; else InvalidFilter naming it."""
     try:
         return choices_of(params, name, choices)
     except BadParameter as exc:
         raise InvalidFilter(exc.body["errors"]) from None
+
+
+# --- the catalog's changes ---------------------------------------------------------------------------
+CHANGE_PARAMS = ("since", "field", "event")
 
 
 def changes_filtered(params, *, since: datetime | None = None):
@@ -161,5 +163,6 @@ def changes_filtered(params, *, since: datetime | None = None):
             raise InvalidFilter({"since": ["not an ISO 8601 time, e.g. 2026-11-29T17:00:00Z"]})
     catalog = active_filters(params)
     return changes(repositories=filter_repositories(catalog) if catalog else None, since=since,
-                   fields=_choices(params, "field", CHANGE_FIELDS),
-                   events=event_names(_choices(params, "event", (*RepositoryChange.Event.values, *EVENT_ALIASES))))
+                   fields=filter_choices(params, "field", CHANGE_FIELDS),
+                   events=event_names(filter_choices(params, "event",
+                                                     (*RepositoryChange.Event.values, *EVENT_ALIASES))))

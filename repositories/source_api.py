@@ -4,10 +4,11 @@
     GET /api/sources/{id}            the same, with the text and every link (`links`)
     GET /api/sources/{id}/fix?archived=leave|mark|move|replace&dead=leave|mark|delete&inactive=leave|mark
                                      {"text", "diff", "changes": [{"line", "kind", "old", "new"}]}
-    GET /api/sources/{id}/dependencies
+    GET /api/sources/{id}/dependencies?ecosystem=&provenance=&health=&maintenance=&mapped=&name_reused=
                                      paginated (page_size <= 1000), one row per package of a dependency
-                                     document: ecosystem, name, version, purl, repository
-                                     ({id, full_name, health, maintenance} or null), provenance, reason
+                                     document (repositories.packages.package_row): ecosystem, name,
+                                     version, purl, repository ({id, full_name, health, maintenance,
+                                     maintenance_reasons, name_reused} or null), provenance, reason
 """
 
 from __future__ import annotations
@@ -19,8 +20,12 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from repohealth.web.api import BadParameter, DetailSerializer
+from repositories.filters import InvalidFilter
 from repositories.fixes import KINDS, POLICIES, BadPolicy, source_fix
-from repositories.sources import source_packages, source_summary, sources
+from repositories.models import Repository
+from repositories.packages import PROVENANCES, package_row, packages_filtered, source_summary
+from repositories.serializers import ReasonSerializer
+from repositories.sources import sources
 
 
 class SourceSerializer(serializers.Serializer):
@@ -47,6 +52,9 @@ class SummarySerializer(serializers.Serializer):
     not_mapped = serializers.IntegerField(help_text="packages mapped to no repository")
     health = serializers.DictField(child=serializers.IntegerField(), help_text="repositories by health")
     maintenance = serializers.DictField(child=serializers.IntegerField(), help_text="repositories by verdict")
+    name_reused = serializers.IntegerField(help_text="repositories a name of which now belongs to another")
+    text = serializers.CharField(help_text='the counts line of the source\'s page: "412 packages → 388 repositories: '
+                                          '9 archived, 4 deprecated, 17 inactive, 1 name re-used, 24 not mapped"')
 
 
 class SourceDetailSerializer(SourceSerializer):
@@ -65,6 +73,8 @@ class PackageRepositorySerializer(serializers.Serializer):
     full_name = serializers.CharField()
     health = serializers.CharField()
     maintenance = serializers.CharField()
+    maintenance_reasons = ReasonSerializer(many=True, help_text="what decided the verdict")
+    name_reused = serializers.BooleanField(help_text="a name of it now belongs to another repository")
 
 
 class PackageSerializer(serializers.Serializer):
@@ -78,13 +88,7 @@ class PackageSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_null=True, help_text="why it maps to no repository")
 
     def to_representation(self, package) -> dict:
-        repository = package.repository
-        return {"ecosystem": package.ecosystem or None, "name": package.name, "version": package.version or None,
-                "purl": package.purl or None,
-                "repository": None if repository is None else {
-                    "id": repository.id, "full_name": repository.full_name, "health": repository.health,
-                    "maintenance": repository.maintenance},
-                "provenance": package.provenance or None, "reason": package.reason or None}
+        return package_row(package)  # the page's exports write the same rows
 
 
 class ChangeSerializer(serializers.Serializer):
@@ -101,6 +105,15 @@ class FixSerializer(serializers.Serializer):
 
 
 DEFAULTS = {"archived": "mark", "dead": "mark", "inactive": "leave"}
+PACKAGE_FILTERS = {
+    "ecosystem": "comma-separated ecosystems (package-URL types) of this document's packages",
+    "provenance": f"comma-separated, of {', '.join(PROVENANCES)}: `resolver` is any deps.dev answer, `unverified` "
+                  "one from the package's metadata only (resolver:UNVERIFIED_METADATA), `none` no mapping",
+    "health": f"comma-separated health of the repository: {', '.join(Repository.Health.values)}",
+    "maintenance": f"comma-separated verdicts of the repository: {', '.join(Repository.Maintenance.values)}",
+    "mapped": "yes: only packages mapped to a repository; no: only those mapped to none",
+    "name_reused": "yes: only packages whose repository's name now belongs to another; no: the others (mapped)",
+}
 
 
 def policies(params) -> dict[str, str]:
@@ -133,8 +146,14 @@ class SourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             raise BadParameter({exc.parameter: [str(exc)]}) from None
         return Response(fix.as_dict())
 
-    @extend_schema(responses={200: PackageSerializer(many=True)})
+    @extend_schema(parameters=[OpenApiParameter(name, str, description=description)
+                               for name, description in PACKAGE_FILTERS.items()],
+                   responses={200: PackageSerializer(many=True), 400: DetailSerializer})
     @action(detail=True, methods=["get"])
     def dependencies(self, request, pk=None):
-        page = self.paginate_queryset(source_packages(self.get_object()))
+        try:
+            rows = packages_filtered(self.get_object(), request.query_params)
+        except InvalidFilter as exc:
+            raise BadParameter(exc.errors) from None
+        page = self.paginate_queryset(rows)
         return self.get_paginated_response(PackageSerializer(page, many=True).data)

@@ -7,7 +7,8 @@ shared by the API, the pages and `runscan`.
 
 from __future__ import annotations
 
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from repohealth.web.downloads import fit_filename
 from repositories.bulk import insert_ignoring_conflicts
@@ -78,8 +79,12 @@ def link_places(parsed: ParseResult) -> list[tuple[int, int | None, int | None, 
 
 
 def sources() -> QuerySet[Source]:
-    """Every source, newest first, with its number of entries (`entry_count`)."""
-    return Source.objects.annotate(entry_count=Count("entries")).order_by("-created_at", "-id")
+    """Every source, newest first, with its number of links (`entry_count`) and of packages
+    (`package_count`, a subquery: no join of the two)."""
+    packages = (SourcePackage.objects.filter(source=OuterRef("pk")).order_by().values("source")
+                .annotate(n=Count("id")).values("n"))
+    return Source.objects.annotate(entry_count=Count("entries"),
+                                   package_count=Coalesce(Subquery(packages), 0)).order_by("-created_at", "-id")
 
 
 def source_entries(source: Source) -> QuerySet[SourceEntry]:
@@ -94,19 +99,30 @@ def entry_span(starts: list[int], entry: SourceEntry) -> tuple[int, int] | None:
     return start, start + (entry.end_column - entry.column)
 
 
-def source_packages(source: Source) -> QuerySet[SourcePackage]:
-    return source.packages.select_related("repository").order_by("id")
+def source_latest(source: Source) -> Source:
+    """The latest version of `source`'s document (same label and file name): what a schedule or a
+    subscription over a source follows, since importing the document again makes a new version."""
+    return Source.objects.filter(label=source.label, filename=source.filename).order_by("-version").first() or source
 
 
-def source_summary(source: Source) -> dict:
-    """The packages of a source and the repositories they map to, each repository counted once
-    (however many of its packages the document holds), by health and maintenance verdict."""
-    packages = source.packages
-    repositories = Repository.objects.filter(id__in=packages.filter(repository__isnull=False).values("repository_id"))
+def latest_version_id() -> Subquery:
+    """The id of the latest version of the outer query's source's document (a correlated subquery)."""
+    latest = Source.objects.filter(label=OuterRef("label"), filename=OuterRef("filename")).order_by("-version")
+    return Subquery(latest.values("id")[:1])
 
-    def counts(field: str) -> dict[str, int]:
-        return dict(repositories.order_by().values_list(field).annotate(n=Count("id")))
 
-    return {"packages": packages.count(), "repositories": repositories.count(),
-            "not_mapped": packages.filter(repository__isnull=True).count(),
-            "health": counts("health"), "maintenance": counts("maintenance")}
+def latest_sources() -> QuerySet[Source]:
+    """The latest version of each imported document, newest first."""
+    return Source.objects.filter(id=latest_version_id()).order_by("-created_at", "-id")
+
+
+def source_name(source: Source) -> str:
+    """A document as a person names it: its file name and label ("package-lock.json · web")."""
+    return " · ".join(part for part in (source.filename or "pasted list", source.label) if part)
+
+
+def source_repositories(source: Source) -> QuerySet[Repository]:
+    """The repositories a source maps to, each once: those its links and its packages name."""
+    linked = source.entries.filter(repository__isnull=False).values("repository_id")
+    mapped = source.packages.filter(repository__isnull=False).values("repository_id")
+    return Repository.objects.filter(Q(id__in=linked) | Q(id__in=mapped))

@@ -1,5 +1,6 @@
 """The admin: schedules (with "Run now"), subscriptions (the secret never shown), deliveries and
-digests (read-only)."""
+digests (read-only). A schedule or a subscription covers a label or a source (by id), not both:
+the models' constraint, which the admin's forms check."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -12,11 +13,12 @@ from watch.models import Delivery, Digest, Schedule, Subscription
 
 @admin.register(Schedule)
 class ScheduleAdmin(admin.ModelAdmin):
-    list_display = ["name", "owner", "label", "interval_minutes", "max_repositories", "budget_share", "active",
+    list_display = ["name", "owner", "covers", "interval_minutes", "max_repositories", "budget_share", "active",
                     "next_run_at", "last_run_at", "last_error"]
     list_filter = ["active"]
     search_fields = ["name", "owner__username"]
-    raw_id_fields = ["last_scan"]
+    raw_id_fields = ["last_scan", "source"]
+    list_select_related = ["owner", "label", "source"]
     readonly_fields = ["last_scan", "last_run_at", "last_error", "created_at"]
     actions = ["run_now"]
 
@@ -37,8 +39,8 @@ class SubscriptionForm(forms.ModelForm):
     class Meta:
         model = Subscription
         # Not the secret: it is shown once, when made or rotated, never in a form.
-        fields = ["owner", "channel", "target_url", "label", "events", "format", "active", "failures_in_a_row",
-                  "disabled_reason"]
+        fields = ["owner", "channel", "target_url", "label", "source", "events", "format", "active",
+                  "failures_in_a_row", "disabled_reason"]
 
     def clean(self):
         data = super().clean()
@@ -53,10 +55,12 @@ class SubscriptionForm(forms.ModelForm):
 @admin.register(Subscription)
 class SubscriptionAdmin(admin.ModelAdmin):
     form = SubscriptionForm
-    list_display = ["id", "owner", "channel", "target_url", "label", "active", "active_since", "failures_in_a_row",
+    list_display = ["id", "owner", "channel", "target_url", "covers", "active", "active_since", "failures_in_a_row",
                     "disabled_reason"]
     list_filter = ["channel", "active"]
     search_fields = ["owner__username", "target_url"]
+    raw_id_fields = ["source"]
+    list_select_related = ["owner", "label", "source"]
     exclude = ["secret"]
     readonly_fields = ["created_at", "active_since", "failures_in_a_row"]
 

@@ -46,7 +46,7 @@ class ScheduleViewSet(BodyFirst, viewsets.ModelViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema generator: no user
             return Schedule.objects.none()
-        return Schedule.objects.filter(owner=self.request.user).select_related("label", "last_scan")
+        return Schedule.objects.filter(owner=self.request.user).select_related("label", "source", "last_scan")
 
     def perform_create(self, serializer):
         serializer.save(owner=self.request.user)
@@ -72,7 +72,7 @@ class SubscriptionViewSet(BodyFirst, viewsets.ModelViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Subscription.objects.none()
-        return Subscription.objects.filter(owner=self.request.user).select_related("label")
+        return Subscription.objects.filter(owner=self.request.user).select_related("label", "source")
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

@@ -1,9 +1,11 @@
 """The Atom feed of a feed subscription: `/feeds/<secret>.atom` (Django's syndication framework),
 for feed readers, without a login: the secret in the URL is the key (rotating it changes the URL).
 
-Its entries are the subscription's transitions (change rows of its label, or of everything, with
-one of its events), newest first, the same rows `/api/changes/` and each repository's history
-answer. An entry's id is `urn:repohealth:change:<change id>`.
+Its entries are the subscription's transitions (change rows of its label, of its source's
+repositories, or of everything, with one of its events), newest first, the same rows
+`/api/changes/` and each repository's history answer; an entry of a repository reached through a
+source's packages names them ("`left-pad@1.3.0` (npm): its repository acme/left-pad was
+archived"). An entry's id is `urn:repohealth:change:<change id>`.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from django.utils.feedgenerator import Atom1Feed
 from repositories.filters import filter_repositories
 from repositories.history import changes, event_names
 from repositories.models import RepositoryChange
+from repositories.sources import source_latest, source_name, source_repositories
+from watch.digests import change_text, packages_of
 from watch.links import site_url
 from watch.models import Subscription
 
@@ -30,7 +34,7 @@ class SubscriptionFeed(Feed):
     feed_type = Atom1Feed
 
     def get_object(self, request, token: str) -> Subscription:
-        subscription = (Subscription.objects.select_related("label", "owner")
+        subscription = (Subscription.objects.select_related("label", "source", "owner")
                         .filter(secret=token, channel=Subscription.Channel.FEED, active=True, owner__is_active=True)
                         .first())
         if subscription is None:
@@ -38,7 +42,9 @@ class SubscriptionFeed(Feed):
         return subscription
 
     def title(self, subscription: Subscription) -> str:
-        return f"RepoHealth: {subscription.label.name if subscription.label_id else 'every repository'}"
+        if subscription.label_id:
+            return f"RepoHealth: {subscription.label.name}"
+        return f"RepoHealth: {source_name(subscription.source) if subscription.source_id else 'every repository'}"
 
     def link(self, subscription: Subscription) -> str:
         return site_url(reverse("catalog:list"))
@@ -47,11 +53,21 @@ class SubscriptionFeed(Feed):
         return f"Confirmed changes: {', '.join(subscription.events)}"
 
     def items(self, subscription: Subscription):
-        repositories = filter_repositories({"label": subscription.label.name}) if subscription.label_id else None
-        return changes(repositories=repositories, events=event_names(subscription.events))[:ENTRIES]
+        """Its transitions, each with the packages it reaches the repository through (a
+        subscription over a source; none otherwise) as `packages`."""
+        repositories = None
+        if subscription.label_id:
+            repositories = filter_repositories({"label": subscription.label.name})
+        elif subscription.source_id:
+            repositories = source_repositories(source_latest(subscription.source))
+        rows = list(changes(repositories=repositories, events=event_names(subscription.events))[:ENTRIES])
+        packages = packages_of(subscription, rows)
+        for row in rows:
+            row.packages = packages.get(row.repository_id, [])
+        return rows
 
     def item_title(self, change: RepositoryChange) -> str:
-        return f"{change.full_name}: {change.get_event_display()}"
+        return change_text(change, change.packages)
 
     def item_description(self, change: RepositoryChange) -> str:
         return f"{change.field}: {_value(change.old)} → {_value(change.new)}"

@@ -11,7 +11,8 @@ from django.db import models
 from django.utils import timezone
 
 from repositories.history import EVENT_ALIASES
-from repositories.models import Label, RepositoryChange
+from repositories.models import Label, RepositoryChange, Source
+from repositories.sources import source_name
 from scans.models import ScanJob
 
 EVENTS = tuple(RepositoryChange.Event.values)
@@ -23,13 +24,34 @@ def new_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
+ONE_SCOPE = "covers a label or a source, not both"
+SOURCE_HELP = "an imported document's repositories (of its latest version, as it is imported again)"
+
+
+def covers(label: Label | None, source: Source | None, nothing: str) -> str:
+    """What a schedule or a subscription covers, in words: "label awesome", "source
+    package-lock.json · web", or `nothing` (the whole catalog)."""
+    if label is not None:
+        return f"label {label.name}"
+    return f"source {source_name(source)}" if source is not None else nothing
+
+
+def one_scope(name: str) -> models.CheckConstraint:
+    """A label or a source, never both (neither: everything)."""
+    return models.CheckConstraint(condition=models.Q(label__isnull=True) | models.Q(source__isnull=True), name=name,
+                                  violation_error_message=f"It {ONE_SCOPE}.")
+
+
 class Schedule(models.Model):
-    """Rescan a label (or the whole catalog) every `interval_minutes`, least recently checked first."""
+    """Rescan a label, a source's repositories (or the whole catalog) every `interval_minutes`,
+    least recently checked first."""
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="schedules")
     name = models.CharField(max_length=100)
     label = models.ForeignKey(Label, null=True, blank=True, on_delete=models.CASCADE, related_name="schedules",
-                              help_text="empty: the whole catalog")
+                              help_text="empty (and no source): the whole catalog")
+    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.CASCADE, related_name="schedules",
+                               help_text=SOURCE_HELP)
     interval_minutes = models.PositiveIntegerField(default=24 * 60, validators=[MinValueValidator(1)])
     max_repositories = models.PositiveIntegerField(null=True, blank=True, validators=[MinValueValidator(1)],
                                                    help_text="at most this many per run, least recently checked "
@@ -46,13 +68,14 @@ class Schedule(models.Model):
 
     class Meta:
         ordering = ["name", "id"]
+        constraints = [one_scope("schedule_label_or_source")]
 
     def __str__(self) -> str:
         return self.name
 
     @property
     def covers(self) -> str:
-        return f"label {self.label.name}" if self.label_id else "the whole catalog"
+        return covers(self.label, self.source, "the whole catalog")
 
     @property
     def running(self) -> bool:
@@ -60,9 +83,9 @@ class Schedule(models.Model):
 
 
 class Subscription(models.Model):
-    """Tell one person about the confirmed transitions of a label (or everything): one digest per
-    scan, by webhook, e-mail or an Atom feed. A digest tells only transitions recorded since the
-    subscription was created or last switched on (`active_since`)."""
+    """Tell one person about the confirmed transitions of a label, of a source's repositories (or
+    everything): one digest per scan, by webhook, e-mail or an Atom feed. A digest tells only
+    transitions recorded since the subscription was created or last switched on (`active_since`)."""
 
     class Channel(models.TextChoices):
         WEBHOOK = "webhook", "Webhook"
@@ -77,7 +100,9 @@ class Subscription(models.Model):
     channel = models.CharField(max_length=10, choices=Channel.choices)
     target_url = models.CharField(max_length=2000, blank=True, help_text="the webhook's URL")
     label = models.ForeignKey(Label, null=True, blank=True, on_delete=models.CASCADE, related_name="subscriptions",
-                              help_text="empty: every repository")
+                              help_text="empty (and no source): every repository")
+    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.CASCADE, related_name="subscriptions",
+                               help_text=SOURCE_HELP)
     events = models.JSONField(default=list, help_text=f"any of {', '.join(EVENTS)}")
     format = models.CharField(max_length=10, choices=Format.choices, default=Format.JSON)
     secret = models.CharField(max_length=100, unique=True, default=new_secret,
@@ -93,9 +118,14 @@ class Subscription(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [one_scope("subscription_label_or_source")]
 
     def __str__(self) -> str:
-        return f"{self.get_channel_display()} for {self.owner} ({self.label or 'everything'})"
+        return f"{self.get_channel_display()} for {self.owner} ({self.covers})"
+
+    @property
+    def covers(self) -> str:
+        return covers(self.label, self.source, "everything")
 
     @property
     def masked_secret(self) -> str:

@@ -1,8 +1,9 @@
 """Retention: scan results, deliveries and old versions of imported documents older than
 RETENTION_DAYS are deleted, in batches of RETENTION_BATCH, by the upkeep job. The latest
 result of every repository is kept however old (its page still says how its last check went), and
-so is the latest version of every document, every change row and every snapshot (the history is
-the point). Scans themselves are kept: a row each, and their digests' markers."""
+so is the latest version of every document (schedules and subscriptions over an older one move to
+it), every change row and every snapshot (the history is the point). Scans themselves are kept: a
+row each, and their digests' markers."""
 
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ import time
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Max, OuterRef, Subquery
+from django.db.models import Max
 from django.utils import timezone
 
 from repositories.models import Source
+from repositories.sources import latest_version_id, source_latest
 from scans.models import ScanResult
-from watch.models import Delivery
+from watch.models import Delivery, Schedule, Subscription
 
 MAX_SECONDS = 20.0  # one upkeep pass prunes at most this long; the next goes on
 
@@ -58,14 +60,23 @@ def prune_deliveries(cutoff: datetime, deadline: float) -> int:
 
 def prune_sources(cutoff: datetime, deadline: float) -> int:
     """Versions of an imported document (same label and file name) made before `cutoff`, but for
-    its latest version, whatever its age; their entries go with them."""
-    latest = Source.objects.filter(label=OuterRef("label"), filename=OuterRef("filename")).order_by("-version")
-    old = Source.objects.filter(created_at__lt=cutoff).exclude(id=Subquery(latest.values("id")[:1]))
+    its latest version, whatever its age; their entries and packages go with them, and the
+    schedules and subscriptions over one move to the latest version (which they follow already)."""
+    old = Source.objects.filter(created_at__lt=cutoff).exclude(id=latest_version_id())
     removed = 0
     while time.monotonic() < deadline:
         ids = list(old.order_by("id").values_list("id", flat=True)[:max(1, settings.RETENTION_BATCH // 100)])
         if not ids:
             break
-        Source.objects.filter(id__in=ids).delete()  # with their entries (a cascade)
+        _follow_latest(ids)
+        Source.objects.filter(id__in=ids).delete()  # with their entries and packages (a cascade)
         removed += len(ids)
     return removed
+
+
+def _follow_latest(source_ids: list[int]) -> None:
+    """Point what covers one of these versions at its document's latest version, so that pruning
+    an old version never deletes a schedule or a subscription with it."""
+    for model in (Schedule, Subscription):
+        for row in model.objects.filter(source_id__in=source_ids).select_related("source"):
+            model.objects.filter(id=row.id).update(source=source_latest(row.source))

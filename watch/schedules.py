@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from repositories.filters import filter_repositories
 from repositories.models import Repository
+from repositories.sources import source_latest, source_repositories
 from scans import services as scans
 from scans.models import ScanJob
 from watch.models import Schedule
@@ -43,11 +44,14 @@ def interval(schedule: Schedule) -> timedelta:
 
 
 def least_recently_checked_first(schedule: Schedule) -> list[int]:
-    """What a run checks: its label (or every repository), never-checked first, then the longest
-    unchecked, at most `max_repositories` (and at most SCAN_MAX_REPOSITORIES)."""
+    """What a run checks: its label, its source's repositories (those of the latest version of its
+    document) or every repository, never-checked first, then the longest unchecked, at most
+    `max_repositories` (and at most SCAN_MAX_REPOSITORIES)."""
     repositories = Repository.objects.all()
     if schedule.label_id:
         repositories = filter_repositories({"label": schedule.label.name}, repositories)
+    elif schedule.source_id:
+        repositories = source_repositories(source_latest(schedule.source))
     ordered = repositories.order_by(F("last_checked_at").asc(nulls_first=True), "id")
     cap = min(schedule.max_repositories or settings.SCAN_MAX_REPOSITORIES, settings.SCAN_MAX_REPOSITORIES)
     return list(ordered.values_list("id", flat=True)[:cap])
@@ -58,7 +62,7 @@ def schedule_run(*, schedule: Schedule, now: datetime | None = None) -> ScanJob:
     interval later. Raises ScheduleBusy, ScheduleEmpty or scans.ScanError (QueueUnavailable)."""
     now = now or timezone.now()
     with transaction.atomic():
-        locked = (Schedule.objects.select_for_update(of=("self",)).select_related("last_scan", "label")
+        locked = (Schedule.objects.select_for_update(of=("self",)).select_related("last_scan", "label", "source")
                   .get(id=schedule.id))
         if locked.running:
             raise ScheduleBusy(f"Schedule “{locked.name}” is still running (scan {locked.last_scan_id}); "

@@ -7,15 +7,31 @@ from rest_framework.validators import UniqueValidator
 
 from repohealth.runtime import outbound
 from repositories.history import CHANGE_FIELDS, EVENT_ALIASES, event_names
-from repositories.models import Label, RepositoryChange
-from watch.models import EVENTS, Delivery, Schedule, Subscription
+from repositories.models import Label, RepositoryChange, Source
+from watch.models import EVENTS, ONE_SCOPE, SOURCE_HELP, Delivery, Schedule, Subscription
 
 Channel = Subscription.Channel
 
 
+def source_field() -> serializers.PrimaryKeyRelatedField:
+    """A source's id, taken as a label's name is: optional, null for none, an unknown one refused."""
+    return serializers.PrimaryKeyRelatedField(queryset=Source.objects.all(), allow_null=True, required=False,
+                                              help_text=f"a source's id: {SOURCE_HELP}; null: none")
+
+
+def check_one_scope(attrs: dict, current, kind: str) -> None:
+    """A label or a source, not both, counting what an update leaves as it is."""
+    label = attrs["label"] if "label" in attrs else getattr(current, "label", None)
+    source = attrs["source"] if "source" in attrs else getattr(current, "source", None)
+    if label is not None and source is not None:
+        raise serializers.ValidationError({"source": f"a {kind} {ONE_SCOPE}: set label to null to cover a source"})
+
+
 class ScheduleSerializer(serializers.ModelSerializer):
     label = serializers.SlugRelatedField(slug_field="name", queryset=Label.objects.all(), allow_null=True,
-                                         required=False, help_text="a label's name; null: the whole catalog")
+                                         required=False, help_text="a label's name; null (and no source): the whole "
+                                                                   "catalog")
+    source = source_field()
     interval_minutes = serializers.IntegerField(min_value=1, max_value=525_600)
     max_repositories = serializers.IntegerField(min_value=1, max_value=10_000_000, allow_null=True, required=False,
                                                 help_text="the least recently checked this many per run; null: all")
@@ -26,9 +42,13 @@ class ScheduleSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Schedule
-        fields = ["id", "name", "label", "interval_minutes", "max_repositories", "budget_share", "active",
+        fields = ["id", "name", "label", "source", "interval_minutes", "max_repositories", "budget_share", "active",
                   "next_run_at", "last_run_at", "last_scan_id", "running", "last_error"]
         read_only_fields = ["next_run_at", "last_run_at", "last_error"]
+
+    def validate(self, attrs):
+        check_one_scope(attrs, self.instance, "schedule")
+        return attrs
 
 
 class SubscriptionSerializer(serializers.ModelSerializer):
@@ -39,7 +59,8 @@ class SubscriptionSerializer(serializers.ModelSerializer):
     target_url = serializers.CharField(max_length=2000, required=False, allow_blank=True, allow_null=True,
                                        help_text="webhook only: https:// and a public address")
     label = serializers.SlugRelatedField(slug_field="name", queryset=Label.objects.all(), allow_null=True,
-                                         required=False, help_text="a label's name; null: everything")
+                                         required=False, help_text="a label's name; null (and no source): everything")
+    source = source_field()
     events = serializers.ListField(
         child=serializers.ChoiceField(choices=[*RepositoryChange.Event.choices,
                                                *((old, f"old name of {new}") for old, new in EVENT_ALIASES.items())]),
@@ -59,10 +80,12 @@ class SubscriptionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Subscription
-        fields = ["id", "channel", "target_url", "label", "events", "format", "secret", "active", "active_since"]
+        fields = ["id", "channel", "target_url", "label", "source", "events", "format", "secret", "active",
+                  "active_since"]
 
     def validate(self, attrs):
         current = self.instance
+        check_one_scope(attrs, current, "subscription")
         channel = attrs.get("channel", current.channel if current else None)
         target = attrs.get("target_url", current.target_url if current else "") or ""
         fmt = attrs.get("format", current.format if current else Subscription.Format.JSON)

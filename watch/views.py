@@ -19,6 +19,7 @@ from repohealth.web.api import first_error
 from repohealth.web.pages import login_required_page
 from repositories import selectors as catalog
 from repositories.models import RepositoryChange
+from repositories.sources import latest_sources, source_latest, source_name
 from scans import services as scan_services
 from scans.pages.scans import scan_url
 from watch import schedules, services
@@ -27,6 +28,7 @@ from watch.models import EVENTS, Delivery, Schedule, Subscription
 from watch.serializers import ScheduleSerializer, SubscriptionSerializer
 
 REVEAL_KEY = "watch_reveal"  # a secret shown once, after create or rotate
+SOURCE_CHOICES = 200  # the forms offer the newest documents
 EVENT_CHOICES = RepositoryChange.Event.choices
 
 
@@ -51,12 +53,18 @@ def _form(post, names: tuple[str, ...], *, lists: tuple[str, ...] = (), flags: t
 
 
 def _choices(context: dict) -> dict:
-    return {**context, "labels": catalog.label_choices(), "events": EVENT_CHOICES,
+    sources = [(source.id, source_name(source)) for source in latest_sources()[:SOURCE_CHOICES]]
+    return {**context, "labels": catalog.label_choices(), "sources": sources, "events": EVENT_CHOICES,
             "channels": Subscription.Channel.choices, "formats": Subscription.Format.choices}
 
 
+def _source_value(source) -> str:
+    """A source as the form's choice: the latest version of its document (which a run follows)."""
+    return str(source_latest(source).id) if source is not None else ""
+
+
 # --- schedules ------------------------------------------------------------------------------------
-SCHEDULE_FIELDS = ("name", "label", "interval_minutes", "max_repositories", "budget_share", "active")
+SCHEDULE_FIELDS = ("name", "label", "source", "interval_minutes", "max_repositories", "budget_share", "active")
 
 
 @require_http_methods(["GET", "POST"])
@@ -70,7 +78,7 @@ def schedule_list(request):
             messages.success(request, f"Schedule “{schedule.name}” created: the first run starts within a minute.")
             return redirect("watch:schedules")
         error, status = first_error(form.errors), 400
-    context = {"schedules": Schedule.objects.filter(owner=request.user).select_related("label", "last_scan"),
+    context = {"schedules": Schedule.objects.filter(owner=request.user).select_related("label", "source", "last_scan"),
                "error": error, "values": request.POST if error else {"active": "on", "budget_share": 100,
                                                                      "interval_minutes": 1440}}
     return render(request, "watch/schedules.html", _choices(context), status=status)
@@ -90,8 +98,9 @@ def schedule_detail(request, pk: int):
         error, status = first_error(form.errors), 400
     values = request.POST if error else {
         "name": schedule.name, "label": schedule.label.name if schedule.label_id else "",
-        "interval_minutes": schedule.interval_minutes, "max_repositories": schedule.max_repositories or "",
-        "budget_share": schedule.budget_share, "active": "on" if schedule.active else ""}
+        "source": _source_value(schedule.source), "interval_minutes": schedule.interval_minutes,
+        "max_repositories": schedule.max_repositories or "", "budget_share": schedule.budget_share,
+        "active": "on" if schedule.active else ""}
     return render(request, "watch/schedule.html", _choices({"schedule": schedule, "error": error, "values": values}),
                   status=status)
 
@@ -129,7 +138,7 @@ def schedule_delete(request, pk: int):
 
 
 # --- subscriptions ----------------------------------------------------------------------------------
-SUBSCRIPTION_FIELDS = ("channel", "target_url", "label", "events", "format", "active")
+SUBSCRIPTION_FIELDS = ("channel", "target_url", "label", "source", "events", "format", "active")
 
 
 @require_http_methods(["GET", "POST"])
@@ -146,7 +155,7 @@ def subscription_list(request):
             messages.success(request, "Subscription created. Its secret is shown below this once.")
             return redirect("watch:subscription", pk=subscription.pk)
         error, status = first_error(form.errors), 400
-    context = {"subscriptions": Subscription.objects.filter(owner=request.user).select_related("label"),
+    context = {"subscriptions": Subscription.objects.filter(owner=request.user).select_related("label", "source"),
                "error": error, "values": request.POST if error else {"channel": "webhook", "events": list(EVENTS)},
                "chosen_events": request.POST.getlist("events") if error else list(EVENTS)}
     return render(request, "watch/subscriptions.html", _choices(context), status=status)
@@ -179,6 +188,7 @@ def subscription_detail(request, pk: int):
         "feed_url": site_url(reverse("watch:feed", args=[secret])) if secret and subscription.channel == "feed" else "",
         "values": request.POST if error else {"target_url": subscription.target_url,
                                               "label": subscription.label.name if subscription.label_id else "",
+                                              "source": _source_value(subscription.source),
                                               "format": subscription.format,
                                               "active": "on" if subscription.active else ""},
         "chosen_events": request.POST.getlist("events") if error else subscription.events,

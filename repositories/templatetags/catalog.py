@@ -16,6 +16,8 @@ from django.utils.html import format_html, format_html_join
 from repohealth.runtime.times import duration_text, parse_iso
 from repositories.health import SCAN_OUTCOMES, outcome_of
 from repositories.models import Repository
+from repositories.packages import UNVERIFIED, provenance_words
+from repositories.packages import package_spec as spec_of
 
 register = template.Library()
 
@@ -105,6 +107,21 @@ def maintenance_badge(value, reasons=()) -> str:
     label = dict(Repository.Maintenance.choices).get(value, "Unknown")
     title = "; ".join(str(r.get("text", "")) for r in reasons or () if isinstance(r, dict)) or label
     return format_html('<span class="badge badge--m-{}" title="{}">{}</span>', value or "unknown", title, label)
+
+
+@register.simple_tag
+def provenance_badge(value) -> str:
+    """How a package's repository is known, as a tag (its sentence in the tooltip); a mapping from
+    unverified metadata stands out as a warning badge."""
+    words, sentence = provenance_words(value or "")
+    css = "badge badge--stale" if value == UNVERIFIED else "tag"
+    return format_html('<span class="{}" title="{}">{}</span>', css, sentence, words)
+
+
+@register.filter
+def package_spec(package) -> str:
+    """`name@version` (the name alone when not pinned)."""
+    return spec_of(package)
 
 
 @register.filter

@@ -49,7 +49,7 @@ def test_a_lockfile_uploaded_maps_each_package_and_answers_its_source(api, fake_
     assert babel == {"ecosystem": "npm", "name": "@babel/code-frame", "version": "7.23.5",
                      "purl": "pkg:npm/%40babel/code-frame@7.23.5",
                      "repository": {"id": repository.id, "full_name": "babel/babel", "health": "unknown",
-                                    "maintenance": "unknown"},
+                                    "maintenance": "unknown", "maintenance_reasons": [], "name_reused": False},
                      "provenance": "resolver:SLSA_ATTESTATION", "reason": None}
     assert {row["reason"] for row in rows["results"] if row["repository"] is None} == {"no repository known"}
 
@@ -71,7 +71,9 @@ def test_a_monorepo_counts_once_and_lists_each_package(api, fake_depsdev):
     assert body["packages"] == 3
     detail = api.get(f"/api/sources/{body['source_id']}").json()
     assert detail["summary"] == {"packages": 3, "repositories": 1, "not_mapped": 1, "health": {"unknown": 1},
-                                 "maintenance": {"unknown": 1}}
+                                 "maintenance": {"unknown": 1}, "name_reused": 0,
+                                 "text": "3 packages → 1 repository: 0 archived, 0 deprecated, 0 inactive, "
+                                         "0 name re-used, 1 not mapped"}
     page = api.get(f"/api/sources/{body['source_id']}/dependencies?page_size=2").json()
     assert page["count"] == 3
     assert len(page["results"]) == 2

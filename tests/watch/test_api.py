@@ -17,7 +17,8 @@ from watch.models import Subscription
 
 pytestmark = pytest.mark.django_db
 Event = RepositoryChange.Event
-SUBSCRIPTION_FIELDS = {"id", "channel", "target_url", "label", "events", "format", "secret", "active", "active_since"}
+SUBSCRIPTION_FIELDS = {"id", "channel", "target_url", "label", "source", "events", "format", "secret", "active",
+                       "active_since"}
 
 
 def test_a_schedule_is_created_listed_changed_and_run_through_the_api(api, other_api, watched):

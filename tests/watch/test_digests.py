@@ -38,7 +38,7 @@ def test_a_scan_is_digested_once_with_the_transitions_each_subscription_watches(
     assert set(by_subscription) == {everything.id, labelled.id}
     assert [t["event"] for t in by_subscription[everything.id]["transitions"]] == ["archived", "moved"]
     assert by_subscription[labelled.id] == {
-        "scan_id": str(scan.id), "label": "watched",
+        "scan_id": str(scan.id), "label": "watched", "source": None,
         "transitions": [{"repository_id": a.id, "full_name": "acme/a", "event": "archived", "field": "health",
                          "old": "healthy", "new": "archived",
                          "at": by_subscription[labelled.id]["transitions"][0]["at"]}]}
