@@ -30,7 +30,7 @@ def workers(bench: Bench) -> Row:
                 override_settings(SCAN_SHARD_SIZE=shard):  # the bench process splits the scan it starts
             bench.say(f"  {count} worker{'s' if count > 1 else ''}: {len(ids):,} repositories at "
                       f"{WORKERS_LATENCY_MS} ms, shards of {shard}")
-            catalog.reset()
+            catalog.reset(full_metadata_due=False)  # health scans: the signals are not due
             figures[count] = scanning.on_worker(bench.fake, runner, ids, latency_ms=WORKERS_LATENCY_MS,
                                                 worker=started).figures()
     one, most = min(figures), max(figures)
@@ -89,7 +89,7 @@ def _paced_scan(bench: Bench, ids: list[int], *, window: int, token: str) -> dic
     with bench.workers(PACING_WORKERS, env=env) as started, override_settings(SCAN_SHARD_SIZE=shard):
         bench.say(f"  {PACING_WORKERS} workers, token {token}: {len(ids):,} repositories, the fake refusing "
                   f"more than {per_window} requests in {window} s")
-        catalog.reset()
+        catalog.reset(full_metadata_due=False)  # health scans: the signals are not due
         since = time.time()
         measure = scanning.on_worker(bench.fake, Ours("rest", bench.user), ids, latency_ms=BULK_LATENCY_MS,
                                      worker=started)

@@ -61,7 +61,7 @@ def _measure(bench: Bench, url: str, ids: list[int]) -> dict[str, Any]:
     browsers = [_logged_in(url) for _ in range(bench.sizes.browsers)]
     headers = {"Authorization": f"Token {bench.api_token}"}
     runner = Ours("rest", bench.user)
-    catalog.reset()
+    catalog.reset(full_metadata_due=False)  # health scans: the signals are not due
     bench.fake.configure(latency_ms=PAGES_SCAN_LATENCY_MS)
     with bench.worker() as worker:
         job_id = runner.start(ids)

@@ -10,7 +10,7 @@ One rule, `verdict`, over the signals the catalog keeps on a repository:
 | `active`     | at least `min_commits` default-branch commits in the last `active_days`, or a release |
 | `quiet`      | some commit or release within `inactive_days`, but not active                        |
 | `inactive`   | no default-branch commit and no release within `inactive_days`                        |
-| `unknown`    | not checked yet, or its last answer was no repository (not found, blocked, failing)  |
+| `unknown`    | not checked yet, its commits not asked yet, or its last answer was no repository     |
 
 A person's override (`finished`, `inactive` or `deprecated`) wins over everything the signals say.
 Each verdict comes with its reasons: `{"signal", "value", "text"}`, dates as ISO dates.
@@ -106,6 +106,8 @@ def verdict(signals: Signals, *, now: datetime, thresholds: Thresholds = Thresho
         return Result(Verdict.FINISHED, [_reason("topics", finished, f"the topic '{finished}' marks it finished")])
     if signals.archived or signals.declared:
         return Result(Verdict.DEPRECATED, _deprecation_reasons(signals))
+    if signals.last_commit_at is None and signals.commits_last_year is None and signals.last_release_at is None:
+        return Result(Verdict.UNKNOWN, [_reason("last_commit_at", None, "its commits have not been asked yet")])
     return _by_activity(signals, now=now, thresholds=thresholds)
 
 

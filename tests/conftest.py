@@ -101,6 +101,9 @@ def fake_github(_fake_github_server, demo_catalog, settings):
     settings.GITHUB_RETRY_BACKOFF_MS = 10
     settings.GITHUB_SECONDARY_BACKOFF_SECONDS = 1
     settings.SCAN_MODE = "rest"
+    # The fake enforces no secondary limit unless a test asks it to: neither does the client's
+    # pacing (a first REST scan asks 4 requests a repository; tests of pacing set their own).
+    settings.GITHUB_REST_POINTS_PER_MINUTE = settings.GITHUB_GRAPHQL_POINTS_PER_MINUTE = 1_000_000
     return server
 
 

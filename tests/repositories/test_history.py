@@ -71,6 +71,7 @@ def test_each_changed_field_of_interest_is_a_row_with_the_scan_its_time_and_even
     assert sorted(rows()) == [  # by name and field (the answers come back in any order)
         ("acme/arch", "archived", False, True, ""),
         ("acme/arch", "health", "healthy", "archived", Event.ARCHIVED),
+        ("acme/arch", "maintenance", "quiet", "deprecated", ""),  # the archival tells it
         ("acme/meta", "default_branch", "master", "main", ""),
         ("acme/meta", "description", "a", "b", ""),
         ("acme/meta", "fork", False, True, ""),
@@ -79,20 +80,22 @@ def test_each_changed_field_of_interest_is_a_row_with_the_scan_its_time_and_even
         ("acme/new", "health", "healthy", "moved", ""),
     ]
     assert set(RepositoryChange.objects.values_list("scan_id", flat=True)) == {scan.id}
-    assert history.scan_summary(scan.id) == "1 archived, 1 renamed or moved, 6 other changes"
+    assert history.scan_summary(scan.id) == "1 archived, 1 renamed or moved, 7 other changes"
 
 
 def test_stale_and_back_to_healthy_are_facts_on_first_sight(fake_github):
     catalog(fake_github, {"id": 1, "full_name": "acme/nap"})
     repos = track("acme/nap")
     run(repos)
-    fake_github.patch_repo("acme/nap", pushed_at=OLD)
-    run(repos)
+    fake_github.patch_repo("acme/nap", pushed_at=OLD)  # its newest commit too (the fake's default)
+    run(repos, full=True)  # REST asks the commits when the full metadata is due
     fake_github.patch_repo("acme/nap", pushed_at=RECENT)
-    run(repos)
+    run(repos, full=True)
 
-    assert [(r[2], r[3], r[4]) for r in rows()] == [("healthy", "stale", Event.INACTIVE),
-                                                    ("stale", "healthy", Event.RECOVERED)]
+    assert sorted((r[1], r[2], r[3], r[4]) for r in rows()) == [  # each transition told once, by the verdict
+        ("health", "healthy", "stale", ""), ("health", "stale", "healthy", ""),
+        ("maintenance", "inactive", "quiet", Event.MAINTAINED_AGAIN),
+        ("maintenance", "quiet", "inactive", Event.INACTIVE)]
 
 
 def test_metrics_are_one_snapshot_a_day_written_only_when_a_count_changed(fake_github):
@@ -243,8 +246,7 @@ def test_going_inactive_is_one_transition_the_verdicts_row_tells_it():
         ("health", "healthy", "stale", ""), ("maintenance", "active", "inactive", Event.INACTIVE)]
 
     check(repo, health=Health.HEALTHY, maintenance="active")
-    assert sorted((r[1], r[4]) for r in rows()[2:]) == [("health", Event.RECOVERED),
-                                                         ("maintenance", Event.MAINTAINED_AGAIN)]
+    assert sorted((r[1], r[4]) for r in rows()[2:]) == [("health", ""), ("maintenance", Event.MAINTAINED_AGAIN)]
 
 
 def test_a_health_gone_stale_without_a_verdict_row_still_tells_inactive():

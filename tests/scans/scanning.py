@@ -27,6 +27,13 @@ def track(*names: str) -> list[Repository]:
     return [Repository.objects.create(imported_name=n, full_name=n) for n in names]
 
 
+def health_only(repos: list[Repository]) -> list[Repository]:
+    """These repositories as if their full metadata had just been fetched: a REST scan asks one
+    request each, not the maintenance signals' three more (for tests of what one request meets)."""
+    Repository.objects.filter(id__in=[r.id for r in repos]).update(metadata_fetched_at=timezone.now())
+    return repos
+
+
 def run_cancelled_after(scan: ScanJob, checked: int) -> ScanJob:
     """Run `scan` here while another thread cancels it once its progress counts `checked`."""
 

@@ -54,8 +54,8 @@ def test_a_first_scan_asks_the_full_query_and_a_rescan_within_the_day_the_lean_o
     after_first = rows(repos)
     stats = graphql.stats()
     assert first.status == "completed"
-    assert stats["graphql_queries_by_cost"] == {"2": 1, "4": 1}
-    assert first.points_spent == stats["points_spent"]["graphql"] == 6  # 100 and 50 repositories, full
+    assert stats["graphql_queries_by_cost"] == {"3": 1, "5": 1}
+    assert first.points_spent == stats["points_spent"]["graphql"] == 8  # 100 and 50 repositories, full
     assert not Repository.objects.filter(id__in=[r.id for r in repos], metadata_fetched_at=None).exclude(
         health=Repository.Health.ERROR).exists()
     graphql.reset_stats()
@@ -78,7 +78,7 @@ def test_the_lean_and_the_full_query_give_identical_outcomes_on_the_same_catalog
 
     lean = scan(repos)
 
-    assert graphql.stats()["graphql_queries_by_cost"] == {"4": 1, "2": 1, "1": 2}
+    assert graphql.stats()["graphql_queries_by_cost"] == {"5": 1, "3": 1, "1": 2}
     assert lean.counts() == full.counts()
     assert rows(repos) == after_full
     assert Repository.objects.get(id=repos[0].id).topics != ["changed"]
@@ -94,8 +94,8 @@ def test_full_metadata_older_than_scan_full_metadata_hours_is_asked_again(graphq
 
     rescan = scan(repos)
 
-    assert graphql.stats()["graphql_queries_by_cost"] == {"2": 1, "1": 1}  # 60 full (240 requests), 90 lean
-    assert rescan.points_spent == 3
+    assert graphql.stats()["graphql_queries_by_cost"] == {"3": 1, "1": 1}  # 60 full (300 requests), 90 lean
+    assert rescan.points_spent == 4
     refreshed = Repository.objects.filter(id__in=old).exclude(health=Repository.Health.ERROR)
     assert all(r.metadata_fetched_at > timezone.now() - timedelta(minutes=5) for r in refreshed)
     assert all(r.metadata_fetched_at < timezone.now() - timedelta(hours=22)
@@ -109,7 +109,7 @@ def test_full_forces_the_full_query_and_a_resumed_scan_keeps_it(graphql, repos):
     forced = scan(repos, full=True)
 
     assert forced.full_metadata
-    assert graphql.stats()["graphql_queries_by_cost"] == {"4": 1, "2": 1}
+    assert graphql.stats()["graphql_queries_by_cost"] == {"5": 1, "3": 1}
     forced.status = "cancelled"
     forced.save(update_fields=["status"])
     forced.results.filter(id__in=list(forced.results.values_list("id", flat=True)[:10])).delete()
@@ -174,8 +174,8 @@ def test_runscan_full_forces_the_full_query_and_its_summary_shows_the_points(gra
 
     scan_job = ScanJob.objects.get()
     assert scan_job.full_metadata
-    assert scan_job.points_spent == 1
-    assert graphql.stats()["graphql_queries_by_cost"] == {"1": 1}
+    assert scan_job.points_spent == 2  # 30 repositories, 5 connections each: 150 requests
+    assert graphql.stats()["graphql_queries_by_cost"] == {"2": 1}
     summary = capsys.readouterr().out
     assert "rate-limit points" in summary
-    assert "1 (graphql)" in summary
+    assert "2 (graphql)" in summary

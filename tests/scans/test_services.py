@@ -21,7 +21,7 @@ from scans import services
 from scans.models import ScanJob, ScanResult
 from scans.run.engine import scan_run
 from scans.run.progress import progress_key
-from tests.scans.scanning import RECENT, run, track
+from tests.scans.scanning import RECENT, health_only, run, track
 
 pytestmark = pytest.mark.django_db
 Health = Repository.Health
@@ -33,7 +33,7 @@ def test_a_primary_rate_limit_is_waited_out_and_nothing_is_sent_before_the_reset
     settings.SCAN_CONCURRENCY = 2
     fake_github.configure(tokens="tok-a", rate_limit=(5, 2))
     names = [r["full_name"] for r in fake_github.repositories()[:12] if not r.get("flaky")]
-    repos = track(*names)
+    repos = health_only(track(*names))
     messages: list[str] = []
     scan = services.scan_start(repositories=[r.id for r in repos], enqueue=False)
 
@@ -112,7 +112,7 @@ def test_server_errors_are_retried_then_reported_as_errors(fake_github, settings
 
 def test_a_secondary_rate_limit_honours_retry_after(fake_github):
     fake_github.load_catalog([{"id": 56, "full_name": "acme/busy", "pushed_at": RECENT}])
-    (repo,) = track("acme/busy")
+    (repo,) = health_only(track("acme/busy"))
     fake_github.configure(secondary_next=1, secondary_retry_after=1)
 
     scan = run([repo])

@@ -16,7 +16,8 @@ TABLE = [
     # name in the list, fake catalog entry, expected health, expected detail fragment
     ("acme/alive", {"id": 9001, "full_name": "acme/alive", "pushed_at": RECENT, "stars": 42},
      Health.HEALTHY, "active"),
-    ("acme/sleepy", {"id": 9002, "full_name": "acme/sleepy", "pushed_at": OLD}, Health.STALE, "no push for"),
+    ("acme/sleepy", {"id": 9002, "full_name": "acme/sleepy", "pushed_at": OLD}, Health.STALE,
+     "inactive: no commit on main since"),
     ("acme/frozen", {"id": 9003, "full_name": "acme/frozen", "pushed_at": RECENT, "archived": True},
      Health.ARCHIVED, "archived on GitHub"),
     ("acme/off", {"id": 9004, "full_name": "acme/off", "pushed_at": RECENT, "disabled": True},
