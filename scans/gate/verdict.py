@@ -22,7 +22,7 @@ from django.core.management.base import CommandError
 
 from repositories.dependencies.lines import pointer_lines
 from repositories.models import Repository, Source, SourcePackage
-from repositories.sources import source_packages
+from repositories.packages import source_packages
 
 Health, Maintenance = Repository.Health, Repository.Maintenance
 CONDITIONS = ("archived", "deprecated", "inactive", "not_found", "blocked", "name_reused", "moved", "unmapped")
