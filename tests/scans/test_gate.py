@@ -110,10 +110,11 @@ def test_the_default_fails_on_archived_deprecated_and_gone_and_lists_them_in_a_t
     assert [row[:4] for row in table] == [["FAIL", "3", "stacky@1.0", "(pypi)"], ["FAIL", "4", "said@0.9", "(pypi)"],
                                           ["FAIL", "5", "gone@2.0", "(pypi)"]]
     assert "acme/stacky  archived" in lines[2]
-    assert lines[5] == "5 packages → 4 repositories: 1 archived, 1 deprecated, 1 not found, 1 not mapped"
+    # acme/stacky is archived, so its verdict is deprecated too (archived or declared over): 2 deprecated
+    assert lines[5] == "5 packages → 4 repositories: 1 archived, 2 deprecated, 1 not found, 1 not mapped"
     assert lines[6] == "Not mapped (1 no repository known): counted, never failing the gate without --fail-on unmapped"
     assert lines[7] == (f"Gate failed: 3 packages (3 repositories) meet --fail-on {DEFAULT}: "
-                        "1 archived, 1 deprecated, 1 not found")
+                        "1 archived, 2 deprecated, 1 not found")
     assert "flask" not in out  # healthy
     assert "mystery" not in out  # not mapped: counted only
 
