@@ -64,11 +64,11 @@ class Query(NamedTuple):
 
 
 def build_query(refs: list[RepoRef], *, full: bool = True, since: str = "") -> Query:
-    """One query for these repositories: the full one (commits counted from `since`, ISO 8601),
-    or the lean one (no connections)."""
+    """One query for these repositories: the full one (commits counted from `since`, ISO 8601;
+    by default ACTIVE_DAYS back), or the lean one (no connections)."""
     variables = _name_variables([ref.full_name for ref in refs])
     if full:
-        variables[SINCE[0]] = since
+        variables[SINCE[0]] = since or counting_since(ACTIVE_DAYS)
     return Query(_repositories_document(len(refs), "{ ...F }", fragment(full=full), SINCE if full else None),
                  variables)
 
@@ -174,7 +174,7 @@ class GraphQLFetcher:
     def __init__(self, client: GitHubClient, *, batch_size: int = 100, concurrency: int = 4,
                  signals_since: str = "") -> None:
         self.client = client
-        self.signals_since = signals_since or counting_since(ACTIVE_DAYS)  # where `commits_last_year` counts from
+        self.signals_since = signals_since  # where `commits_last_year` counts from ("": build_query's default)
         self.query_size = max(1, min(batch_size, 100))
         self.in_flight = max(1, min(concurrency, self.MAX_IN_FLIGHT))
         self.batch_size = self.query_size * self.in_flight

@@ -86,11 +86,11 @@ def test_the_score_is_requests_over_100_rounded_half_up_and_never_below_1(reques
     assert score(requests_needed) == points
 
 
-def test_the_scanners_full_query_needs_4_requests_per_repository_and_the_lean_one_none():
+def test_the_scanners_full_query_needs_5_requests_per_repository_and_the_lean_one_none():
     refs = [RepoRef(i, f"bulk/repo-{i}") for i in range(100)]
-    assert cost_of(*build_query(refs, full=True)) == (400, 4)
+    assert cost_of(*build_query(refs, full=True)) == (500, 5)
     assert cost_of(*build_query(refs, full=False)) == (0, 1)
-    assert cost_of(*build_query(refs[:12], full=True)) == (48, 1)
+    assert cost_of(*build_query(refs[:12], full=True)) == (60, 1)
 
 
 def test_variables_set_page_sizes_and_a_field_asked_twice_is_one_connection():
@@ -110,26 +110,26 @@ def test_the_cost_is_answered_charged_to_the_token_and_counted_in_the_stats(fake
     full = post(fake, *build_query(refs, full=True))
     lean = post(fake, *build_query(refs, full=False))
 
-    assert full.json()["data"]["rateLimit"]["cost"] == 4
-    assert full.json()["data"]["rateLimit"]["remaining"] == 4996
+    assert full.json()["data"]["rateLimit"]["cost"] == 5
+    assert full.json()["data"]["rateLimit"]["remaining"] == 4995
     assert lean.json()["data"]["rateLimit"]["cost"] == 1
-    assert lean.json()["data"]["rateLimit"]["remaining"] == 4995
-    assert lean.headers["X-RateLimit-Used"] == "5"
+    assert lean.json()["data"]["rateLimit"]["remaining"] == 4994
+    assert lean.headers["X-RateLimit-Used"] == "6"
     stats = fake.stats()
-    assert stats["points_spent"]["graphql"] == 5
-    assert stats["graphql_queries_by_cost"] == {"1": 1, "4": 1}
+    assert stats["points_spent"]["graphql"] == 6
+    assert stats["graphql_queries_by_cost"] == {"1": 1, "5": 1}
 
 
 def test_a_query_that_costs_more_than_the_points_left_is_rate_limited(fake):
     fake.configure(graphql_rate_limit=(6, 60))
     query, variables = build_query([RepoRef(i, f"bulk/repo-{i}") for i in range(100)], full=True)
 
-    assert post(fake, query, variables).json()["data"]["rateLimit"]["remaining"] == 2
+    assert post(fake, query, variables).json()["data"]["rateLimit"]["remaining"] == 1
     refused = post(fake, query, variables).json()
 
     assert refused["errors"][0]["type"] == "RATE_LIMITED"
     assert "data" not in refused
-    assert fake.stats()["points_spent"]["graphql"] == 4
+    assert fake.stats()["points_spent"]["graphql"] == 5
 
 
 # --------------------------------------------------------------------------- answers and errors
