@@ -4,7 +4,8 @@ the gate (`--fail-on`).
 | condition     | the package's repository                                               |
 |---------------|------------------------------------------------------------------------|
 | `archived`    | has health archived                                                    |
-| `deprecated`  | has the maintenance verdict deprecated (`repositories.maintenance`)    |
+| `deprecated`  | has the maintenance verdict deprecated (`repositories.maintenance`) for |
+|               | more than its archival (its own words, or a person's override)         |
 | `inactive`    | has the maintenance verdict inactive                                   |
 | `not_found`   | has health not found                                                   |
 | `blocked`     | has health blocked                                                     |
@@ -51,11 +52,20 @@ def conditions_of(repository: Repository | None) -> tuple[str, ...]:
     if repository is None:
         return ("unmapped",)
     met = {"archived": repository.health == Health.ARCHIVED,
-           "deprecated": repository.maintenance == Maintenance.DEPRECATED,
+           "deprecated": _deprecated_beyond_archival(repository),
            "inactive": repository.maintenance == Maintenance.INACTIVE,
            "not_found": repository.health == Health.NOT_FOUND, "blocked": repository.health == Health.BLOCKED,
            "name_reused": repository.name_reused, "moved": repository.health == Health.MOVED}
     return tuple(name for name in CONDITIONS if met.get(name))
+
+
+def _deprecated_beyond_archival(repository: Repository) -> bool:
+    """The verdict deprecated, told apart from an archival: the scan's verdict of an archived
+    repository is deprecated too, and the `archived` condition already tells that (once)."""
+    if repository.maintenance != Maintenance.DEPRECATED:
+        return False
+    return (not repository.archived or bool(repository.declared)
+            or repository.maintenance_override == Maintenance.DEPRECATED)
 
 
 @dataclass(frozen=True)

@@ -110,11 +110,10 @@ def test_the_default_fails_on_archived_deprecated_and_gone_and_lists_them_in_a_t
     assert [row[:4] for row in table] == [["FAIL", "3", "stacky@1.0", "(pypi)"], ["FAIL", "4", "said@0.9", "(pypi)"],
                                           ["FAIL", "5", "gone@2.0", "(pypi)"]]
     assert "acme/stacky  archived" in lines[2]
-    # acme/stacky is archived, so its verdict is deprecated too (archived or declared over): 2 deprecated
-    assert lines[5] == "5 packages → 4 repositories: 1 archived, 2 deprecated, 1 not found, 1 not mapped"
+    assert lines[5] == "5 packages → 4 repositories: 1 archived, 1 deprecated, 1 not found, 1 not mapped"
     assert lines[6] == "Not mapped (1 no repository known): counted, never failing the gate without --fail-on unmapped"
     assert lines[7] == (f"Gate failed: 3 packages (3 repositories) meet --fail-on {DEFAULT}: "
-                        "1 archived, 2 deprecated, 1 not found")
+                        "1 archived, 1 deprecated, 1 not found")
     assert "flask" not in out  # healthy
     assert "mystery" not in out  # not mapped: counted only
 
@@ -129,10 +128,13 @@ def test_nothing_that_matches_exits_0_and_a_package_not_mapped_never_fails_by_de
     assert report["summary"]["text"] == "2 packages → 1 repository: 1 not mapped"
     assert report["summary"]["counts"] == {name: int(name == "unmapped") for name in CONDITIONS}
     flask, mystery = report["packages"]
+    stored = Repository.objects.get(full_name="pallets/flask")  # its reasons: sentences with the scan's dates
+    assert stored.maintenance_reasons  # a commit 3 days ago, a few in the year: quiet
     assert flask == {"ecosystem": "pypi", "name": "flask", "version": "3.0.0", "purl": "pkg:pypi/flask@3.0.0",
                      "line": 1, "location": "1",
                      "repository": {"full_name": "pallets/flask", "health": "healthy", "health_detail": "active",
-                                    "maintenance": "unknown", "reasons": [], "name_reused": False},
+                                    "maintenance": "quiet", "reasons": [r["text"] for r in stored.maintenance_reasons],
+                                    "name_reused": False},
                      "provenance": "resolver:PYPI_PUBLISH_ATTESTATION", "reason": None, "conditions": [], "fails": []}
     assert (mystery["repository"], mystery["reason"]) == (None, "no repository known")
     assert (mystery["conditions"], mystery["fails"]) == (["unmapped"], [])
