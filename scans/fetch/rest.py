@@ -12,6 +12,7 @@ import re
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 
 from repohealth.runtime.times import parse_iso
 from scans.fetch.common import ACTIVE_DAYS, FetchResult, Kind, RepoRef, counting_since, drain
@@ -137,7 +138,7 @@ def rest_signals(client: GitHubClient, full_name: str, *, branch: str, since: st
     return values
 
 
-def _commit_date(body) -> object:
+def _commit_date(body) -> datetime | None:
     """The committer date of the first commit of a list-commits page (None for an empty list)."""
     if not isinstance(body, list) or not body or not isinstance(body[0], dict):
         return None
