@@ -175,6 +175,8 @@ def test_a_schedule_with_half_the_budget_stops_sending_at_half(api, owner, fake_
     names = [f"acme/share-{i}" for i in range(20)]
     fake_github.load_catalog([{"id": 800 + i, "full_name": n, "pushed_at": RECENT} for i, n in enumerate(names)])
     repositories_import(source="\n".join(names), label="shared")
+    # Health checks only (the maintenance signals not due): one request a repository.
+    Repository.objects.update(metadata_fetched_at=timezone.now())
     start_worker()
     Schedule.objects.create(owner=owner, name="half", label=Label.objects.get(name="shared"), budget_share=50)
     fake_github.reset()  # a fresh window of 20

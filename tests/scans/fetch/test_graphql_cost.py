@@ -50,17 +50,17 @@ def fetch(fetcher, refs: list[RepoRef]) -> dict[int, object]:
         fetcher.close()
 
 
-def test_the_full_query_costs_4_points_per_100_repositories_and_the_lean_one_1(fake, client, catalog):
+def test_the_full_query_costs_5_points_per_100_repositories_and_the_lean_one_1(fake, client, catalog):
     names = catalog["import_names"][:200]
 
     fetch(GraphQLFetcher(client, concurrency=2), refs_for(names, full=True))
     full_points = client.points_spent
     fetch(GraphQLFetcher(client, concurrency=2), refs_for(names, full=False))
 
-    assert full_points == 8
+    assert full_points == 10
     assert client.points_spent - full_points == 2
     assert fake.stats()["points_spent"]["graphql"] == client.points_spent == client.points_by_resource()["graphql"]
-    assert fake.stats()["graphql_queries_by_cost"] == {"1": 2, "4": 2}
+    assert fake.stats()["graphql_queries_by_cost"] == {"1": 2, "5": 2}
 
 
 def test_a_batch_never_mixes_the_lean_and_the_full_query(fake, client, catalog):
@@ -70,8 +70,8 @@ def test_a_batch_never_mixes_the_lean_and_the_full_query(fake, client, catalog):
     results = fetch(GraphQLFetcher(client, concurrency=4), refs)
 
     assert len(results) == 150
-    assert fake.stats()["graphql_queries_by_cost"] == {"1": 1, "4": 1}
-    assert client.points_spent == 5
+    assert fake.stats()["graphql_queries_by_cost"] == {"1": 1, "5": 1}
+    assert client.points_spent == 6
     assert {r.full_metadata for r in results.values() if r.ref.full} == {True}
     assert {r.full_metadata for r in results.values() if not r.ref.full} == {False}
 
@@ -109,12 +109,14 @@ def test_a_query_split_after_a_timeout_is_charged_only_for_what_ran(fake, client
 def test_rest_points_are_the_requests_github_charged_and_a_304_costs_none(fake, client, catalog):
     names = catalog["import_names"]
 
-    first = fetch(RestFetcher(client, concurrency=8), refs_for(names))
+    # Health checks only (`full=False`: the maintenance signals not due), one request a repository.
+    first = fetch(RestFetcher(client, concurrency=8), refs_for(names, full=False))
     charged = client.points_spent
     # The rescan asks the names and ETags as the first scan stored them (a move: the new name).
     stored = {r.ref.id: (r.metadata or {}).get("full_name") or r.ref.full_name for r in first.values()}
     etags = {stored[r.ref.id]: r.etag for r in first.values() if r.etag}
-    second = fetch(RestFetcher(client, concurrency=8), refs_for([stored[i] for i in range(len(names))], etags=etags))
+    second = fetch(RestFetcher(client, concurrency=8), refs_for([stored[i] for i in range(len(names))], full=False,
+                                                                     etags=etags))
 
     moved = sum(1 for i, name in enumerate(names) if stored[i] != name)
     assert moved > 5
