@@ -30,8 +30,10 @@ GOALS = {"start_ms": 200.0, "progress_ratio": 1.5, "queries_per_poll": 0}
 
 # --- rows 1 and 2: the baseline against our two modes, on the queue --------------------------------
 # The variant that asks REST's maintenance-signal requests too (3 a repository, when the full
-# metadata is due); plain `rest` measures the health check every scan makes.
+# metadata is due); plain `rest` measures the health check every scan makes. At 4 requests a
+# repository it scans only what one token's hour (5,000 points) holds: more waits for the reset.
 SIGNALS_DUE = "rest, signals due"
+SIGNALS_DUE_REPOS = 1_000
 
 
 def _runners(bench: Bench, *, signals: bool = False) -> list[tuple[str, Runner | str]]:
@@ -51,9 +53,10 @@ def _compare(bench: Bench, key: str, title: str, ratio_means: str, *, headline: 
             if isinstance(runner, str):
                 measures[name] = runner
                 continue
-            bench.say(f"  {name}: {len(ids):,} repositories at {SCAN_LATENCY_MS} ms")
+            scanned = ids[:SIGNALS_DUE_REPOS] if name == SIGNALS_DUE else ids
+            bench.say(f"  {name}: {len(scanned):,} repositories at {SCAN_LATENCY_MS} ms")
             catalog.reset(full_metadata_due=name != "rest")
-            measures[name] = scan(runner, ids, worker)
+            measures[name] = scan(runner, scanned, worker)
     data: dict[str, Any] = {"repositories": len(ids), "latency_ms": SCAN_LATENCY_MS}
     reference = measures["baseline"].figures()[headline] if isinstance(measures["baseline"], ScanMeasure) else None
     lines = []
