@@ -149,7 +149,11 @@ class GateResult:
         return {name: counts[name] for name in CONDITIONS}
 
     def unmapped_reasons(self) -> dict[str, int]:
-        return dict(Counter(row.reason or "no repository known" for row in self.rows if row.repository is None))
+        """Why packages are not mapped, each kind of reason once: "source repository not on
+        GitHub: gitlab.com/o/r" counts as "source repository not on GitHub" (the rows keep the
+        whole reason)."""
+        return dict(Counter((row.reason or "no repository known").split(":", 1)[0]
+                            for row in self.rows if row.repository is None))
 
     def summary(self) -> str:
         """`412 packages → 388 repositories: 9 archived, 4 deprecated, 17 inactive, 1 name re-used, 24 not mapped`."""

@@ -118,6 +118,20 @@ def test_the_default_fails_on_archived_deprecated_and_gone_and_lists_them_in_a_t
     assert "mystery" not in out  # not mapped: counted only
 
 
+def test_the_reasons_a_package_is_not_mapped_are_counted_by_kind_and_each_row_keeps_its_own(fakes, tmp_path):
+    fake_depsdev = fakes[1]
+    for name in ("faraway", "distant"):
+        fake_depsdev.add("pypi", name, {"1.0": (f"gitlab.com/acme/{name}", "UNVERIFIED_METADATA")})
+    path = write(tmp_path, "requirements.txt", "flask==3.0.0\nfaraway==1.0\ndistant==1.0\nmystery==0.1\n")
+    code, out = gate(path)
+    assert code == 0
+    assert ("Not mapped (2 source repository not on GitHub, 1 no repository known): "
+            "counted, never failing the gate without --fail-on unmapped") in out.splitlines()
+    report = json.loads(gate(path, "--format", "json")[1])
+    reasons = {row["name"]: row["reason"] for row in report["packages"] if row["repository"] is None}
+    assert reasons["faraway"] == "source repository not on GitHub: gitlab.com/acme/faraway"
+
+
 def test_nothing_that_matches_exits_0_and_a_package_not_mapped_never_fails_by_default(fakes, tmp_path):
     path = write(tmp_path, "requirements.txt", "flask==3.0.0\nmystery==0.1\n")
     code, out = gate(path, "--format", "json")
