@@ -22,6 +22,7 @@ from operator import or_
 from django.db.models import Count, Q, QuerySet
 from django.http import StreamingHttpResponse
 
+from repohealth.words import counted
 from repositories.dependencies import FORMATS as DEPENDENCY_FORMATS
 from repositories.export import csv_lines, download, json_array
 from repositories.filters import TRUE_WORDS, YES_NO_WORDS, filter_choices
@@ -203,13 +204,8 @@ def summary_parts(summary: dict) -> list[tuple[int, str, dict[str, str]]]:
             if (count := count_of(summary)) or always]
 
 
-def _plural(count: int, one: str, many: str) -> str:
-    return f"{count:,} {one if count == 1 else many}"
-
-
 def summary_text(summary: dict) -> str:
     """"412 packages → 388 repositories: 9 archived, 4 deprecated, 17 inactive, 1 name re-used,
     24 not mapped"."""
     counts = ", ".join(f"{count:,} {words}" for count, words, _ in summary_parts(summary))
-    return (f"{_plural(summary['packages'], 'package', 'packages')} → "
-            f"{_plural(summary['repositories'], 'repository', 'repositories')}: {counts}")
+    return f"{counted(summary['packages'], 'package')} → {counted(summary['repositories'], 'repository')}: {counts}"

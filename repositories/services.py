@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from repohealth.words import counted
 from repositories import dependencies, importers
 from repositories.bulk import insert_ignoring_conflicts
 from repositories.decoding import decode, size_of
@@ -54,7 +55,7 @@ class ImportReport:
     def summary(self) -> str:
         parts = [f"{self.created:,} new", f"{self.existing:,} already tracked"]
         if self.packages:
-            parts.insert(0, f"{self.packages:,} packages → {len(self.repository_ids):,} repositories "
+            parts.insert(0, f"{counted(self.packages, 'package')} → {counted(len(self.repository_ids), 'repository')} "
                             f"({self.unmapped:,} not mapped)")
         if self.duplicates:
             parts.append(f"{self.duplicates:,} duplicates merged")

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
+from repohealth.words import counted
 from repositories.health import DEAD
 from repositories.models import Repository
 from repositories.services import ImportRefused
@@ -54,7 +55,7 @@ def import_and_scan_here(path: Path, data: bytes, options, *, user, err) -> serv
 
 
 def scan_here(scan: ScanJob, err) -> None:
-    err.write(f"Scanning {scan.total} repositories ({scan.mode})...\n")
+    err.write(f"Scanning {counted(scan.total, 'repository')} ({scan.mode})...\n")
     scan_run(scan_id=scan.id)
     scan.refresh_from_db()
     if scan.status != ScanJob.Status.COMPLETED:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from django.core.management.base import CommandError
 
+from repohealth.words import counted
 from repositories.dependencies.lines import pointer_lines
 from repositories.models import Repository, Source, SourcePackage
 from repositories.packages import source_packages
@@ -159,7 +160,7 @@ class GateResult:
         """`412 packages → 388 repositories: 9 archived, 4 deprecated, 17 inactive, 1 name re-used, 24 not mapped`."""
         counts = self.counts()
         parts = ", ".join(f"{counts[name]:,} {WORDS[name]}" for name in CONDITIONS if counts[name])
-        return f"{_count(len(self.rows), 'package')} → {_count(self.repositories(), 'repository')}: " + (
+        return f"{counted(len(self.rows), 'package')} → {counted(self.repositories(), 'repository')}: " + (
             parts or "nothing flagged")
 
     def verdict(self) -> str:
@@ -167,16 +168,17 @@ class GateResult:
         if self.passed:
             return f"Gate passed: no package meets --fail-on {condition_list}"
         failing = self.failing
-        met = Counter(c for row in failing for c in row.fails)
+        # By repository, as the summary line counts (a monorepo's packages once); not mapped by package.
+        met = Counter(c for fails in {row.repository.id: row.fails for row in failing if row.repository}.values()
+                      for c in fails)
+        met["unmapped"] = sum(1 for row in failing if row.repository is None)
         parts = ", ".join(f"{met[name]:,} {WORDS[name]}" for name in self.fail_on if met[name])
-        return (f"Gate failed: {_count(len(failing), 'package')} ({_count(self.repositories(failing), 'repository')})"
-                f" meet --fail-on {condition_list}: {parts}")
-
-
-def _count(n: int, noun: str) -> str:
-    """'1 package', '412 packages', '1 repository', '388 repositories'."""
-    plural = noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
-    return f"{n:,} {noun if n == 1 else plural}"
+        packages, repositories = len(failing), self.repositories(failing)
+        whose = "its" if packages == 1 else "their"
+        held = "repository" if repositories == 1 else counted(repositories, "repository")
+        met_by = f"; {whose} {held}: " if repositories else ": "
+        return (f"Gate failed: {counted(packages, 'package')} {'meets' if packages == 1 else 'meet'} "
+                f"--fail-on {condition_list}{met_by}{parts}")
 
 
 def evaluate(source: Source, *, file: str, fail_on: tuple[str, ...]) -> GateResult:

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from repohealth.web.pages import login_required_page, safe_next
+from repohealth.words import counted
 from repositories import services as catalog
 from repositories.export import export_response
 from repositories.models import Repository
@@ -20,10 +21,6 @@ from scans.selection import BadSelection, select, selected_in_form
 CONFIRMED = "confirmed"
 EXPORTS = {"export_csv": "csv", "export_json": "json"}
 NEEDS = {"accept_names": CHANGE, "remove_label": CHANGE, "mark_finished": CHANGE, "delete": DELETE}
-
-
-def _repositories(count: int) -> str:
-    return f"{count:,} repositor{'y' if count == 1 else 'ies'}"
 
 
 @require_POST
@@ -43,7 +40,7 @@ def repository_bulk(request):
     if action == "accept_names":
         accepted = catalog.repositories_accept_names(ids=ids)
         rest = f"; the other {len(ids) - accepted:,} had not moved." if accepted < len(ids) else "."
-        messages.success(request, f"Accepted the new name of {_repositories(accepted)}{rest}")
+        messages.success(request, f"Accepted the new name of {counted(accepted, 'repository')}{rest}")
     elif action in ("add_label", "remove_label"):
         label = (request.POST.get("bulk_label") or "").strip()
         try:
@@ -51,11 +48,11 @@ def repository_bulk(request):
         except ValueError as exc:
             messages.error(request, f"{exc} Type the label next to the buttons.")
             return redirect(back)
-        messages.success(request, f"Labelled {_repositories(changed)} “{label}”." if action == "add_label"
-                         else f"Took the label “{label}” off {_repositories(changed)}.")
+        messages.success(request, f"Labelled {counted(changed, 'repository')} “{label}”." if action == "add_label"
+                         else f"Took the label “{label}” off {counted(changed, 'repository')}.")
     elif action == "mark_finished":
         marked = catalog.repositories_set_maintenance(ids=ids, override=Repository.Override.FINISHED, user=request.user)
-        messages.success(request, f"Marked {_repositories(marked)} finished"
+        messages.success(request, f"Marked {counted(marked, 'repository')} finished"
                                   + (f"; the other {len(ids) - marked:,} already were." if marked < len(ids) else "."))
     elif action == "delete":
         if request.POST.get(CONFIRMED) != str(len(ids)):
@@ -64,7 +61,8 @@ def repository_bulk(request):
             return render(request, "scans/bulk_delete.html", {"ids": ids, "names": names, "back": back,
                                                                "confirmed_name": CONFIRMED})
         removed = catalog.repositories_delete(ids=ids)
-        messages.success(request, f"Removed {_repositories(removed)} from the catalog; their scan results stay.")
+        messages.success(request, f"Removed {counted(removed, 'repository')} from the catalog; "
+                                  "their scan results stay.")
     else:
         messages.error(request, "Choose what to do with the selected repositories.")
     return redirect(back)

@@ -135,7 +135,7 @@ def test_runscan_file_imports_a_lockfile(app_env, fake_depsdev, tmp_path):
     done = subprocess.run([sys.executable, "manage.py", "runscan", "--file", str(lockfile), "--import-only"],
                           cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert "1 packages → 1 repositories (0 not mapped)" in done.stdout
+    assert "1 package → 1 repository (0 not mapped)" in done.stdout
     assert "invalid, line 2:" in done.stdout
     assert Repository.objects.filter(full_name="pallets/flask").exists()
 

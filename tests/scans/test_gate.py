@@ -112,7 +112,7 @@ def test_the_default_fails_on_archived_deprecated_and_gone_and_lists_them_in_a_t
     assert "acme/stacky  archived" in lines[2]
     assert lines[5] == "5 packages → 4 repositories: 1 archived, 1 deprecated, 1 not found, 1 not mapped"
     assert lines[6] == "Not mapped (1 no repository known): counted, never failing the gate without --fail-on unmapped"
-    assert lines[7] == (f"Gate failed: 3 packages (3 repositories) meet --fail-on {DEFAULT}: "
+    assert lines[7] == (f"Gate failed: 3 packages meet --fail-on {DEFAULT}; their 3 repositories: "
                         "1 archived, 1 deprecated, 1 not found")
     assert "flask" not in out  # healthy
     assert "mystery" not in out  # not mapped: counted only
@@ -130,6 +130,18 @@ def test_the_reasons_a_package_is_not_mapped_are_counted_by_kind_and_each_row_ke
     report = json.loads(gate(path, "--format", "json")[1])
     reasons = {row["name"]: row["reason"] for row in report["packages"] if row["repository"] is None}
     assert reasons["faraway"] == "source repository not on GitHub: gitlab.com/acme/faraway"
+
+
+def test_the_verdict_counts_packages_and_breaks_them_down_by_repository_as_the_summary_does(fakes, tmp_path):
+    fake_depsdev = fakes[1]
+    fake_depsdev.add("pypi", "stacky-extras", {"1.0": ("github.com/acme/stacky", "UNVERIFIED_METADATA")})
+    path = write(tmp_path, "requirements.txt", "stacky==1.0\nstacky-extras==1.0\nmystery==0.1\n")
+    lines = gate(path, "--fail-on", "archived,unmapped")[1].splitlines()
+    assert lines[-2] == "3 packages → 1 repository: 1 archived, 1 not mapped"
+    assert lines[-1] == ("Gate failed: 3 packages meet --fail-on archived,unmapped; their repository: "
+                         "1 archived, 1 not mapped")
+    assert gate(path, "--fail-on", "unmapped")[1].splitlines()[-1] == (
+        "Gate failed: 1 package meets --fail-on unmapped: 1 not mapped")
 
 
 def test_nothing_that_matches_exits_0_and_a_package_not_mapped_never_fails_by_default(fakes, tmp_path):
@@ -170,7 +182,7 @@ def test_the_issue_s_fail_on_fails_on_inactive_too_and_json_says_which_condition
 
     code, out = gate(requirements, "--fail-on", "inactive")
     assert code == 1
-    assert out.splitlines()[-1] == "Gate failed: 1 package (1 repository) meet --fail-on inactive: 1 inactive"
+    assert out.splitlines()[-1] == "Gate failed: 1 package meets --fail-on inactive; its repository: 1 inactive"
 
 
 def test_a_name_now_held_by_a_stranger_fails_the_gate(fakes, tmp_path):

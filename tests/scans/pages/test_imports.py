@@ -124,4 +124,4 @@ def test_a_lockfile_is_previewed_then_imported_with_its_packages_mapped(logged_i
     rows = SourcePackage.objects.order_by("name")
     assert [(p.name, p.repository and p.repository.full_name, p.provenance) for p in rows] == [
         ("left-pad", "stevemao/left-pad", "resolver:UNVERIFIED_METADATA"), ("unknown-pkg", None, "")]
-    assert "2 packages → 1 repositories (1 not mapped)" in logged_in.get(reverse("catalog:import")).content.decode()
+    assert "2 packages → 1 repository (1 not mapped)" in logged_in.get(reverse("catalog:import")).content.decode()
