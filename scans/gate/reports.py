@@ -7,6 +7,7 @@ meets `--fail-on`) and `sarif` (SARIF 2.1.0: a result per condition met, at the 
 from __future__ import annotations
 
 import json
+from pathlib import Path, PurePath
 from urllib.parse import quote
 from xml.etree import ElementTree
 
@@ -137,8 +138,15 @@ def _rule(condition: str) -> dict:
             "fullDescription": {"text": RULES[condition]}, "defaultConfiguration": {"level": "error"}}
 
 
+def artifact_uri(file: str) -> str:
+    """SARIF's URI of the checked file: a relative path stays relative (code scanning reads it from
+    the repository's root, so run the gate there), an absolute one is a `file://` URI."""
+    path = PurePath(file.replace("\\", "/"))
+    return Path(path).resolve().as_uri() if path.is_absolute() else quote(path.as_posix(), safe="/:@")
+
+
 def _result(result: GateResult, row: Row, condition: str) -> dict:
-    location: dict = {"artifactLocation": {"uri": quote(result.file.replace("\\", "/"), safe="/:@")}}
+    location: dict = {"artifactLocation": {"uri": artifact_uri(result.file)}}
     if row.line:
         location["region"] = {"startLine": row.line}
     return {"ruleId": condition, "ruleIndex": CONDITIONS.index(condition), "level": "error",

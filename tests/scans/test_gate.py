@@ -20,7 +20,7 @@ from django.core.management.base import CommandError
 
 from repositories.models import Repository
 from repositories.services import repository_set_maintenance
-from scans.gate.reports import SARIF_SCHEMA
+from scans.gate.reports import SARIF_SCHEMA, artifact_uri
 from scans.gate.verdict import CONDITIONS, conditions_of
 from tests.conftest import BASE_DIR
 from tests.repositories.dependencies.helpers import read
@@ -242,7 +242,7 @@ def test_sarif_of_a_package_lock_points_at_each_package_s_line(fakes, tmp_path):
         assert result["level"] == "error"
         assert driver["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
         (location,) = result["locations"]
-        assert location["physicalLocation"]["artifactLocation"]["uri"] == str(lockfile)
+        assert location["physicalLocation"]["artifactLocation"]["uri"] == lockfile.as_uri()
     lines = lockfile.read_text().splitlines()
     archived = results["archived"]
     assert archived["message"]["text"] == "@babel/code-frame@7.23.5 (npm): its repository acme/stacky is archived"
@@ -250,6 +250,13 @@ def test_sarif_of_a_package_lock_points_at_each_package_s_line(fakes, tmp_path):
     assert lines[start - 1].strip() == '"node_modules/@babel/code-frame": {'
     start = results["not_found"]["locations"][0]["physicalLocation"]["region"]["startLine"]
     assert lines[start - 1].strip() == '"node_modules/follow-redirects": {'
+
+
+@pytest.mark.parametrize(("given", "uri"), [("package-lock.json", "package-lock.json"),
+                                             ("web/my lock.json", "web/my%20lock.json"),
+                                             ("/srv/app/package-lock.json", "file:///srv/app/package-lock.json")])
+def test_sarif_names_a_relative_file_as_given_and_an_absolute_one_by_its_file_uri(given, uri):
+    assert artifact_uri(given) == uri
 
 
 def test_markdown_is_a_table_of_what_fails_for_a_pr_comment(requirements):
