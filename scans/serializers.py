@@ -28,7 +28,8 @@ class ScanJobSerializer(serializers.ModelSerializer):
         fields = [
             "id", "status", "total", "current", "percent", *COUNTERS, "message", "error", "mode", "concurrency",
             "full_metadata", "points_spent", "requested_by", "created_at", "started_at", "finished_at",
-            "heartbeat_at", "duration_seconds", "resumed_from", "trigger", "scope",
+            "heartbeat_at", "duration_seconds", "resumed_from", "trigger", "scope", "scan_pass", "health_pass",
+            "metadata_due", "budget_share",
         ]
         read_only_fields = fields
 

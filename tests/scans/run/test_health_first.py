@@ -273,3 +273,31 @@ def test_a_cancelled_health_pass_has_no_metadata_pass(graphql, health_first):
 
     assert scan_run(scan_id=scan.id).status == Status.CANCELLED
     assert not ScanJob.objects.filter(health_pass=scan).exists()
+
+
+def test_the_scan_pages_say_which_pass_and_link_the_other(graphql, health_first, client, owner):
+    client.force_login(owner)
+    repos = tracked(graphql, 12)
+    health = services.scan_start(repositories=[r.id for r in repos], requested_by=owner, enqueue=False)
+    ScanJob.objects.filter(id=health.id).update(status=Status.RUNNING, started_at=timezone.now(), current=6,
+                                                metadata_due=6)
+    cache.clear()  # the panel reads the row
+    running = client.get(f"/scans/{health.id}/panel", headers={"HX-Request": "true"}).content.decode()
+    assert "Health pass of 12 repositories" in running
+    assert "<strong>Metadata pass</strong>:" in running
+    assert "(6 so far)" in running
+    assert "expected to finish" in running
+
+    ScanJob.objects.filter(id=health.id).update(status=Status.QUEUED, current=0, metadata_due=0)
+    scan_run(scan_id=health.id)
+    follow = metadata_pass_of(health)
+    cache.clear()  # the pages read the rows
+    health_page = client.get(f"/scans/{health.id}/").content.decode()
+    follow_page = client.get(f"/scans/{follow.id}/").content.decode()
+
+    assert f'href="/scans/{follow.id}/"' in health_page
+    assert "for the full metadata of 12 repositories" in health_page
+    assert "<h1>Metadata pass of 12 repositories</h1>" in follow_page
+    assert f'after the <a href="/scans/{health.id}/">health pass</a>' in follow_page
+    assert "at 50 % of the rate limit (2,500 points an hour)" in follow_page
+    assert "the end of its health pass" in follow_page
