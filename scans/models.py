@@ -84,8 +84,8 @@ class ScanJob(models.Model):
                                     related_name="metadata_passes",
                                     help_text="a metadata pass: the health pass it follows")
     metadata_due = models.PositiveIntegerField(
-        default=0, help_text="repositories checked whose full metadata was due (a health pass leaves it to its "
-                             "metadata pass)")
+        default=0, help_text="repositories checked whose full metadata was due, not found and blocked ones "
+                             "aside (a health pass leaves it to its metadata pass)")
 
     class Meta:
         ordering = ["-created_at"]

@@ -61,6 +61,7 @@ def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
 
 
 MOVES_AT_ONCE = 200  # moves applied together, with one query for their new names
+GONE = (Kind.NOT_FOUND, Kind.BLOCKED)  # no metadata to fetch: not counted in `metadata_due`
 
 
 class _ShardRun:
@@ -278,7 +279,7 @@ class _ShardRun:
     def record_chunk(self, chunk: _Chunk) -> None:
         for result in chunk.results:
             if result is not None:
-                if result.ref.id in chunk.due:
+                if result.ref.id in chunk.due and result.kind not in GONE:  # a metadata pass would ask it
                     self.count("metadata_due")
                 self.record(chunk.repos[result.ref.id], result)
             if self.reporter.cancel_requested():

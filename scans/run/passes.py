@@ -145,35 +145,36 @@ def budget_seconds(points: int, *, share: float, rate_limit: dict[str, Any] | No
     return (start - now).total_seconds() + (points - left) / per_hour * 3600
 
 
+def _pass_end(points: int, *, share: float, rate_limit: dict[str, Any] | None, eta_seconds: int | None,
+              now: datetime) -> datetime | None:
+    """When a running pass that still needs `points` is expected to end: the later of its pace so
+    far and its budget; None before its pace is known, unless its budget holds it back."""
+    wait = max(eta_seconds or 0, budget_seconds(points, share=share, rate_limit=rate_limit, now=now))
+    return now + timedelta(seconds=wait) if eta_seconds is not None or wait else None
+
+
 def expected_finish(scan: ScanJob, *, rate_limit: dict[str, Any] | None, eta_seconds: int | None,
                     now: datetime, metadata_pass_id: str | None = None) -> dict[str, str | None]:
     """When each pass of a health-first scan is expected to finish at the current budget
-    (ISO 8601; None for a pass that is over, or that this scan does not have): the later of its
-    pace so far (`eta_seconds`) and the points it still needs at its share of the limit. While a
-    health pass runs, its metadata pass is expected to start at its end and cover as many
-    repositories, in proportion, as it has found due so far. A finished health pass keeps what was
+    (ISO 8601; None for a pass that is over, that this scan does not have, or whose time is not
+    known yet): the later of its pace so far (`eta_seconds`) and the points it still needs at its
+    share of the limit. While a health pass runs, its metadata pass is expected to start at its
+    end (now, while that is not known) and cover as many repositories, in proportion, as it has
+    found due so far (all of them before the first answer). A finished health pass keeps what was
     expected at its end."""
-    finish: dict[str, str | None] = {Pass.HEALTH.value: None, Pass.METADATA.value: None}
-    if not scan.scan_pass:
-        return finish
-    share = scan.budget_share / 100
-    left = scan.total - scan.current
-    if scan.scan_pass == Pass.METADATA:
-        if scan.status in ScanJob.LIVE:
-            points = pass_points(scan.mode, left, full=True)
-            wait = max(eta_seconds or 0, budget_seconds(points, share=share, rate_limit=rate_limit, now=now))
-            finish[Pass.METADATA.value] = format_iso(now + timedelta(seconds=wait))
-        return finish
-    if scan.status in ScanJob.LIVE:
-        points = pass_points(scan.mode, left, full=False)
-        wait = max(eta_seconds or 0, budget_seconds(points, share=share, rate_limit=rate_limit, now=now))
-        health_end = now + timedelta(seconds=wait)
-        finish[Pass.HEALTH.value] = format_iso(health_end)
-        due = math.ceil(scan.metadata_due * scan.total / scan.current) if scan.current else scan.total
-    elif scan.status == ScanJob.Status.COMPLETED and metadata_pass_id:
-        health_end, due = scan.finished_at or now, scan.metadata_due
-    else:
-        return finish
-    hours = pass_points(scan.mode, due, full=True) / (hourly_limit(rate_limit) * metadata_share(scan) / 100)
-    finish[Pass.METADATA.value] = format_iso(health_end + timedelta(hours=hours))
-    return finish
+    finish: dict[str, datetime | None] = {Pass.HEALTH.value: None, Pass.METADATA.value: None}
+    live, share, left = scan.status in ScanJob.LIVE, scan.budget_share / 100, scan.total - scan.current
+    if scan.scan_pass == Pass.METADATA and live:
+        finish[Pass.METADATA.value] = _pass_end(pass_points(scan.mode, left, full=True), share=share,
+                                                rate_limit=rate_limit, eta_seconds=eta_seconds, now=now)
+    elif scan.scan_pass == Pass.HEALTH and (live or metadata_pass_id):
+        if live:
+            finish[Pass.HEALTH.value] = _pass_end(pass_points(scan.mode, left, full=False), share=share,
+                                                  rate_limit=rate_limit, eta_seconds=eta_seconds, now=now)
+            start = finish[Pass.HEALTH.value] or now
+            due = math.ceil(scan.metadata_due * scan.total / scan.current) if scan.current else scan.total
+        else:
+            start, due = scan.finished_at or now, scan.metadata_due
+        hours = pass_points(scan.mode, due, full=True) / (hourly_limit(rate_limit) * metadata_share(scan) / 100)
+        finish[Pass.METADATA.value] = start + timedelta(hours=hours)
+    return {name: format_iso(when) for name, when in finish.items()}

@@ -124,7 +124,7 @@ def test_the_metadata_pass_takes_the_oldest_metadata_first_and_skips_what_is_fre
     follow = metadata_pass_of(health)
     never = sorted(r.id for r in repos[3:])
     assert follow.repository_ids == never + [oldest.id, older.id]
-    assert health.metadata_due == 12, "the fresh one was not due; the one gone was (it has none)"
+    assert health.metadata_due == follow.total == 11, "the fresh one was not due; the one gone has none to fetch"
     assert Repository.objects.get(id=gone.id).health == Repository.Health.NOT_FOUND
 
 
@@ -187,6 +187,10 @@ def test_the_progress_payload_says_the_pass_and_when_each_is_expected_to_finish(
     assert queued["health_pass_id"] is None
     assert queued["metadata_pass_id"] is None
     assert (queued["budget_share"], queued["points_per_hour"]) == (100, 5000)
+    assert queued["expected_finish"]["health"] is None, "no pace yet, and 1 point fits this hour"
+    # The metadata pass from now: 40 repositories, all due before the first answer, at 2,500 an hour.
+    assert parse_iso(queued["expected_finish"]["metadata"]) - parse_iso(queued["updated_at"]) == timedelta(
+        hours=2 / 2500)
 
     ScanJob.objects.filter(id=scan.id).update(status=Status.RUNNING, started_at=timezone.now() - timedelta(seconds=10),
                                               current=20, metadata_due=20)
@@ -296,7 +300,7 @@ def test_the_scan_pages_say_which_pass_and_link_the_other(graphql, health_first,
     follow_page = client.get(f"/scans/{follow.id}/").content.decode()
 
     assert f'href="/scans/{follow.id}/"' in health_page
-    assert "for the full metadata of 12 repositories" in health_page
+    assert "started at its end</a>, for the full metadata of 12 repositories" in health_page
     assert "<h1>Metadata pass of 12 repositories</h1>" in follow_page
     assert f'after the <a href="/scans/{health.id}/">health pass</a>' in follow_page
     assert "at 50 % of the rate limit (2,500 points an hour)" in follow_page
