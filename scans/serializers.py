@@ -117,8 +117,8 @@ class ProgressSerializer(serializers.Serializer):
         allow_null=True, help_text="a completed health pass: the metadata pass that follows it (null when no full "
                                    "metadata was due)")
     metadata_due = serializers.IntegerField(
-        help_text="repositories checked so far whose full metadata was due (a health pass leaves them to its "
-                  "metadata pass)")
+        help_text="repositories checked so far whose full metadata was due, not found and blocked ones aside (a "
+                  "health pass leaves them to its metadata pass)")
     budget_share = serializers.IntegerField(help_text="percent of each token's rate limit this scan may spend")
     points_per_hour = serializers.IntegerField(
         help_text="rate-limit points this scan may spend an hour: its share of the limit GitHub reported (or of "
