@@ -419,7 +419,7 @@ def _start_metadata_pass(health: ScanJob, *, enqueue: bool) -> str:
         logger.exception("scan %s: the metadata pass could not start", health.id)
         return f"Health pass complete; the metadata pass could not start: {exc}"[:300]
     if follow is None:
-        return "Health pass complete; no full metadata is due"
+        return "Health pass complete; no full metadata is left to fetch"
     return (f"Health pass complete; the metadata pass of {follow.total:,} repositories follows "
             f"at {follow.budget_share} % of the rate limit")
 
@@ -432,7 +432,6 @@ def scan_run(*, scan_id, progress: bool = True) -> ScanJob:
         scan = run_shard(scan_id=scan_id, index=index, progress=progress, enqueue_metadata_pass=False)
         if scan.is_finished:
             break
-    follow = scan.metadata_passes.filter(status=Status.QUEUED).first()
-    if scan.scan_pass == ScanJob.Pass.HEALTH and follow is not None:
+    if scan.scan_pass == ScanJob.Pass.HEALTH and (follow := scan.metadata_passes.filter(status=Status.QUEUED).first()):
         scan_run(scan_id=follow.id, progress=progress)
     return ScanJob.objects.get(id=scan_id)

@@ -65,12 +65,17 @@ def asks_full(scan: ScanJob, *, due: bool) -> bool:
 
 def metadata_pass_ids(health: ScanJob) -> list[int]:
     """The repositories of a health pass whose full metadata is due (all of them with `full`), but
-    those gone or blocked (nothing to fetch): never fetched first, then the oldest, then by id."""
+    those gone or blocked (nothing to fetch) and those a metadata pass still queued or running
+    will fetch (a schedule's next health pass may end before the last one's metadata pass):
+    never fetched first, then the oldest, then by id."""
     cutoff = timezone.now() - timedelta(hours=settings.SCAN_FULL_METADATA_HOURS)
     due = Q() if health.full_metadata else Q(metadata_fetched_at=None) | Q(metadata_fetched_at__lte=cutoff)
     never: list[int] = []
     dated: list[tuple[datetime, int]] = []
-    ids = health.repository_ids
+    taken = set()
+    for other in ScanJob.objects.filter(scan_pass=Pass.METADATA, status__in=ScanJob.LIVE).only("repository_ids"):
+        taken.update(other.repository_ids)
+    ids = [repo_id for repo_id in health.repository_ids if repo_id not in taken] if taken else health.repository_ids
     for start in range(0, len(ids), CHUNK):
         rows = (Repository.objects.filter(due, id__in=ids[start:start + CHUNK]).exclude(health__in=GONE)
                 .values_list("id", "metadata_fetched_at"))

@@ -18,7 +18,7 @@ from repositories.models import Repository
 from scans import services
 from scans.fetch.graphql import GraphQLFetcher
 from scans.models import ScanJob
-from scans.run.engine import scan_run
+from scans.run.engine import run_shard, scan_run
 from scans.run.progress import progress_key, progress_payload
 from tests.conftest import wait_for
 from tests.scans.scanning import repo_requests, run
@@ -157,7 +157,7 @@ def test_a_rescan_within_the_day_has_no_metadata_pass(graphql, health_first):
     assert again.metadata_due == 0
     assert not ScanJob.objects.filter(health_pass=again).exists()
     assert graphql.stats()["graphql_queries_by_cost"] == {"1": 1}
-    assert again.message == "Health pass complete; no full metadata is due"
+    assert again.message == "Health pass complete; no full metadata is left to fetch"
     assert progress_payload(again)["metadata_pass_id"] is None
 
 
@@ -268,6 +268,17 @@ def test_the_metadata_pass_keeps_to_its_share_and_can_be_cancelled(graphql, heal
     resumed = services.scan_resume(scan=follow, enqueue=False)
     assert (resumed.scan_pass, resumed.health_pass_id, resumed.budget_share, resumed.total) == (
         Pass.METADATA, health.id, 50, 20)
+
+
+def test_a_metadata_pass_leaves_what_a_live_metadata_pass_will_fetch(graphql, health_first):
+    """A schedule's next health pass may end while the last one's metadata pass still runs."""
+    repos = tracked(graphql, 20)
+    first = services.scan_start(repositories=[r.id for r in repos[:12]], enqueue=False)
+    run_shard(scan_id=first.id, enqueue_metadata_pass=False)  # its metadata pass stays queued
+    second = run(repos)
+
+    assert metadata_pass_of(first).status == Status.QUEUED
+    assert metadata_pass_of(second).repository_ids == sorted(r.id for r in repos[12:])
 
 
 def test_a_cancelled_health_pass_has_no_metadata_pass(graphql, health_first):
