@@ -16,6 +16,7 @@ from bench.cost import graphql_cost
 from bench.dependencies import dependencies
 from bench.fleet import pacing, workers
 from bench.harness import WEB_THREADS, WEB_WORKERS, Bench
+from bench.health_first import health_first
 from bench.memory import MB, RssSampler, sample
 from bench.pages import pages_load
 from bench.report import Line, Row, ratio
@@ -269,7 +270,8 @@ ROWS: dict[str, Callable[[Bench], Row]] = {
     "pruning": pruning,
     "pages_load": pages_load,  # bench/pages.py
     "dependencies": dependencies,  # bench/dependencies.py
+    "health_first": health_first,  # bench/health_first.py
 }
-RUN_ORDER = ("import", "dependencies", "scan_throughput", "rescan_cost", "graphql_cost", "progress_overhead",
-             "worker_rss", "start_latency", "progress_load", "pages_load", "workers", "pacing", "history",
-             "pruning")
+RUN_ORDER = ("import", "dependencies", "scan_throughput", "rescan_cost", "graphql_cost", "health_first",
+             "progress_overhead", "worker_rss", "start_latency", "progress_load", "pages_load", "workers", "pacing",
+             "history", "pruning")

@@ -464,6 +464,13 @@ GITHUB_APP_CONFIGURED = all(_github_app.values())
 # branch's commits of the last year, the latest release: 5 points per 100 repositories), REST's
 # three maintenance-signal requests; elsewhere the lean query (1 point per 100) or one request.
 SCAN_FULL_METADATA_HOURS = env_int("SCAN_FULL_METADATA_HOURS", 24, minimum=0)
+# Health first: a scan of more than this many repositories asks every one the lean query (GraphQL:
+# 1 point per 100; REST: one request each) in a health pass, so the whole catalog has a health in
+# about a quarter of the points; the full metadata of those whose full metadata is due follows in a
+# metadata pass that spends at most SCAN_METADATA_BUDGET_SHARE percent of each token's rate limit
+# (as a schedule's share does), oldest metadata first (docs/github-access.md, "Health first").
+SCAN_HEALTH_FIRST_OVER = env_int("SCAN_HEALTH_FIRST_OVER", 20_000, minimum=0)
+SCAN_METADATA_BUDGET_SHARE = env_int("SCAN_METADATA_BUDGET_SHARE", 50, minimum=1, maximum=100)
 
 # --- Is it still maintained? (repositories/maintenance.py) ---------------------------------------
 # `active`: at least MAINTAINED_MIN_COMMITS default-branch commits, or a release, in the last

@@ -25,6 +25,7 @@ from scans import services
 from scans.fetch.common import wants_full_metadata
 from scans.fetch.graphql import GraphQLFetcher
 from scans.models import ScanJob
+from scans.run import passes
 
 Mode = ScanJob.Mode
 CHUNK = 5000
@@ -48,8 +49,13 @@ class Estimate:
     rate: float  # repositories a second
     measured: bool  # the rate of recent scans (else a rough guess)
     points: int
-    full: int  # GraphQL: repositories due for the full query
+    full: int  # GraphQL: repositories due for the full query (health first: in either mode)
     points_per_hour: int  # what GitHub allows this installation an hour
+    # Health first (scans/run/passes.py): the health pass's points (the lean query for all) and the
+    # metadata pass's (the full metadata that is due) at `metadata_share` percent; 0 for one pass.
+    health_points: int = 0
+    metadata_points: int = 0
+    metadata_share: int = 0
 
     @property
     def mode_label(self) -> str:
@@ -112,15 +118,20 @@ def estimate(ids: list[int], *, new: int = 0) -> Estimate:
     rate = _recent_rate(mode)
     measured = rate is not None
     rate = rate or _rough_rate(mode)
-    full = 0
+    health_first = passes.first_pass(count) == ScanJob.Pass.HEALTH
+    full = _due_for_full_metadata(ids) + new if mode == Mode.GRAPHQL or health_first else 0
+    points = count  # REST: a request a repository
     if mode == Mode.GRAPHQL:
-        full = _due_for_full_metadata(ids) + new
         points = _query_points(full, full=True) + _query_points(count - full, full=False)
-    else:
-        points = count
+    passes_points = {}
+    if health_first:
+        passes_points = {"health_points": passes.pass_points(mode, count, full=False),
+                         "metadata_points": passes.pass_points(mode, full, full=True),
+                         "metadata_share": settings.SCAN_METADATA_BUDGET_SHARE}
     # Tokens of one account share one limit: this is the most GitHub could allow, not a promise.
     tokens = len(settings.GITHUB_TOKENS) + (1 if settings.GITHUB_APP_CONFIGURED else 0)
     per_hour = tokens * POINTS_PER_HOUR_TOKEN if tokens else POINTS_PER_HOUR_ANONYMOUS
     waits = max(0, math.ceil(points / per_hour) - 1)
     return Estimate(count=count, mode=mode, seconds=math.ceil(count / rate) + waits * 3600, waits_hours=waits,
-                    rate=rate, measured=measured, points=points, full=full, points_per_hour=per_hour)
+                    rate=rate, measured=measured, points=points, full=full, points_per_hour=per_hour,
+                    **passes_points)

@@ -35,6 +35,15 @@ class ScanJob(models.Model):
         ADMIN = "admin", "the admin"
         SCHEDULE = "schedule", "a schedule"
         RECHECK = "confirm", "a recheck of dead answers"  # the value keeps its former name: stored, and in the API
+        METADATA_PASS = "metadata", "the end of its health pass"
+
+    class Pass(models.TextChoices):
+        """Health first (SCAN_HEALTH_FIRST_OVER): a large scan is two ScanJobs, a health pass (the
+        lean query for every repository) and, once it has completed, a metadata pass (the full
+        metadata that is due) at SCAN_METADATA_BUDGET_SHARE. Blank: one pass that does both."""
+
+        HEALTH = "health", "Health pass"
+        METADATA = "metadata", "Metadata pass"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED, db_index=True)
@@ -69,6 +78,14 @@ class ScanJob(models.Model):
                              help_text="what it covers, in words: 'label demo', '12 selected', 'import of list.md'")
     budget_share = models.PositiveSmallIntegerField(
         default=100, help_text="percent of each token's primary rate limit this scan may spend (a schedule's share)")
+    scan_pass = models.CharField(max_length=10, choices=Pass.choices, blank=True,
+                                 help_text="health first: the health pass or the metadata pass; blank: one pass")
+    health_pass = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="metadata_passes",
+                                    help_text="a metadata pass: the health pass it follows")
+    metadata_due = models.PositiveIntegerField(
+        default=0, help_text="repositories checked whose full metadata was due, not found and blocked ones "
+                             "aside (a health pass leaves it to its metadata pass)")
 
     class Meta:
         ordering = ["-created_at"]

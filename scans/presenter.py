@@ -47,6 +47,25 @@ def finish_summary(payload: dict) -> str:
     return f"Scan complete: {parts or 'nothing to check'}"
 
 
+def _passes(payload: dict, total: int) -> dict[str, Any]:
+    """Health first (scans/run/passes.py): which pass this scan is, the other pass, and when each
+    is expected to finish at the current budget. Payloads older than these keys read as one pass."""
+    scan_pass = payload.get("pass") or ""
+    expected = payload.get("expected_finish") or {}
+    noun = ScanJob.Pass(scan_pass).label if scan_pass else "Scan"
+    return {
+        "title": f"{noun} of {total:,} repositor{'y' if total == 1 else 'ies'}",
+        "scan_pass": scan_pass,
+        "health_pass_id": payload.get("health_pass_id") or "",
+        "metadata_pass_id": payload.get("metadata_pass_id") or "",
+        "metadata_due": int(payload.get("metadata_due") or 0),
+        "budget_share": int(payload.get("budget_share") or 100),
+        "points_per_hour": payload.get("points_per_hour"),
+        "expected_health": parse_iso(expected.get("health")),
+        "expected_metadata": parse_iso(expected.get("metadata")),
+    }
+
+
 def present(payload: dict, *, cancelling: bool = False, notice: str = "") -> dict[str, Any]:
     """Everything a page, the admin or the terminal shows of a scan."""
     status = Status(payload["status"])
@@ -58,6 +77,7 @@ def present(payload: dict, *, cancelling: bool = False, notice: str = "") -> dic
     started_at, finished_at = parse_iso(payload.get("started_at")), parse_iso(payload.get("finished_at"))
     elapsed = seconds_between(started_at, finished_at)
     return {
+        **_passes(payload, total),
         "job_id": payload["job_id"],
         "status": status.value,
         "status_label": "Cancelling" if cancelling else status.label,

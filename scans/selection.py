@@ -172,6 +172,10 @@ def describe_resume(scan) -> str:
     return f"the rest of scan {str(scan.id)[:8]}" + (f" ({scan.scope})" if scan.scope else "")
 
 
+def describe_metadata_pass(health) -> str:
+    return f"the full metadata of scan {str(health.id)[:8]}" + (f" ({health.scope})" if health.scope else "")
+
+
 def selected_in_form(post, *, doing: str) -> dict:
     """The selection of a page's `ids` checkboxes (scanned, or acted on by the catalog's bulk
     actions): {"repository_ids": [...]}, for `select` to check."""

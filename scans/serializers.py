@@ -28,7 +28,8 @@ class ScanJobSerializer(serializers.ModelSerializer):
         fields = [
             "id", "status", "total", "current", "percent", *COUNTERS, "message", "error", "mode", "concurrency",
             "full_metadata", "points_spent", "requested_by", "created_at", "started_at", "finished_at",
-            "heartbeat_at", "duration_seconds", "resumed_from", "trigger", "scope",
+            "heartbeat_at", "duration_seconds", "resumed_from", "trigger", "scope", "scan_pass", "health_pass",
+            "metadata_due", "budget_share",
         ]
         read_only_fields = fields
 
@@ -77,6 +78,11 @@ class RateLimitSerializer(serializers.Serializer):
     reset_at = serializers.DateTimeField(allow_null=True)
 
 
+class ExpectedFinishSerializer(serializers.Serializer):
+    health = serializers.DateTimeField(allow_null=True, help_text="when the health pass is expected to finish")
+    metadata = serializers.DateTimeField(allow_null=True, help_text="when the metadata pass is expected to finish")
+
+
 @with_outcome_counters
 class ProgressSerializer(serializers.Serializer):
     """The progress payload, every key it has (`scans.run.progress.progress_payload` builds it; a
@@ -103,7 +109,30 @@ class ProgressSerializer(serializers.Serializer):
     waiting_reason = serializers.CharField(allow_null=True, help_text="what the scan waits for, while it waits")
     waiting_until = serializers.DateTimeField(allow_null=True, help_text="when the wait is expected to end")
     rate_limit = RateLimitSerializer()
+    # Health first (docs/github-access.md): a scan over SCAN_HEALTH_FIRST_OVER repositories is a
+    # health pass, followed by a metadata pass (another job) once it has completed.
+    # (`pass` is a Python keyword: the field is named below.)
+    health_pass_id = serializers.UUIDField(allow_null=True, help_text="a metadata pass: the health pass it follows")
+    metadata_pass_id = serializers.UUIDField(
+        allow_null=True, help_text="a completed health pass: the metadata pass that follows it (null when no full "
+                                   "metadata was due)")
+    metadata_due = serializers.IntegerField(
+        help_text="repositories checked so far whose full metadata was due, not found and blocked ones aside (a "
+                  "health pass leaves them to its metadata pass)")
+    budget_share = serializers.IntegerField(help_text="percent of each token's rate limit this scan may spend")
+    points_per_hour = serializers.IntegerField(
+        help_text="rate-limit points this scan may spend an hour: its share of the limit GitHub reported (or of "
+                  "5,000 a token until it has)")
+    expected_finish = ExpectedFinishSerializer(
+        help_text="when each pass of a health-first scan is expected to finish at the current budget; null for a "
+                  "pass that is over or that the scan does not have (both null for a one-pass scan)")
     error = serializers.CharField(required=False, help_text="only when the scan failed: why")
+
+
+ProgressSerializer._declared_fields["pass"] = serializers.ChoiceField(
+    choices=ScanJob.Pass.choices, allow_null=True,
+    help_text="health first: `health` (the lean query for every repository) or `metadata` (the full metadata that "
+              "was due, at SCAN_METADATA_BUDGET_SHARE); null: one pass that does both")
 
 
 class ImportAndScanRequestSerializer(ImportRequestSerializer):

@@ -20,9 +20,10 @@ from redis.exceptions import RedisError
 
 from repositories.services import ImportReport, repositories_import
 from scans.models import ScanJob, ScanShard
+from scans.run import passes
 from scans.run.progress import cancel_key, progress_payload, publish
 from scans.run.shards import QUEUE_NAME, cut_shards, enqueue_shards, remove_from_queue
-from scans.selection import describe_import, describe_resume, select
+from scans.selection import describe_import, describe_metadata_pass, describe_resume, select
 
 logger = logging.getLogger(__name__)
 
@@ -65,11 +66,13 @@ def resolve_mode(mode: str | None = None) -> str:
 
 def scan_start(*, repositories: QuerySet | Iterable[int], requested_by=None, mode: str | None = None,
                concurrency: int | None = None, enqueue: bool = True, resumed_from: ScanJob | None = None,
-               full: bool = False, trigger: str = "", scope: str = "", budget_share: int = 100) -> ScanJob:
+               full: bool = False, trigger: str = "", scope: str = "", budget_share: int = 100,
+               health_pass: ScanJob | None = None) -> ScanJob:
     """Create a queued ScanJob for these repositories and enqueue its job once committed. `full`:
     GraphQL asks every repository's full metadata, however recently it was fetched. `trigger`
     (a ScanJob.Trigger) and `scope` (what it covers, in words: `selection.describe`) are shown
-    in the scans list."""
+    in the scans list. Over SCAN_HEALTH_FIRST_OVER repositories it is a health pass; with
+    `health_pass`, the metadata pass that follows it (scans/run/passes.py)."""
     if isinstance(repositories, QuerySet):
         ids = list(repositories.order_by("id").values_list("id", flat=True))
     else:
@@ -95,9 +98,27 @@ def scan_start(*, repositories: QuerySet | Iterable[int], requested_by=None, mod
         trigger=trigger,
         scope=scope[:200],
         budget_share=budget_share,  # percent of each token's rate limit it may spend (a schedule's share)
+        scan_pass=passes.first_pass(len(ids), health_pass=health_pass),
+        health_pass=health_pass,
     )
     cut_shards(scan)
     publish(scan, progress_payload(scan))
+    if enqueue:
+        transaction.on_commit(lambda: _enqueue_or_fail(scan))
+    return scan
+
+
+def metadata_pass_start(health: ScanJob, *, enqueue: bool = True) -> ScanJob | None:
+    """The metadata pass of a health pass that has just completed, over the repositories whose
+    full metadata is due, oldest first, at the metadata share of the rate limit; None when none
+    is due. Enqueued once committed (a queue that is away fails it, saying so: resumable)."""
+    ids = passes.metadata_pass_ids(health)
+    if not ids:
+        return None
+    scan = scan_start(repositories=ids, requested_by=health.requested_by, mode=health.mode,
+                      concurrency=health.concurrency, enqueue=False, full=health.full_metadata,
+                      trigger=ScanJob.Trigger.METADATA_PASS, scope=describe_metadata_pass(health),
+                      budget_share=passes.metadata_share(health), health_pass=health)
     if enqueue:
         transaction.on_commit(lambda: _enqueue_or_fail(scan))
     return scan
@@ -199,7 +220,8 @@ def scan_resume(*, scan: ScanJob, requested_by=None, enqueue: bool = True, trigg
         # Repositories deleted since are dropped by the run itself.
         return scan_start(repositories=remaining, requested_by=requested_by, mode=locked.mode,
                           concurrency=locked.concurrency, enqueue=enqueue, resumed_from=locked,
-                          full=locked.full_metadata, trigger=trigger, scope=describe_resume(locked))
+                          full=locked.full_metadata, trigger=trigger, scope=describe_resume(locked),
+                          budget_share=locked.budget_share, health_pass=locked.health_pass)
 
 
 def scan_reap_lost(*, scan: ScanJob | None = None) -> int:

@@ -27,5 +27,5 @@ def approval_page(request, *, ids: list[int], scope: str, action: str, back: str
     fields = [(name, value) for name, values in request.POST.lists() if name not in ("csrfmiddlewaretoken", APPROVED)
               for value in values]
     context = {"estimate": estimate(ids), "scope": scope, "action": action, "back": back, "fields": fields,
-               "approved_name": APPROVED}
+               "approved_name": APPROVED, "health_first_over": settings.SCAN_HEALTH_FIRST_OVER}
     return render(request, "scans/approve.html", context)

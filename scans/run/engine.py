@@ -33,6 +33,7 @@ from scans.fetch.common import Fetcher, FetchResult, Kind, RepoRef, wants_full_m
 from scans.github.client import GitHubClient
 from scans.github.errors import BadCredentials, Cancelled, GitHubUnreachable
 from scans.models import ScanJob, ScanResult, ScanShard
+from scans.run import passes
 from scans.run.apply import apply_failed_check, apply_result
 from scans.run.connect import github_client, make_fetcher
 from scans.run.progress import ProgressReporter, cancel_key, progress_payload, publish
@@ -60,6 +61,7 @@ def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
 
 
 MOVES_AT_ONCE = 200  # moves applied together, with one query for their new names
+GONE = (Kind.NOT_FOUND, Kind.BLOCKED)  # no metadata to fetch: not counted in `metadata_due`
 
 
 class _ShardRun:
@@ -82,7 +84,7 @@ class _ShardRun:
         self.writer = Writer(scan.id)
         self.thresholds = Thresholds.from_settings()  # the maintenance verdict's
         self.batch = Batch()
-        self.counted = {name: getattr(scan, name) for name in ("current", "name_reused", *COUNTERS)}  # the row's
+        self.counted = {name: getattr(scan, name) for name in ("current", "name_reused", "metadata_due", *COUNTERS)}
         self.owners: dict[str, int | None] = {}  # old names of this shard's moved repositories -> who holds them
         self.moves: list[tuple[Repository, FetchResult, str]] = []  # answers of moves not yet applied
         self.unsaved: Counter = Counter()  # counts not yet in the row (this batch and those being written)
@@ -135,10 +137,7 @@ class _ShardRun:
         counted = [COUNTER_OF[outcome], "current"]
         if result.kind != Kind.ERROR and repo.name_reused:
             counted.append("name_reused")
-        with self._counts_lock:
-            for name in counted:
-                self.batch.counts[name] += 1
-                self.unsaved[name] += 1
+        self.count(*counted)
         waiting = time.time() < self.wait_until
         self.scan.message = self.wait_message if waiting else f"Checking {repo.full_name}..."
         self.batch.results.append(ScanResult(  # by id: the relation descriptors cost more than the rest
@@ -147,6 +146,12 @@ class _ShardRun:
             detail=(result.detail if outcome == Health.ERROR else repo.health_detail or result.detail)[:300],
             duration_ms=result.duration_ms,
         ))
+
+    def count(self, *names: str) -> None:
+        with self._counts_lock:
+            for name in names:
+                self.batch.counts[name] += 1
+                self.unsaved[name] += 1
 
     def totals(self) -> dict[str, int]:
         """The scan's counts as this shard knows them: the row's, plus what it has not saved yet."""
@@ -262,17 +267,20 @@ class _ShardRun:
             self.scan.total -= missing
         # The full metadata where it is due (or the scan asks it of all): GraphQL's full query,
         # REST's maintenance-signal requests; the lean query, or REST's one request, elsewhere.
+        # A health pass asks the lean one of all, and counts where it was due (scans/run/passes.py).
         now, max_age = timezone.now(), timedelta(hours=settings.SCAN_FULL_METADATA_HOURS)
-        refs = [RepoRef(r.id, r.full_name, r.etag, r.github_id,
-                        full=self.scan.full_metadata or wants_full_metadata(r.metadata_fetched_at, now=now,
-                                                                            max_age=max_age),
+        due = {r.id for r in repos.values()
+               if self.scan.full_metadata or wants_full_metadata(r.metadata_fetched_at, now=now, max_age=max_age)}
+        refs = [RepoRef(r.id, r.full_name, r.etag, r.github_id, full=passes.asks_full(self.scan, due=r.id in due),
                         default_branch=r.default_branch, signal_etags=tuple((r.signal_etags or {}).items()))
                 for i in chunk if (r := repos.get(i))]
-        return _Chunk(repos, fetcher.fetch(refs))
+        return _Chunk(repos, fetcher.fetch(refs), due)
 
     def record_chunk(self, chunk: _Chunk) -> None:
         for result in chunk.results:
             if result is not None:
+                if result.ref.id in chunk.due and result.kind not in GONE:  # a metadata pass would ask it
+                    self.count("metadata_due")
                 self.record(chunk.repos[result.ref.id], result)
             if self.reporter.cancel_requested():
                 raise Cancelled()
@@ -290,6 +298,7 @@ class _ShardRun:
 class _Chunk:
     repos: dict[int, Repository]
     results: Iterator[FetchResult | None]
+    due: set[int]  # the repositories whose full metadata was due
 
 
 def _claim(scan_id, index: int) -> tuple[ScanJob, ScanShard] | None:
@@ -315,9 +324,11 @@ def _claim(scan_id, index: int) -> tuple[ScanJob, ScanShard] | None:
     return scan, shard
 
 
-def run_shard(*, scan_id, index: int = 0, rq_job=None, progress: bool = True) -> ScanJob:
+def run_shard(*, scan_id, index: int = 0, rq_job=None, progress: bool = True,
+              enqueue_metadata_pass: bool = True) -> ScanJob:
     """Run one shard to its end. Never raises for GitHub's answers: the outcome is recorded on the
-    shard and, once every shard has ended, on the ScanJob."""
+    shard and, once every shard has ended, on the ScanJob (and a health pass's metadata pass is
+    started: on the queue, or left queued for `scan_run` to run here)."""
     claimed = _claim(scan_id, index)
     if claimed is None:
         return ScanJob.objects.get(id=scan_id)
@@ -358,7 +369,7 @@ def run_shard(*, scan_id, index: int = 0, rq_job=None, progress: bool = True) ->
     ScanShard.objects.filter(id=shard.id).update(status=status, error=error, heartbeat_at=timezone.now())
     if status == Status.FAILED:
         fail_scan(scan.id, error)
-    return settle(scan.id, reporter=reporter, run=run)
+    return settle(scan.id, reporter=reporter, run=run, enqueue_metadata_pass=enqueue_metadata_pass)
 
 
 def fail_scan(scan_id, error: str) -> None:
@@ -367,9 +378,11 @@ def fail_scan(scan_id, error: str) -> None:
         status=Status.FAILED, message="Health check failed", error=error, finished_at=timezone.now())
 
 
-def settle(scan_id, *, reporter: ProgressReporter | None = None, run: _ShardRun | None = None) -> ScanJob:
+def settle(scan_id, *, reporter: ProgressReporter | None = None, run: _ShardRun | None = None,
+           enqueue_metadata_pass: bool = True) -> ScanJob:
     """Once no shard is queued or running, the scan ends: failed (already, by a shard), cancelled
-    when a shard was cancelled, completed otherwise. Run by whichever shard ends last."""
+    when a shard was cancelled, completed otherwise. Run by whichever shard ends last; a health
+    pass that completes starts its metadata pass in the same transaction, so exactly once."""
     with transaction.atomic():
         scan = ScanJob.objects.select_for_update().get(id=scan_id)
         shards = list(scan.shards.values_list("status", flat=True))
@@ -378,6 +391,8 @@ def settle(scan_id, *, reporter: ProgressReporter | None = None, run: _ShardRun 
             scan.status = Status.CANCELLED if cancelled else Status.COMPLETED
             scan.message = "Scan cancelled" if cancelled else "Scan complete"
             scan.finished_at = timezone.now()
+            if scan.status == Status.COMPLETED and scan.scan_pass == ScanJob.Pass.HEALTH:
+                scan.message = _start_metadata_pass(scan, enqueue=enqueue_metadata_pass)
             scan.save(update_fields=["status", "message", "finished_at"])
     if scan.is_finished:
         if reporter is not None:
@@ -392,11 +407,31 @@ def settle(scan_id, *, reporter: ProgressReporter | None = None, run: _ShardRun 
     return scan
 
 
+def _start_metadata_pass(health: ScanJob, *, enqueue: bool) -> str:
+    """The metadata pass after this health pass (scans/run/passes.py); what the health pass's
+    message then says. A failure to start it leaves the health pass complete, saying so."""
+    from scans.services import metadata_pass_start
+
+    try:
+        with transaction.atomic():
+            follow = metadata_pass_start(health, enqueue=enqueue)
+    except Exception as exc:  # the health pass stands; its repositories stay due for the next scan
+        logger.exception("scan %s: the metadata pass could not start", health.id)
+        return f"Health pass complete; the metadata pass could not start: {exc}"[:300]
+    if follow is None:
+        return "Health pass complete; no full metadata is left to fetch"
+    return (f"Health pass complete; the metadata pass of {follow.total:,} repositories follows "
+            f"at {follow.budget_share} % of the rate limit")
+
+
 def scan_run(*, scan_id, progress: bool = True) -> ScanJob:
-    """Every shard of a queued scan, one after another, in this process (`runscan`, tests)."""
+    """Every shard of a queued scan, one after another, in this process (`runscan`, tests), and
+    then a health pass's metadata pass the same way."""
     scan = ScanJob.objects.get(id=scan_id)
     for index in scan.shards.order_by("index").values_list("index", flat=True):
-        scan = run_shard(scan_id=scan_id, index=index, progress=progress)
+        scan = run_shard(scan_id=scan_id, index=index, progress=progress, enqueue_metadata_pass=False)
         if scan.is_finished:
             break
+    if scan.scan_pass == ScanJob.Pass.HEALTH and (follow := scan.metadata_passes.filter(status=Status.QUEUED).first()):
+        scan_run(scan_id=follow.id, progress=progress)
     return ScanJob.objects.get(id=scan_id)

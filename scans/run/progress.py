@@ -19,6 +19,7 @@ from django.utils import timezone
 from repohealth.runtime.cache import UNREACHABLE, set_and_get
 from repohealth.runtime.times import format_iso
 from scans.models import ScanJob
+from scans.run import passes
 
 
 def progress_key(job_id) -> str:
@@ -44,6 +45,10 @@ def progress_payload(scan: ScanJob, *, rate_limit: dict[str, Any] | None = None,
     until then, and nulls otherwise."""
     now = now or timezone.now()
     live = scan.status in ScanJob.LIVE
+    eta = eta_seconds(scan, now)
+    rate_limit = rate_limit or {"remaining": scan.rate_limit_remaining,
+                                "reset_at": format_iso(scan.rate_limit_reset_at)}
+    metadata_pass_id = _metadata_pass_id(scan)
     waiting_until = None
     if waiting and live and waiting[1] > now.timestamp():
         waiting_until = datetime.fromtimestamp(waiting[1], tz=dt_timezone.utc)
@@ -59,7 +64,7 @@ def progress_payload(scan: ScanJob, *, rate_limit: dict[str, Any] | None = None,
         "updated_at": format_iso(now),
         "finished_at": format_iso(scan.finished_at),
         "heartbeat_at": format_iso(scan.heartbeat_at),
-        "eta_seconds": eta_seconds(scan, now),
+        "eta_seconds": eta,
         "mode": str(scan.mode),
         "points_spent": scan.points_spent,
         "requested_by_id": scan.requested_by_id,
@@ -67,15 +72,29 @@ def progress_payload(scan: ScanJob, *, rate_limit: dict[str, Any] | None = None,
         "cancel_requested": bool(scan.cancel_requested) and live,
         "waiting_reason": waiting[0] if waiting_until else None,
         "waiting_until": format_iso(waiting_until),
-        "rate_limit": rate_limit
-        or {
-            "remaining": scan.rate_limit_remaining,
-            "reset_at": format_iso(scan.rate_limit_reset_at),
-        },
+        "rate_limit": rate_limit,
+        # Health first (scans/run/passes.py): which pass this is, the other pass, and when each is
+        # expected to finish at the current budget.
+        "pass": scan.scan_pass or None,
+        "health_pass_id": str(scan.health_pass_id) if scan.health_pass_id else None,
+        "metadata_pass_id": metadata_pass_id,
+        "metadata_due": scan.metadata_due,
+        "budget_share": scan.budget_share,
+        "points_per_hour": round(passes.hourly_limit(rate_limit) * scan.budget_share / 100),
+        "expected_finish": passes.expected_finish(scan, rate_limit=rate_limit, eta_seconds=eta, now=now,
+                                                  metadata_pass_id=metadata_pass_id),
     }
     if scan.status == ScanJob.Status.FAILED:
         payload["error"] = scan.error
     return payload
+
+
+def _metadata_pass_id(scan: ScanJob) -> str | None:
+    """A completed health pass's metadata pass (one query; a running scan has none yet)."""
+    if scan.scan_pass != ScanJob.Pass.HEALTH or scan.status != ScanJob.Status.COMPLETED:
+        return None
+    found = scan.metadata_passes.order_by("created_at").values_list("id", flat=True).first()
+    return str(found) if found else None
 
 
 def publish(scan: ScanJob, payload: dict[str, Any], rq_job=None) -> bool:

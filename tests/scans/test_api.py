@@ -20,7 +20,10 @@ Status = ScanJob.Status
 CONTRACT = {"status", "current", "total", "healthy", "archived", "not_found", "errors", "message"}
 OURS = {"job_id", "stale", "moved", "blocked", "percent", "started_at", "updated_at", "finished_at", "heartbeat_at",
         "eta_seconds", "mode", "points_spent", "name_reused", "requested_by_id", "cancel_requested", "waiting_reason",
-        "waiting_until", "rate_limit"}
+        "waiting_until", "rate_limit",
+        # health first (scans/run/passes.py)
+        "pass", "health_pass_id", "metadata_pass_id", "metadata_due", "budget_share", "points_per_hour",
+        "expected_finish"}
 URL = "/api/bulk/health-check"
 
 

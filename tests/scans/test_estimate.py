@@ -76,3 +76,17 @@ def test_graphql_asks_the_full_query_for_repositories_due_and_the_lean_one_for_t
 def test_an_import_counts_its_new_repositories_as_due_for_the_full_query(graphql):
     found = estimate([], new=200)
     assert (found.count, found.full, found.points) == (200, 200, 8)
+
+
+def test_a_scan_over_the_health_first_threshold_counts_each_pass(graphql, settings):
+    settings.SCAN_HEALTH_FIRST_OVER, settings.SCAN_METADATA_BUDGET_SHARE = 100, 50
+    due = track(250)
+    Repository.objects.filter(id__in=due[:50]).update(metadata_fetched_at=timezone.now() - timedelta(hours=1))
+
+    found = estimate(due)
+
+    assert found.full == 200
+    assert found.health_points == 3, "the lean query for all 250: batches of 100, 100 and 50"
+    assert found.metadata_points == 10, "the full query for the 200 due: 5 connections a repository"
+    assert found.metadata_share == 50
+    assert estimate(due[:100]).health_points == 0, "at the threshold: one pass"

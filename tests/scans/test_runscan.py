@@ -106,3 +106,19 @@ def test_the_summary_table_counts_the_verdicts_of_the_repositories_it_checked(ap
     assert counted == {v: sum(r.maintenance == v for r in Repository.objects.filter(id__in=[x.id for x in repos]))
                        for v in Repository.Maintenance.values}
     assert sum(counted.values()) == len(repos), "the scan's repositories, not the catalog"
+
+
+def test_a_health_first_scan_follows_its_metadata_pass_and_sums_up_both(app_env, fake_github):
+    repos = track(fake_github, 8)
+
+    done = subprocess.run([sys.executable, "manage.py", "runscan", "--all"], cwd=BASE_DIR,
+                          env=app_env(SCAN_HEALTH_FIRST_OVER="5"), capture_output=True, text=True, timeout=120)
+
+    assert done.returncode == 0, done.stderr
+    health = ScanJob.objects.get(scan_pass=ScanJob.Pass.HEALTH)
+    follow = ScanJob.objects.get(health_pass=health)
+    assert f"Metadata pass {follow.id} of {follow.total} repositories, at 50 % of the rate limit" in done.stdout
+    assert f"Health pass {health.id}: completed" in done.stdout
+    assert f"Metadata pass {follow.id}: completed" in done.stdout
+    assert health.current == len(repos)
+    assert follow.current == follow.total == Repository.objects.exclude(health__in=["not_found", "blocked"]).count()

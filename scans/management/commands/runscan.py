@@ -101,24 +101,32 @@ class Command(BaseCommand):
             runner = threading.Thread(target=self._run_here, args=(scan.id,), daemon=True)
             runner.start()
         interrupted = False
+        current = scan  # the pass being followed: a health pass's metadata pass follows it
         try:
             payload = self._follow(scan, quiet=not show_bar)
+            if follow := self._metadata_pass(payload):
+                current = follow
+                self.console.print(f"Metadata pass [bold]{follow.id}[/] of {follow.total:,} repositories, at "
+                                   f"{follow.budget_share} % of the rate limit")
+                self._follow(follow, quiet=not show_bar)
         except KeyboardInterrupt:
             interrupted = True
             self.console.print("\nCancelling the scan (results so far are kept)...")
             with contextlib.suppress(services.ScanAlreadyFinished):
-                services.scan_cancel(scan=scan)
-            payload = self._follow(scan, quiet=True)
+                services.scan_cancel(scan=current)
+            self._follow(current, quiet=True)
         if runner is not None:
             runner.join()
         payload = self._final(scan)
+        finals = [payload] + ([self._final(current)] if current is not scan else [])
         if options["json"]:
             sys.stdout.write(json.dumps(payload, indent=2) + "\n")
         else:
-            self._summary(payload)
+            for final in finals:
+                self._summary(final)
         if interrupted:
             sys.exit(130)
-        if payload["status"] != ScanJob.Status.COMPLETED:
+        if any(final["status"] != ScanJob.Status.COMPLETED for final in finals):
             sys.exit(1)
 
     def _check(self, options) -> int:
@@ -195,6 +203,11 @@ class Command(BaseCommand):
         finally:
             connections.close_all()
 
+    def _metadata_pass(self, payload: dict) -> ScanJob | None:
+        """The metadata pass a completed health pass started (scans/run/passes.py), if any."""
+        follow_id = payload.get("metadata_pass_id")
+        return ScanJob.objects.get(id=follow_id) if follow_id else None
+
     def _payload(self, scan) -> dict:
         payload = cache.get(progress_key(scan.id))
         if payload is None:
@@ -215,7 +228,8 @@ class Command(BaseCommand):
                    TextColumn("{task.fields[rate]}"), TextColumn("ETA {task.fields[eta]}"), TimeElapsedColumn(),
                    TextColumn("{task.fields[counts]}")]
         with Progress(*columns, console=self.console, transient=False) as bar:
-            task = bar.add_task("Scanning", total=scan.total or 1, rate="", eta="-", counts="")
+            task = bar.add_task(ScanJob.Pass(scan.scan_pass).label if scan.scan_pass else "Scanning",
+                                total=scan.total or 1, rate="", eta="-", counts="")
             while True:
                 payload = self._payload(scan)
                 view = present(payload)
@@ -235,7 +249,8 @@ class Command(BaseCommand):
         view = present(payload)
         styles = {Status.COMPLETED: "green", Status.FAILED: "red", Status.CANCELLED: "yellow"}
         style = styles.get(view["status"], "white")
-        self.console.print(f"Scan {view['job_id']}: [bold {style}]{view['status']}[/]")
+        noun = ScanJob.Pass(view["scan_pass"]).label if view["scan_pass"] else "Scan"
+        self.console.print(f"{noun} {view['job_id']}: [bold {style}]{view['status']}[/]")
         table = Table(show_header=True)
         table.add_column("outcome")
         table.add_column("repositories", justify="right")

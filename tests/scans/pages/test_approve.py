@@ -84,3 +84,13 @@ def test_with_a_filter_active_the_filtered_scan_is_the_primary_button(logged_in,
     filtered = logged_in.get("/?language=Rust").content.decode()
     assert 'class="button button--primary" name="scope" value="filtered">Scan filtered (245)' in filtered
     assert 'class="button" name="scope" value="all">Scan all (1,225)' in filtered
+
+
+def test_a_health_first_scan_says_what_each_pass_costs(logged_in, catalog, settings):
+    settings.SCAN_HEALTH_FIRST_OVER, settings.SCAN_METADATA_BUDGET_SHARE = 1000, 50
+
+    html = logged_in.post(reverse("scans:start"), {"scope": "all", "next": "/"}).content.decode()
+
+    assert "Health first" in html
+    assert "about 1,225 points for every health" in html  # REST without a token: a request each
+    assert "the full metadata of the 1,225 due in a metadata pass: about 4,900 points, at most 50 %" in html

@@ -278,3 +278,25 @@ def test_queued_scans_wait_for_a_worker_and_run_when_one_starts(api, fake_github
     start_worker()
 
     assert poll_until_finished(api, job_id)[-1]["status"] == Status.COMPLETED
+
+
+def test_a_health_pass_on_shards_enqueues_one_metadata_pass_that_the_workers_run(api, fake_github, start_worker,
+                                                                                   settings):
+    settings.SCAN_HEALTH_FIRST_OVER, settings.SCAN_SHARD_SIZE = 5, 10  # scan_start decides and cuts, here
+    start_worker(SCAN_SHARD_SIZE="10")
+    start_worker(SCAN_SHARD_SIZE="10")
+    repos = track(fake_github, 40)
+    job_id = start_scan(api, repos)
+
+    health = poll_until_finished(api, job_id)[-1]
+    follow_id = health["metadata_pass_id"]
+    follow = poll_until_finished(api, follow_id)[-1]
+
+    assert (health["pass"], health["status"], health["current"]) == ("health", Status.COMPLETED, len(repos))
+    assert ScanShard.objects.filter(scan_id=job_id).count() == 4
+    assert ScanJob.objects.filter(health_pass_id=job_id).count() == 1, "started once, by the last shard"
+    assert (follow["pass"], follow["health_pass_id"], follow["status"]) == ("metadata", job_id, Status.COMPLETED)
+    answered = Repository.objects.exclude(health__in=["not_found", "blocked"])
+    assert follow["current"] == follow["total"] == answered.count()
+    assert ScanShard.objects.filter(scan_id=follow_id).count() == -(-follow["total"] // 10)
+    assert not answered.filter(metadata_fetched_at=None).exists()
