@@ -314,7 +314,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["repohealth.web.parsers.JSONParser"],
     # Every error as `{"detail": ...}`, plus the field or parameter it names (repohealth/web/api.py).
     "EXCEPTION_HANDLER": "repohealth.web.api.exception_handler",
-    "DEFAULT_PAGINATION_CLASS": "repohealth.web.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "repohealth.web.pagination.CursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

@@ -105,10 +105,12 @@ class RepositoryFilter(filters.FilterSet):
     @property
     def qs(self) -> QuerySet[Repository]:
         ordering = (self.form.cleaned_data.get("ordering") if self.is_bound and self.is_valid() else None)
+        ordering = ordering or DEFAULT_ORDERING
         rows = super().qs
-        if (ordering or "").lstrip("-") == "stars_delta":
+        if ordering.lstrip("-") == "stars_delta":
             rows = with_stars_delta(rows)
-        return rows.order_by(ordering or DEFAULT_ORDERING, "id")
+        # Ties by id, in the column's direction: one index on (column, id) reads either way.
+        return rows.order_by(ordering, "-id" if ordering.startswith("-") else "id")
 
 
 def current_names(params):

@@ -52,7 +52,7 @@ class Repository(models.Model):
     html_url = models.URLField(max_length=300, blank=True)
     description = models.TextField(blank=True)
     homepage = models.CharField(max_length=500, blank=True)
-    language = models.CharField(max_length=100, blank=True, db_index=True)
+    language = models.CharField(max_length=100, blank=True)
     topics = models.JSONField(default=list, blank=True)
     license = models.CharField(max_length=100, blank=True, help_text="SPDX id")
     stars = models.PositiveIntegerField(default=0)
@@ -66,11 +66,10 @@ class Repository(models.Model):
     pushed_at = models.DateTimeField(null=True, blank=True)
     created_at_github = models.DateTimeField(null=True, blank=True)
     etag = models.CharField(max_length=200, blank=True)
-    health = models.CharField(max_length=20, choices=Health.choices, default=Health.UNKNOWN, db_index=True)
+    health = models.CharField(max_length=20, choices=Health.choices, default=Health.UNKNOWN)
     health_detail = models.CharField(max_length=300, blank=True)
     previous_names = models.JSONField(default=list, blank=True)
-    last_checked_at = models.DateTimeField(null=True, blank=True, db_index=True,
-                                           help_text="the last check GitHub answered")
+    last_checked_at = models.DateTimeField(null=True, blank=True, help_text="the last check GitHub answered")
     last_check_error = models.CharField(max_length=300, blank=True,
                                         help_text="why the last check failed, when it did (network, timeout, 5xx)")
     last_check_failed_at = models.DateTimeField(null=True, blank=True)
@@ -105,8 +104,7 @@ class Repository(models.Model):
     successor = models.CharField(max_length=140, null=True, blank=True,  # noqa: DJ001 - null: none found (the API answers null)
 
                                  help_text="owner/name it names as its successor")
-    maintenance = models.CharField(max_length=20, choices=Maintenance.choices, default=Maintenance.UNKNOWN,
-                                   db_index=True)
+    maintenance = models.CharField(max_length=20, choices=Maintenance.choices, default=Maintenance.UNKNOWN)
     maintenance_reasons = models.JSONField(default=list, blank=True)
     maintenance_override = models.CharField(max_length=20, choices=Override.choices, blank=True)
     maintenance_note = models.CharField(max_length=500, blank=True)
@@ -121,11 +119,14 @@ class Repository(models.Model):
         ]
         indexes = [
             models.Index(Lower("imported_name"), name="repository_imported_name_ci"),
-            models.Index(fields=["stars"], name="repository_stars"),
-            models.Index(fields=["pushed_at"], name="repository_pushed_at"),
-            # The catalog's default order (full_name, id): a page reads its 50 rows off the index
-            # instead of sorting the whole table.
+            # Each order of the catalog, ties by id (repositories/filters.py): a page reads its rows
+            # off the index instead of sorting the whole table, and the API's cursor starts a page
+            # where the last one ended (repohealth/web/pagination.py). Each also serves the column's
+            # filters.
             models.Index(fields=["full_name", "id"], name="repository_full_name_id"),
+            *[models.Index(fields=[column, "id"], name=f"repository_{column}_id")
+              for column in ("health", "maintenance", "stars", "forks", "open_issues", "language", "pushed_at",
+                             "last_checked_at")],
             # The catalog's health and maintenance counts, in one GROUP BY that reads only the index.
             models.Index(fields=["health", "maintenance"], name="repository_health_maintenance"),
         ]
@@ -180,11 +181,12 @@ class RepositoryChange(models.Model):
     old = models.JSONField(null=True, blank=True)
     new = models.JSONField(null=True, blank=True)
     event = models.CharField(max_length=20, choices=Event.choices, blank=True, db_index=True)
-    at = models.DateTimeField(db_index=True)
+    at = models.DateTimeField()
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["repository", "at"], name="change_repository_at")]
+        indexes = [models.Index(fields=["repository", "at"], name="change_repository_at"),
+                   models.Index(fields=["at", "id"], name="change_at_id")]  # newest first, by cursor
 
     def __str__(self) -> str:
         return f"{self.full_name} {self.field}: {self.old!r} -> {self.new!r}"
@@ -252,7 +254,8 @@ class SourcePackage(models.Model):
     it maps to and how that is known (`provenance`: "declared", "module_path" or
     "resolver:<deps.dev's relationProvenance>"), or why it maps to none (`reason`)."""
 
-    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="packages")
+    # db_index=False: the (source, id) index below serves every lookup by source.
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="packages", db_index=False)
     ecosystem = models.CharField(max_length=30, blank=True, help_text="the package-URL type: npm, pypi, golang...")
     name = models.CharField(max_length=500, help_text="as the document spells it")
     version = models.CharField(max_length=200, blank=True, help_text="blank: not pinned")
@@ -264,6 +267,7 @@ class SourcePackage(models.Model):
 
     class Meta:
         ordering = ["source", "id"]
+        indexes = [models.Index(fields=["source", "id"], name="sourcepackage_source_id")]  # in file order, by cursor
 
     def __str__(self) -> str:
         return f"{self.source_id}: {self.name}@{self.version or '*'} ({self.ecosystem or '?'})"

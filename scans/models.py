@@ -120,7 +120,8 @@ del _outcome
 
 
 class ScanResult(models.Model):
-    scan = models.ForeignKey(ScanJob, on_delete=models.CASCADE, related_name="results")
+    # db_index=False: the (scan, id) index below serves every lookup by scan.
+    scan = models.ForeignKey(ScanJob, on_delete=models.CASCADE, related_name="results", db_index=False)
     repository = models.ForeignKey(
         Repository, null=True, blank=True, on_delete=models.SET_NULL, related_name="scan_results"
     )
@@ -133,7 +134,9 @@ class ScanResult(models.Model):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["scan", "outcome"], name="scanresult_scan_outcome")]
+        # A scan's results in order, all or of some outcomes, by cursor (repohealth/web/pagination.py).
+        indexes = [models.Index(fields=["scan", "id"], name="scanresult_scan_id"),
+                   models.Index(fields=["scan", "outcome", "id"], name="scanresult_scan_outcome_id")]
 
     def __str__(self) -> str:
         return f"{self.full_name}: {self.outcome}"

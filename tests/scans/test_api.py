@@ -208,10 +208,10 @@ def test_cancelling_a_queued_scan_answers_202_with_the_payload(api, scan):
 
 def test_the_scan_list_shows_a_user_their_own_scans_and_staff_all(api, other_api, staff_api, scan, other_user):
     services.scan_start(repositories=scan.repository_ids, requested_by=other_user, enqueue=False)
-    assert api.get("/api/scans/").json()["count"] == 1
-    assert other_api.get("/api/scans/").json()["count"] == 1
-    assert staff_api.get("/api/scans/").json()["count"] == 2
-    assert api.get("/api/scans/?status=completed").json()["count"] == 0
+    assert len(api.get("/api/scans/").json()["results"]) == 1
+    assert len(other_api.get("/api/scans/").json()["results"]) == 1
+    assert len(staff_api.get("/api/scans/").json()["results"]) == 2
+    assert api.get("/api/scans/?status=completed").json()["results"] == []
     assert api.get(f"/api/scans/{scan.id}/").json()["status"] == Status.QUEUED
 
 
@@ -220,13 +220,15 @@ def test_results_are_paginated_and_filter_by_outcome(api, scan, repos):
         ScanResult(scan=scan, repository=r, full_name=r.full_name,
                    outcome=Health.HEALTHY if i else Health.NOT_FOUND, http_status=200 if i else 404)
         for i, r in enumerate(repos)])
-    body = api.get(f"/api/scans/{scan.id}/results/?page_size=2").json()
-    assert body["count"] == 5
-    assert len(body["results"]) == 2
-    assert body["next"]
+    walked, url = [], f"/api/scans/{scan.id}/results/?page_size=2"
+    while url:
+        body = api.get(url).json()
+        assert len(body["results"]) <= 2
+        walked += [row["full_name"] for row in body["results"]]
+        url = body["next"]
+    assert walked == [r.full_name for r in repos]
     missing = api.get(f"/api/scans/{scan.id}/results/?outcome=not_found").json()
-    assert missing["count"] == 1
-    assert missing["results"][0]["http_status"] == 404
+    assert [row["http_status"] for row in missing["results"]] == [404]
 
 
 def test_resume_starts_a_scan_of_what_was_not_reached(api, scan, repos):
