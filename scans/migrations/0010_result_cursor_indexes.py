@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scans', '0008_rename_recheck_words'),
+        ('scans', '0009_scanjob_passes'),
     ]
 
     operations = [
