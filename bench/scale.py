@@ -1,0 +1,451 @@
+"""The scale rows: the catalog at `Sizes.scale` repositories, the bench's catalog size in `make bench`
+and BENCH_SCALE (1,000,000 unless set) in `make bench-scale` (`python -m bench --scale N`).
+bench/README.md explains each row.
+
+The scale catalog is the bench's catalog (the fake GitHub's import names, in file order) followed,
+past its size, by generated names: realistic `owner/name` strings that need not exist on GitHub.
+Only `scale_health_first` asks GitHub, and it scans the catalog's first `health_sample`
+repositories, which are the fake's. Every generated owner ends in a dash and a number of at least
+1,000 (`acme-labs-1042`), which no login of the fake does, so the two parts share no name, and a
+search for one of the fake's owners (`zoe25`) finds what it finds among the fake's names alone.
+
+`scale_import` measures an import into an empty catalog. In `make bench` it runs right after row 5,
+`import` (same names at the bench's size), and first empties the catalog, untimed, through the
+catalog's own services; the other scale rows import the scale catalog unmeasured when it is not
+there yet, as `Bench.seed_catalog` does for the other rows.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import statistics
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from itertools import islice
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+from django.test import override_settings
+
+from bench import QUERIES_HEADER, catalog, load, scanning
+from bench.harness import WEB_WORKERS, Bench
+from bench.pages import logged_in, prepare_browsers
+from bench.report import Line, Row, ratio
+from bench.scanning import Ours
+from bench.sizes import BULK_LATENCY_MS
+
+MILLION = 1_000_000
+# The goals at 1,000,000 repositories. Times and points that grow with the catalog are scaled to N
+# (`_scaled`); a page's time and the export's pace are goals whatever N.
+GOALS = {
+    "import_seconds": {"sqlite": 60.0, "postgresql": 90.0},
+    "first_page_ms": 150.0, "search_ms": 300.0, "deep_page_ms": 1000.0,
+    "walk_seconds": 420.0, "page_ratio": 2.0,  # every page within 2x the first
+    "export_rows_per_s": 50_000,
+    "health_pass_points": 10_500,
+}
+POINTS_PER_HOUR = 5_000  # one token's GitHub hour
+PAGE_REPEATS = 5         # timed GETs of each catalog page, after one untimed a gunicorn worker
+DEEP_PAGE = 2_000        # or the last page, or the deepest the catalog page shows (MAX_PAGES)
+WALK_PAGE_SIZE = 1_000   # the API's largest page
+# A walk that has taken twice its goal at 1,000,000 stops there, saying so: page numbers make
+# each page slower than the one before, and the whole walk would take over an hour.
+WALK_BUDGET_SECONDS = 2 * GOALS["walk_seconds"]
+SCALE_LABEL = "bench-scale"
+IMPORT_FILENAME = "bench-scale.txt"
+EMPTYING_CHUNK = 5_000   # repositories removed a call when the catalog is emptied
+SEARCHED_MATCHES = (3, 50)  # how many names the search term may match: a realistic handful
+_PERSON_LOGIN = re.compile(r"[a-z]+[0-9]+")
+SCALE_ROWS = ("scale_import", "scale_pages", "scale_api_walk", "scale_export", "scale_health_first")
+
+
+# --- the scale catalog -------------------------------------------------------------------------------
+def names(bench: Bench) -> list[str]:
+    """The scale catalog's N names: the bench's catalog first, then generated ones."""
+    count = bench.sizes.scale
+    head = bench.catalog.names[:count]
+    return head + list(islice(generated(), count - len(head)))
+
+
+def generated() -> Iterator[str]:
+    """Endless, deterministic, unique `owner/name` strings made of the fake GitHub's words: owners
+    (`acme-labs-1042`, `maya-chen-1000`) with 1 to 12 repositories each (`fast-json-rs`)."""
+    from fakegithub import words
+
+    bases = ([f"{p}-{s}" for p in words.OWNER_PREFIXES for s in words.OWNER_SUFFIXES]
+             + [f"{f}-{la}" for f in words.PERSON_FIRST for la in words.PERSON_LAST])
+    stems = [f"{a}-{n}" for a in words.REPO_ADJECTIVES for n in words.REPO_NOUNS] + list(words.REPO_NOUNS)
+    repos = [f"{stem}-{suffix}" if suffix else stem for stem in stems for suffix in dict.fromkeys(words.REPO_SUFFIXES)]
+    owner = 0
+    while True:
+        login = f"{bases[owner % len(bases)]}-{1000 + owner // len(bases)}"
+        for index in range(1 + owner * 7 % 12):
+            # A prime stride no multiple of which below 12 is a multiple of len(repos): an owner's
+            # names are distinct.
+            yield f"{login}/{repos[(owner * 7919 + index * 104_729) % len(repos)]}"
+        owner += 1
+
+
+def search_term(catalog_names: list[str]) -> tuple[str, int]:
+    """A search a user would type: the login of a person (`zoe25`) that matches a realistic
+    handful of names, the first such in the catalog; and how many names it matches."""
+    lowered = [name.lower() for name in catalog_names]
+    for owner in dict.fromkeys(name.split("/", 1)[0] for name in lowered):
+        if _PERSON_LOGIN.fullmatch(owner):
+            matches = sum(1 for name in lowered if owner in name)
+            if SEARCHED_MATCHES[0] <= matches <= SEARCHED_MATCHES[1]:
+                return owner, matches
+    raise RuntimeError("no person's login in the catalog matches a handful of names")
+
+
+def source(catalog_names: list[str]) -> bytes:
+    return ("\n".join(catalog_names) + "\n").encode()
+
+
+@contextmanager
+def import_limits(lines: int, size: int) -> Iterator[None]:
+    """The import limits raised to this file where it exceeds them (IMPORT_MAX_ENTRIES is 200,000
+    and IMPORT_MAX_BYTES 20 MB): what an operator importing a million names sets."""
+    from django.conf import settings
+
+    with override_settings(IMPORT_MAX_ENTRIES=max(settings.IMPORT_MAX_ENTRIES, lines),
+                           IMPORT_MAX_BYTES=max(settings.IMPORT_MAX_BYTES, size)):
+        yield
+
+
+def seed(bench: Bench) -> int:
+    """Make sure the catalog holds the scale catalog (unmeasured); its size."""
+    from repositories.models import Repository
+    from repositories.services import repositories_import
+
+    count = bench.sizes.scale
+    if Repository.objects.count() < count:
+        bench.say(f"  importing the scale catalog of {count:,} names (unmeasured)")
+        text = source(names(bench))
+        with import_limits(count, len(text)):
+            repositories_import(source=text, filename=IMPORT_FILENAME, label=SCALE_LABEL)
+    return Repository.objects.count()
+
+
+def _empty() -> int:
+    """Every repository and kept document gone (untimed), through the catalog's services, so that
+    whatever the catalog keeps beside its rows (its counts, its labels) follows; how many went."""
+    from repositories.models import Repository, Source
+    from repositories.services import repositories_delete
+
+    Source.objects.all().delete()  # first: their entries then need no update
+    ids = list(Repository.objects.order_by("id").values_list("id", flat=True))
+    for start in range(0, len(ids), EMPTYING_CHUNK):
+        repositories_delete(ids=ids[start:start + EMPTYING_CHUNK])
+    return len(ids)
+
+
+def _database() -> str:
+    from django.db import connection
+
+    return connection.vendor
+
+
+def _scaled(goal: float, count: int) -> float:
+    return round(goal * count / MILLION, 3)
+
+
+def _verdict(within: bool, goal: str) -> str:
+    return f"{'[green]within[/]' if within else '[red]outside[/]'} the goal ({goal})"
+
+
+# --- scale 1: import -----------------------------------------------------------------------------------
+def scale_import(bench: Bench) -> Row:
+    from repositories.services import repositories_import
+
+    catalog_names = names(bench)
+    count, text = len(catalog_names), source(catalog_names)
+    removed = _empty()
+    if removed:
+        bench.say(f"  emptied the catalog first ({removed:,} repositories, untimed)")
+    with import_limits(count, len(text)):
+        started = time.perf_counter()
+        report = repositories_import(source=text, filename=IMPORT_FILENAME, label=SCALE_LABEL)
+        seconds = time.perf_counter() - started
+    database = _database()
+    at_million = GOALS["import_seconds"].get(database, GOALS["import_seconds"]["sqlite"])
+    goal = _scaled(at_million, count)
+    data = {"repositories": count, "generated": count - min(count, len(bench.catalog.names)), "bytes": len(text),
+            "label": SCALE_LABEL, "database": database, "emptied_first": removed, "seconds": round(seconds, 3),
+            "lines_per_s": round(count / seconds), "created": report.created, "existing": report.existing,
+            "invalid": len(report.invalid), "goal_seconds": goal, "goal_seconds_at_million": at_million}
+    data["within_goal"] = seconds <= goal and report.created == count
+    note = _verdict(data["within_goal"], f"≤ {goal:,g} s: {at_million:g} s at 1,000,000 on {database}, scaled")
+    if report.created != count:
+        note += f" [red]{report.created:,} created of {count:,}[/]"
+    return Row("scale_import", f"scale 1: import of {count:,}", data, [
+        Line(f"{count:,} names, empty catalog", {"seconds": data["seconds"], "lines_per_s": data["lines_per_s"],
+                                                 "created": report.created}, note=note)])
+
+
+# --- scale 2: the catalog page ---------------------------------------------------------------------------
+def deep_page(count: int) -> int:
+    """DEEP_PAGE, or the last page when there are fewer, or the deepest the page shows when the
+    catalog stops its pages (repositories.presentation.MAX_PAGES, when it has one)."""
+    from repositories import presentation
+
+    last = max(1, math.ceil(count / presentation.PER_PAGE))
+    return min(DEEP_PAGE, last, getattr(presentation, "MAX_PAGES", last))
+
+
+def _timed_get(session: requests.Session, url: str) -> tuple[float, requests.Response]:
+    started = time.perf_counter()
+    response = session.get(url, timeout=600)
+    elapsed = (time.perf_counter() - started) * 1000
+    if response.status_code != 200:
+        raise RuntimeError(f"GET {url} answered {response.status_code}: {response.text[:300]}")
+    return elapsed, response
+
+
+def _page_figures(browser: requests.Session, url: str) -> dict[str, Any]:
+    for _ in range(WEB_WORKERS):  # each gunicorn worker's first answer, untimed
+        _timed_get(browser, url)
+    samples = [_timed_get(browser, url) for _ in range(PAGE_REPEATS)]
+    timings = [ms for ms, _ in samples]
+    return {"median_ms": round(statistics.median(timings), 1), "max_ms": round(max(timings), 1),
+            "queries": int(samples[-1][1].headers.get(QUERIES_HEADER, 0)),
+            "samples_ms": [round(ms, 1) for ms in timings]}
+
+
+def scale_pages(bench: Bench) -> Row:
+    from repositories.filters import filter_repositories
+
+    count = seed(bench)
+    web = bench.web()
+    prepare_browsers(bench)
+    browser = logged_in(web.url)
+    term, _ = search_term(names(bench))
+    deep = deep_page(count)
+    pages = {"first": ("first page", "/", GOALS["first_page_ms"]),
+             "search": (f"?search={term}", f"/?search={term}", GOALS["search_ms"]),
+             "deep": (f"page {deep:,}", f"/?page={deep}", GOALS["deep_page_ms"])}
+    data: dict[str, Any] = {"repositories": count, "repeats": PAGE_REPEATS, "search": term,
+                            "search_matches": filter_repositories({"search": term}).count(), "deep_page": deep,
+                            "client": "a browser logged in through the login form, on gunicorn bench.wsgi"}
+    lines = []
+    for key, (variant, path, goal) in pages.items():
+        bench.say(f"  {variant}: {PAGE_REPEATS} GETs")
+        figures = _page_figures(browser, web.url + path)
+        figures.update(goal_ms=goal, within_goal=figures["median_ms"] <= goal)
+        data[key] = figures
+        note = _verdict(figures["within_goal"], f"median ≤ {goal:,g} ms")
+        if key == "search":
+            note += f"; {data['search_matches']} matches"
+        lines.append(Line(variant, {k: figures[k] for k in ("median_ms", "max_ms", "queries")}, note=note))
+    data["within_goal"] = all(data[key]["within_goal"] for key in pages)
+    return Row("scale_pages", f"scale 2: catalog page at {count:,}", data, lines)
+
+
+# --- scale 3: the API, every page -------------------------------------------------------------------------
+def _api_session(bench: Bench) -> requests.Session:
+    return load.session({"Authorization": f"Token {bench.api_token}"})
+
+
+def _walk(session: requests.Session, url: str) -> tuple[list[float], int, str | None, list[str]]:
+    """Follow `next` from `url` to the end, or until WALK_BUDGET_SECONDS have passed: each page's
+    ms, the rows read, the link not followed (None: the end), and the parameters `next` carries."""
+    timings: list[float] = []
+    rows, started, paging = 0, time.perf_counter(), []
+    while url and time.perf_counter() - started < WALK_BUDGET_SECONDS:
+        elapsed, response = _timed_get(session, url)
+        body = response.json()
+        timings.append(elapsed)
+        rows += len(body["results"])
+        url = body.get("next")
+        if url and not paging:
+            paging = sorted(parse_qs(urlsplit(url).query))
+    return timings, rows, url, paging
+
+
+def scale_api_walk(bench: Bench) -> Row:
+    count = seed(bench)
+    web = bench.web()
+    session = _api_session(bench)
+    first = f"{web.url}/api/repositories?page_size={WALK_PAGE_SIZE}"
+    for _ in range(WEB_WORKERS):  # each gunicorn worker's first answer, untimed
+        _timed_get(session, first)
+    bench.say(f"  following next from {first} (at most {WALK_BUDGET_SECONDS / 60:g} min)")
+    started = time.perf_counter()
+    timings, rows, left, paging = _walk(session, first)
+    seconds = time.perf_counter() - started
+    slowest = max(range(len(timings)), key=timings.__getitem__)
+    goal = _scaled(GOALS["walk_seconds"], count)
+    data = {"repositories": count, "page_size": WALK_PAGE_SIZE, "next_carries": paging, "complete": left is None,
+            "pages": len(timings), "rows": rows, "seconds": round(seconds, 1),
+            "first_ms": round(timings[0], 1), "last_ms": round(timings[-1], 1),
+            "median_ms": round(statistics.median(timings), 1), "slowest_ms": round(timings[slowest], 1),
+            "slowest_page": slowest + 1, "goal_seconds": goal, "goal_page_ratio": GOALS["page_ratio"],
+            "budget_seconds": WALK_BUDGET_SECONDS}
+    data["ratio"] = ratio(timings[slowest], timings[0])
+    data["within_goal"] = (left is None and rows == count and seconds <= goal
+                           and data["ratio"] is not None and data["ratio"] <= GOALS["page_ratio"])
+    note = _verdict(data["within_goal"], f"every page ≤ {GOALS['page_ratio']:g}× the first, the walk ≤ {goal:,g} s: "
+                                         f"{GOALS['walk_seconds']:g} s at 1,000,000, scaled")
+    note += f"; slowest: page {slowest + 1:,}; next carries {', '.join(paging) or 'nothing'}"
+    if left is not None:
+        note += f" [red]stopped after {WALK_BUDGET_SECONDS / 60:g} min, {rows:,} of {count:,} rows read[/]"
+    elif rows != count:
+        note += f" [red]{rows:,} rows read of {count:,}[/]"
+    figures = {k: data[k] for k in ("seconds", "pages", "rows", "first_ms", "last_ms", "slowest_ms")}
+    return Row("scale_api_walk", f"scale 3: API walk at {count:,}", data,
+               [Line(f"page_size={WALK_PAGE_SIZE:,}, next to the end", figures, data["ratio"], note)],
+               "slowest page ÷ first")
+
+
+# --- scale 4: the export ------------------------------------------------------------------------------------
+def scale_export(bench: Bench) -> Row:
+    count = seed(bench)
+    web = bench.web()
+    session = _api_session(bench)
+    for _ in range(WEB_WORKERS):  # each gunicorn worker's first answer, untimed
+        _timed_get(session, f"{web.url}/api/repositories?page_size=1")
+    url = f"{web.url}/api/repositories/export?format=csv"
+    bench.say(f"  GET {url}, read to the end")
+    lines = size = 0
+    started = time.perf_counter()
+    with session.get(url, stream=True, timeout=600) as response:
+        if response.status_code != 200:
+            raise RuntimeError(f"GET {url} answered {response.status_code}: {response.text[:300]}")
+        for chunk in response.iter_content(chunk_size=1 << 16):
+            if not size:
+                first_byte = time.perf_counter() - started
+            lines += chunk.count(b"\n")
+            size += len(chunk)
+    seconds = time.perf_counter() - started
+    rows = lines - 1  # the header; the names imported have no cell with a line break
+    goal = GOALS["export_rows_per_s"]
+    data = {"repositories": count, "format": "csv", "rows": rows, "bytes": size, "seconds": round(seconds, 2),
+            "first_byte_ms": round(first_byte * 1000, 1), "rows_per_s": round(rows / seconds),
+            "goal_rows_per_s": goal}
+    data["within_goal"] = data["rows_per_s"] >= goal and rows == count
+    note = _verdict(data["within_goal"], f"≥ {goal:,} rows/s") + f"; first byte after {data['first_byte_ms']:,} ms"
+    if rows != count:
+        note += f" [red]{rows:,} rows of {count:,}[/]"
+    return Row("scale_export", f"scale 4: CSV export of {count:,}", data, [
+        Line("/api/repositories/export?format=csv", {k: data[k] for k in ("rows_per_s", "seconds", "rows")},
+             note=note)])
+
+
+# --- scale 5: a first scan, health first or full first ----------------------------------------------------
+def health_first_pending() -> str | None:
+    """Why a health-first scan cannot run here, or None when the setting is there."""
+    from django.conf import settings
+
+    if hasattr(settings, "SCAN_HEALTH_FIRST_OVER"):
+        return None
+    return "health-first scans not on this branch (settings.SCAN_HEALTH_FIRST_OVER)"
+
+
+def _first_scan(bench: Bench, ids: list[int], threshold: int | None) -> dict[str, Any]:
+    """A GraphQL first scan of `ids` (the full metadata due) on a worker, with SCAN_HEALTH_FIRST_OVER
+    at `threshold` (None: the setting is not there) in this process, which decides the pass, and
+    in the worker; a health pass's metadata pass is waited for too. Each pass's points are what it
+    recorded from GitHub's `rateLimit.cost`; together they must be the fake's count."""
+    from scans.models import ScanJob
+
+    runner, passes = Ours("graphql", bench.user), []
+    setting = {} if threshold is None else {"SCAN_HEALTH_FIRST_OVER": threshold}
+    catalog.reset()  # nothing fetched yet: the full metadata is due, as on a first scan
+    with bench.worker({k: str(v) for k, v in setting.items()}) as worker, override_settings(**setting):
+        def run() -> tuple[str, dict[str, int]]:
+            passes.append(runner.start(ids))
+            scanning.wait_for_job(passes[0], worker)
+            if threshold is not None:
+                follow = ScanJob.objects.filter(health_pass_id=passes[0]).values_list("id", flat=True).first()
+                if follow is not None:
+                    passes.append(str(follow))
+                    scanning.wait_for_job(passes[1], worker)
+            ended = [runner.result(scan_id) for scan_id in passes]
+            unfinished = [status for status, _ in ended if status != "completed"]
+            return (unfinished or ["completed"])[0], ended[0][1]  # the outcomes: every repository's health
+
+        measure = scanning.measure(bench.fake, latency_ms=BULK_LATENCY_MS, repositories=len(ids), run=run)
+    recorded = [ScanJob.objects.get(id=scan_id).points_spent for scan_id in passes]
+    return {**measure.figures(), "passes": len(passes), "recorded_points_by_pass": recorded}
+
+
+def _at_scale(points: int, count: int, sample: int, *, share: float = 1.0) -> dict[str, Any]:
+    """Points measured on `sample` repositories, extrapolated to `count`, and the hours they take
+    at `share` of one token's POINTS_PER_HOUR."""
+    scaled = round(points * count / sample)
+    return {"points": scaled, "hours": round(scaled / (POINTS_PER_HOUR * share), 2), "measured_points": points}
+
+
+def _faults(scan: dict[str, Any]) -> str:
+    """What went wrong in a measured first scan, in red; empty when nothing did."""
+    faults = "" if scan["status"] == "completed" else f" [red]{scan['status']}[/]"
+    if sum(scan["recorded_points_by_pass"]) != scan["points"]:
+        faults += f" [red]the passes recorded {scan['recorded_points_by_pass']}, the fake counted {scan['points']:,}[/]"
+    return faults
+
+
+def _full_first(bench: Bench, ids: list[int], count: int) -> tuple[dict[str, Any], Line]:
+    """One pass: SCAN_HEALTH_FIRST_OVER (when there is one) at the sample, which is not over it."""
+    sample = len(ids)
+    bench.say(f"  full first: a first scan of {sample:,} repositories, GraphQL")
+    scan = _first_scan(bench, ids, None if health_first_pending() else sample)
+    figures = {**_at_scale(scan["points"], count, sample), "measured": scan}
+    note = f"{_measured_on(count, sample)}; {scan['points']:,} points measured" + _faults(scan)
+    return figures, Line("full first (one pass)", {k: figures[k] for k in ("points", "hours")}, note=note)
+
+
+def _health_first(bench: Bench, ids: list[int], count: int, full_points: int) -> tuple[dict[str, Any], list[Line]]:
+    """SCAN_HEALTH_FIRST_OVER just below the sample: a health pass, then its metadata pass."""
+    from django.conf import settings
+
+    sample = len(ids)
+    bench.say(f"  health first: a first scan of {sample:,} repositories, GraphQL, SCAN_HEALTH_FIRST_OVER={sample - 1}")
+    scan = _first_scan(bench, ids, sample - 1)
+    share = settings.SCAN_METADATA_BUDGET_SHARE
+    recorded = scan["recorded_points_by_pass"]
+    health = _at_scale(recorded[0], count, sample)
+    metadata = {**_at_scale(sum(recorded[1:]), count, sample, share=share / 100), "budget_share_percent": share}
+    goal = round(_scaled(GOALS["health_pass_points"], count))
+    figures = {"health_pass": health, "metadata_pass": metadata, "goal_health_pass_points": goal,
+               "within_goal": health["points"] <= goal, "ratio": ratio(health["points"], full_points),
+               "measured": scan}
+    note = (_verdict(figures["within_goal"], f"health pass ≤ {goal:,} points: 10,500 at 1,000,000, scaled")
+            + f"; {_measured_on(count, sample)}; {recorded[0]:,} points measured" + _faults(scan))
+    if scan["passes"] != 2:
+        note += f" [red]{scan['passes']} pass(es), not a health pass and its metadata pass[/]"
+    return figures, [
+        Line("health first: health pass", {"points": health["points"], "hours": health["hours"]}, figures["ratio"],
+             note),
+        Line("health first: metadata pass", {"points": metadata["points"], "hours": metadata["hours"]},
+             note=f"{sum(recorded[1:]):,} points measured; hours at {share} % of the limit "
+                  "(SCAN_METADATA_BUDGET_SHARE)")]
+
+
+def _measured_on(count: int, sample: int) -> str:
+    return f"measured on {sample:,}" + (f", × {count / sample:,.4g}" if count != sample else "")
+
+
+def scale_health_first(bench: Bench) -> Row:
+    count = seed(bench)
+    sample = min(count, bench.sizes.health_sample)
+    ids = bench.ids(sample)
+    data: dict[str, Any] = {"repositories": count, "sample": sample, "extrapolation": _measured_on(count, sample),
+                            "mode": "graphql", "points_per_hour": POINTS_PER_HOUR}
+    title, ratio_means = f"scale 5: first scan at {count:,}", "health pass points ÷ full first's"
+    pending = scanning.graphql_pending()
+    if pending is not None:
+        data["status"], data["reason"] = "pending", pending
+        return Row("scale_health_first", title, data, [Line("-", {}, note=f"[yellow]pending: {pending}[/]")],
+                   ratio_means)
+    data["full_first"], full_line = _full_first(bench, ids, count)
+    pending = health_first_pending()
+    if pending is not None:
+        data["health_first"] = {"status": "pending", "reason": pending}
+        return Row("scale_health_first", title, data,
+                   [full_line, Line("health first", {}, note=f"[yellow]pending: {pending}[/]")], ratio_means)
+    data["health_first"], lines = _health_first(bench, ids, count, data["full_first"]["points"])
+    data["ratio"] = data["health_first"]["ratio"]
+    return Row("scale_health_first", title, data, [full_line, *lines], ratio_means)
