@@ -227,7 +227,7 @@ def scale_pages(bench: Bench) -> Row:
     pages = {"first": ("first page", "/", GOALS["first_page_ms"]),
              "search": (f"?search={term}", f"/?search={term}", GOALS["search_ms"]),
              "deep": (f"page {deep:,}", f"/?page={deep}", GOALS["deep_page_ms"])}
-    data: dict[str, Any] = {"repositories": count, "repeats": PAGE_REPEATS, "search": term,
+    data: dict[str, Any] = {"repositories": count, "repeats": PAGE_REPEATS, "search_term": term,
                             "search_matches": filter_repositories({"search": term}).count(), "deep_page": deep,
                             "client": "a browser logged in through the login form, on gunicorn bench.wsgi"}
     lines = []
@@ -310,6 +310,7 @@ def scale_export(bench: Bench) -> Row:
     url = f"{web.url}/api/repositories/export?format=csv"
     bench.say(f"  GET {url}, read to the end")
     lines = size = 0
+    first_byte = 0.0
     started = time.perf_counter()
     with session.get(url, stream=True, timeout=600) as response:
         if response.status_code != 200:
