@@ -4,7 +4,7 @@ bench/README.md explains each row.
 
 The scale catalog is the bench's catalog (the fake GitHub's import names, in file order) followed,
 past its size, by generated names: realistic `owner/name` strings that need not exist on GitHub.
-Only `scale_health_first` asks GitHub, and it scans the catalog's first `health_sample`
+Only `scale_health_first` asks GitHub, and it scans the catalog's first `health_first_repos`
 repositories, which are the fake's. Every generated owner ends in a dash and a number of at least
 1,000 (`acme-labs-1042`), which no login of the fake does, so the two parts share no name, and a
 search for one of the fake's owners (`zoe25`) finds what it finds among the fake's names alone.
@@ -431,7 +431,7 @@ def _measured_on(count: int, sample: int) -> str:
 
 def scale_health_first(bench: Bench) -> Row:
     count = seed(bench)
-    sample = min(count, bench.sizes.health_sample)
+    sample = min(count, bench.sizes.health_first_repos)
     ids = bench.ids(sample)
     data: dict[str, Any] = {"repositories": count, "sample": sample, "extrapolation": _measured_on(count, sample),
                             "mode": "graphql", "points_per_hour": POINTS_PER_HOUR}

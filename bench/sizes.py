@@ -32,7 +32,7 @@ class Sizes:
     page_seconds: float = 30.0        # row `pages_load`, for each of the two web servers
     page_scan_repos: int = 2_000      # row `pages_load`: the scan running meanwhile
     scale: int = 100_000              # the scale rows' catalog (bench/scale.py); `--scale N` sets it
-    health_sample: int = 20_000       # row `scale_health_first`: the repositories really scanned
+    health_first_repos: int = 20_000  # row `scale_health_first`: the repositories it really scans
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -42,10 +42,10 @@ FULL = Sizes()
 QUICK = Sizes(catalog=5_000, throughput_repos=200, pollers=20, poll_seconds=3.0, start_ids=(10, 100, 5_000),
               rss_repos=5_000, overhead_repos=2_000, workers_repos=800, workers_shard_size=100, pacing_repos=400,
               pacing_shard_size=100, browsers=8, page_pollers=2, page_seconds=5.0, page_scan_repos=200,
-              scale=5_000, health_sample=2_000)
+              scale=5_000, health_first_repos=2_000)
 
 
 def at_scale(sizes: Sizes, count: int) -> Sizes:
     """`--scale N`: the scale rows at N repositories. The fake GitHub serves only what is scanned
     (the health-first sample): the other names are generated and never asked of it."""
-    return replace(sizes, scale=count, catalog=min(count, sizes.health_sample))
+    return replace(sizes, scale=count, catalog=min(count, sizes.health_first_repos))
