@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # RQ workers that `make run` / `make demo` start: `make run WORKERS=4` (or RQ_WORKERS=4 in the environment).
 WORKERS ?= $(or $(RQ_WORKERS),1)
 
-.PHONY: run dev demo lint test test-setup bench migrate stop clean
+.PHONY: run dev demo lint test test-setup bench bench-scale migrate stop clean
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) is needed (set PYTHON=...)"; exit 1; }
@@ -45,6 +45,11 @@ test: test-setup
 
 bench: $(STAMP)
 	$(PY) -m bench $(BENCH_ARGS)
+
+# The scale rows alone at BENCH_SCALE repositories (not part of `make bench`): `BENCH_SCALE=50000 make bench-scale`.
+BENCH_SCALE ?= 1000000
+bench-scale: $(STAMP)
+	$(PY) -m bench --scale $(BENCH_SCALE) $(BENCH_ARGS)
 
 stop: $(STAMP)
 	$(PY) -m devserver.embedded_redis stop

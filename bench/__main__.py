@@ -1,4 +1,4 @@
-"""`python -m bench [--rows a,b] [--quick]`: run the rows, print the table, write latest.json."""
+"""`python -m bench [--rows a,b] [--quick] [--scale N]`: run the rows, print the table, write latest.json."""
 
 from __future__ import annotations
 
@@ -14,24 +14,37 @@ from pathlib import Path
 from rich.console import Console
 
 from bench.report import Row, print_table, write_json
-from bench.sizes import FULL, QUICK, Sizes
+from bench.sizes import FULL, QUICK, Sizes, at_scale
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     from bench.rows import ROWS
+    from bench.scale import SCALE_ROWS
 
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--rows", default=",".join(ROWS),
-                        help=f"comma-separated subset of: {', '.join(ROWS)} (default: all)")
+    parser.add_argument("--rows", help=f"comma-separated subset of: {', '.join(ROWS)} (default: all; "
+                                       "with --scale, the scale rows)")
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run (not comparable)")
+    parser.add_argument("--scale", type=_positive, metavar="N",
+                        help="the scale rows alone, at a catalog of N repositories (make bench-scale: BENCH_SCALE, "
+                             "1,000,000 unless set)")
     options = parser.parse_args(argv)
-    options.rows = [r.strip() for r in options.rows.split(",") if r.strip()]
-    unknown = [r for r in options.rows if r not in ROWS]
+    allowed = SCALE_ROWS if options.scale else tuple(ROWS)
+    options.rows = [r.strip() for r in (options.rows or ",".join(allowed)).split(",") if r.strip()]
+    unknown = [r for r in options.rows if r not in allowed]
     if unknown or not options.rows:
-        parser.error(f"unknown rows {', '.join(unknown)}; choose from {', '.join(ROWS)}")
+        parser.error(f"unknown rows {', '.join(unknown)}; choose from {', '.join(allowed)}"
+                     + (" (--scale runs the scale rows alone)" if options.scale else ""))
     return options
+
+
+def _positive(text: str) -> int:
+    value = int(text.replace(",", "").replace("_", ""))
+    if value < 1:
+        raise argparse.ArgumentTypeError("N is a number of repositories, at least 1")
+    return value
 
 
 def run(selected: list[str], sizes: Sizes, console: Console) -> list[Row]:
@@ -60,6 +73,9 @@ def main(argv: list[str] | None = None) -> int:
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
     kind = ("QUICK smoke run (smaller sizes; figures are not comparable with a full run)" if options.quick
             else "full run")
+    if options.scale:
+        sizes = at_scale(sizes, options.scale)
+        kind = f"scale run at {options.scale:,} repositories" + ("; QUICK sizes" if options.quick else "")
     console.print(f"RepoHealth bench: {kind}; rows: {', '.join(options.rows)}")
     started_at = datetime.now(UTC)
     started = time.monotonic()

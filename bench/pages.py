@@ -29,9 +29,7 @@ _CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 def pages_load(bench: Bench) -> Row:
     ids = bench.ids(bench.sizes.page_scan_repos)
-    bench.user.set_password(PASSWORD)
-    bench.user.save(update_fields=["password"])
-    _collect_static()
+    prepare_browsers(bench)
     data: dict[str, Any] = {"browsers": bench.sizes.browsers, "pollers": bench.sizes.page_pollers,
                             "seconds": bench.sizes.page_seconds, "catalog": bench.sizes.catalog,
                             "scan": {"mode": "rest", "repositories": len(ids), "latency_ms": PAGES_SCAN_LATENCY_MS}}
@@ -58,7 +56,7 @@ def pages_load(bench: Bench) -> Row:
 
 def _measure(bench: Bench, url: str, ids: list[int]) -> dict[str, Any]:
     """Log the browsers in, start the scan, then load for `page_seconds` while it runs."""
-    browsers = [_logged_in(url) for _ in range(bench.sizes.browsers)]
+    browsers = [logged_in(url) for _ in range(bench.sizes.browsers)]
     headers = {"Authorization": f"Token {bench.api_token}"}
     runner = Ours("rest", bench.user)
     catalog.reset(full_metadata_due=False)  # health scans: the signals are not due
@@ -84,7 +82,18 @@ def _measure(bench: Bench, url: str, ids: list[int]) -> dict[str, Any]:
             "scan_status_after": status}
 
 
-def _logged_in(url: str) -> requests.Session:
+def prepare_browsers(bench: Bench) -> None:
+    """What a browser needs before it logs in: the bench user's password, and the static files
+    collected as `make run` does before it starts gunicorn (the pages load no static file; the
+    server finds its folder, and with DEBUG off a page names its files from their manifest)."""
+    from django.core.management import call_command
+
+    bench.user.set_password(PASSWORD)
+    bench.user.save(update_fields=["password"])
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def logged_in(url: str) -> requests.Session:
     """A browser that has logged in through the login form (before the load starts)."""
     session = requests.Session()
     page = session.get(f"{url}/accounts/login/", timeout=30)
@@ -97,14 +106,6 @@ def _logged_in(url: str) -> requests.Session:
     if answer.status_code != 302:
         raise RuntimeError(f"logging in answered {answer.status_code}")
     return session
-
-
-def _collect_static() -> None:
-    """As `make run` does before it starts gunicorn (the pages load no static file; the server
-    finds its folder)."""
-    from django.core.management import call_command
-
-    call_command("collectstatic", interactive=False, verbosity=0)
 
 
 @contextmanager

@@ -17,7 +17,8 @@ UNITS = (
     ("points_per_moved_repo", "pts/moved repo"), ("queries_per_request", "queries/req"),
     ("cpu_overhead_percent", "% CPU overhead"), ("overhead_percent", "% overhead"),
     ("cpu_seconds", "CPU s"), ("p50_ms", "ms p50"), ("p99_ms", "ms p99"), ("median_ms", "ms median"),
-    ("max_ms", "ms max"),
+    ("max_ms", "ms max"), ("first_ms", "ms first"), ("last_ms", "ms last"), ("slowest_ms", "ms slowest"),
+    ("rows_per_s", "rows/s"), ("hours", "h"),
     ("peak_mb", "MB peak"), ("idle_mb", "MB idle"), ("seconds", "s"), ("points", "points"),
 )
 

@@ -1,5 +1,6 @@
 """Rows 1 to 7, row 8, `graphql_cost` (bench/cost.py), and rows 9 and 10, `workers` and `pacing`
-(bench/fleet.py). Each takes the `Bench` and returns a `Row`; bench/README.md explains them."""
+(bench/fleet.py), and the registry of every row (the scale rows are bench/scale.py's). Each takes
+the `Bench` and returns a `Row`; bench/README.md explains them."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from bench.health_first import health_first
 from bench.memory import MB, RssSampler, sample
 from bench.pages import pages_load
 from bench.report import Line, Row, ratio
+from bench.scale import SCALE_ROWS, scale_api_walk, scale_export, scale_import, scale_pages
 from bench.scanning import Baseline, Ours, Runner, ScanMeasure
 from bench.sizes import BULK_LATENCY_MS, IMPORT_TARGET_SECONDS, SCAN_LATENCY_MS
 from bench.watch import history_bytes, pruning
@@ -253,8 +255,9 @@ def progress_overhead(bench: Bench) -> Row:
         Line(f"{mode}, progress off", {k: off[k] for k in shown})], "time on ÷ time off")
 
 
-# In the order of the table and latest.json, and the order they run in: the import
-# first, so that it measures an import into an empty catalog.
+# In the order of the table and latest.json. They run in RUN_ORDER: the import first, so that it
+# measures an import into an empty catalog; the scale rows next (`scale_import` empties the catalog
+# first, and at the bench's size imports the same names again).
 ROWS: dict[str, Callable[[Bench], Row]] = {
     "scan_throughput": scan_throughput,
     "rescan_cost": rescan_cost,
@@ -270,8 +273,13 @@ ROWS: dict[str, Callable[[Bench], Row]] = {
     "pruning": pruning,
     "pages_load": pages_load,  # bench/pages.py
     "dependencies": dependencies,  # bench/dependencies.py
+    # bench/scale.py: at Sizes.scale repositories (`--scale N`, make bench-scale)
+    "scale_import": scale_import,
+    "scale_pages": scale_pages,
+    "scale_api_walk": scale_api_walk,
+    "scale_export": scale_export,
     "health_first": health_first,  # bench/health_first.py
 }
-RUN_ORDER = ("import", "dependencies", "scan_throughput", "rescan_cost", "graphql_cost", "health_first",
+RUN_ORDER = ("import", *SCALE_ROWS, "dependencies", "scan_throughput", "rescan_cost", "graphql_cost",
              "progress_overhead", "worker_rss", "start_latency", "progress_load", "pages_load", "workers", "pacing",
              "history", "pruning")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 SCAN_LATENCY_MS = 25    # rows 1-3: simulated GitHub latency
 BULK_LATENCY_MS = 0     # rows 6-7: the scan itself is what is measured
@@ -31,6 +31,7 @@ class Sizes:
     page_pollers: int = 10            # row `pages_load`: progress pollers beside them
     page_seconds: float = 30.0        # row `pages_load`, for each of the two web servers
     page_scan_repos: int = 2_000      # row `pages_load`: the scan running meanwhile
+    scale: int = 100_000              # the scale rows' catalog (bench/scale.py); `--scale N` sets it
     health_first_repos: int = 20_000  # row `health_first`: a first scan, one pass and health first
 
     def as_dict(self) -> dict:
@@ -41,4 +42,10 @@ FULL = Sizes()
 QUICK = Sizes(catalog=5_000, throughput_repos=200, pollers=20, poll_seconds=3.0, start_ids=(10, 100, 5_000),
               rss_repos=5_000, overhead_repos=2_000, workers_repos=800, workers_shard_size=100, pacing_repos=400,
               pacing_shard_size=100, browsers=8, page_pollers=2, page_seconds=5.0, page_scan_repos=200,
-              health_first_repos=2_000)
+              scale=5_000, health_first_repos=2_000)
+
+
+def at_scale(sizes: Sizes, count: int) -> Sizes:
+    """`--scale N`: the scale rows at N repositories. The fake GitHub serves only what is scanned
+    (the health-first sample): the other names are generated and never asked of it."""
+    return replace(sizes, scale=count, catalog=min(count, sizes.health_first_repos))
