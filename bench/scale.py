@@ -7,7 +7,8 @@ past its size, by generated names: realistic `owner/name` strings that need not 
 Only `health_first` (bench/health_first.py, run with them) asks GitHub, and it scans the
 catalog's first `health_first_repos` repositories, which are the fake's. Every generated owner ends
 in a dash and a number of at least 1,000 (`acme-labs-1042`), which no login of the fake does, so
-the two parts share no name, and a search for one of the fake's owners (`zoe25`) finds what it finds among the fake's names alone.
+the two parts share no name, and a search for one of the fake's owners (`zoe25`) finds what it
+finds among the fake's names alone.
 
 `scale_import` measures an import into an empty catalog. In `make bench` it runs right after row 5,
 `import` (same names at the bench's size), and first empties the catalog, untimed, through the
