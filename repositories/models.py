@@ -157,6 +157,30 @@ class Repository(models.Model):
         return self.imported_name.lower() != self.full_name.lower()
 
 
+class CatalogCount(models.Model):
+    """How many repositories of the catalog have one value of one kind (a health, a verdict, a
+    language, a label's id), kept by every write path in the transaction that changes them
+    (repositories/counts.py): the catalog page reads its cards, choices and row counts here
+    instead of counting the whole table on each view."""
+
+    class Kind(models.TextChoices):
+        HEALTH = "health", "health"
+        MAINTENANCE = "maintenance", "maintenance"
+        LANGUAGE = "language", "language"
+        LABEL = "label", "label"  # the value is the label's id: a label can be renamed
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    value = models.CharField(max_length=100, blank=True)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["kind", "value"]
+        constraints = [models.UniqueConstraint(fields=["kind", "value"], name="catalog_count_once")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.value!r}: {self.n}"
+
+
 class RepositoryChange(models.Model):
     """One changed field of interest of one repository, as a scan found it (repositories/history.py).
     `scan_id` is the scan's id as a plain value: the catalog does not depend on scans."""
