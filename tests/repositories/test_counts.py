@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from repositories import counts, history, services
 from repositories.models import CatalogCount, Label, Repository
 from scans.run.writer import Batch, write
-from tests.counting import assert_counts_hold, counts_hold  # noqa: F401 - fixture
+from tests.counting import assert_counts_hold
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("counts_hold")]
 Health, Verdict, Override = Repository.Health, Repository.Maintenance, Repository.Override
