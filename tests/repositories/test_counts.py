@@ -182,6 +182,29 @@ def test_writers_at_once_add_up():
     CatalogCount.objects.all().delete()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_writers_changing_the_same_rows_at_once_keep_the_counts():
+    services.repositories_import(source="\n".join(f"acme/r{i}" for i in range(20)))
+    ids = list(Repository.objects.values_list("id", flat=True))
+    healths = [Health.HEALTHY, Health.STALE, Health.ARCHIVED, Health.MOVED]
+
+    def writer(health):
+        try:
+            for n in range(15):
+                with counts.tracked(ids[n % 5:]):  # overlapping, in another order each time
+                    Repository.objects.filter(id__in=ids[n % 5:]).update(health=health)
+        finally:
+            connection.close()
+
+    started = [threading.Thread(target=writer, args=(health,)) for health in healths]
+    for thread in started:
+        thread.start()
+    for thread in started:
+        thread.join()
+
+    assert_counts_hold()
+
+
 def test_recount_rebuilds_the_counts_and_says_what_was_wrong():
     services.repositories_import(source="acme/a\nacme/b", label="awesome")
     Repository.objects.filter(full_name="acme/a").update(health=Health.HEALTHY, language="Go")  # behind their back
