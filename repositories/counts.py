@@ -27,11 +27,12 @@ from django.db import connection, transaction
 from django.db.models import Count
 
 from repositories.models import CatalogCount, Repository
-from repositories.selectors import ID_CHUNK
+from repositories.selectors import ID_CHUNK, MAX_ID, counted_values
 
 Kind = CatalogCount.Kind
 Key = tuple[str, str]  # (kind, value)
-# The repository's field behind each kind of count but labels (a relation: counted apart).
+# The repository's field behind each kind of count but labels (a relation: counted apart), in the
+# order `counted_values` reads them.
 FIELDS = {Kind.HEALTH: "health", Kind.MAINTENANCE: "maintenance", Kind.LANGUAGE: "language"}
 # What an inserted row holds: each field's default.
 NEW_ROW = {kind: Repository._meta.get_field(name).get_default() for kind, name in FIELDS.items()}
@@ -42,12 +43,12 @@ def tally(ids: Iterable[int], *, labels: bool = False, lock: bool = False) -> Co
     rows stay locked until the transaction ends (SELECT ... FOR UPDATE, in id order; SQLite's
     IMMEDIATE transactions have one writer at a time already)."""
     found: Counter[Key] = Counter()
-    ids = sorted(set(ids))
+    ids = sorted({pk for pk in ids if 0 < pk <= MAX_ID})  # an id no database can store names none
     for start in range(0, len(ids), ID_CHUNK):
         chunk = ids[start:start + ID_CHUNK]
-        rows = Repository.objects.filter(id__in=chunk).order_by("id")
-        for values in (rows.select_for_update() if lock else rows).values_list(*FIELDS.values()):
-            found.update(zip(FIELDS, values, strict=True))
+        for values, n in Counter(counted_values(chunk, lock=lock)).items():
+            for key in zip(FIELDS, values, strict=True):
+                found[key] += n
         if labels:
             found.update(_label_counts(Repository.labels.through.objects.filter(repository_id__in=chunk)))
     return found

@@ -125,9 +125,18 @@ def old_names(ids: list[int]) -> list[str]:
     return names
 
 
-def _where_id_in(columns: str, ids: list[int], *, where: str = "") -> list[tuple]:
+def counted_values(ids: list[int], *, lock: bool = False) -> list[tuple[str, str, str]]:
+    """(health, maintenance, language) of each repository among these distinct ids (at most
+    ID_CHUNK), in plain SQL: the ORM's preparing of the ids cost the scan's writer 0.9 ms a batch
+    of 100, the query 0.2. With `lock`, the rows stay locked until the transaction ends (FOR
+    UPDATE, in id order, where the database has it: SQLite's IMMEDIATE transactions have one writer
+    at a time already)."""
+    return _where_id_in("repo.health, repo.maintenance, repo.language", ids, lock=lock)
+
+
+def _where_id_in(columns: str, ids: list[int], *, where: str = "", lock: bool = False) -> list[tuple]:
     """`columns` (of the table, as `repo.<column>`) of the repositories among these distinct ids
-    (and matching `where`, an SQL condition on `repo.<column>`s, when given).
+    (and matching `where`, an SQL condition on `repo.<column>`s, when given; locked with `lock`).
     The ids travel as one parameter where the database can take a list in one (an array on
     PostgreSQL, a JSON text on SQLite): a placeholder per id cost more than the query itself,
     rewriting a 30,000-placeholder statement for the driver. The list is joined to the table
@@ -144,5 +153,7 @@ def _where_id_in(columns: str, ids: list[int], *, where: str = "") -> list[tuple
     with connection.cursor() as cursor:
         if where:
             sql += f" {'AND' if 'WHERE' in sql else 'WHERE'} {where}"
+        if lock and connection.features.has_select_for_update:
+            sql += " ORDER BY repo.id FOR UPDATE" + (" OF repo" if connection.features.has_select_for_update_of else "")
         cursor.execute(f"SELECT {columns} " + sql.format(table), params)
         return cursor.fetchall()
