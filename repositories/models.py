@@ -126,7 +126,7 @@ class Repository(models.Model):
             # The catalog's default order (full_name, id): a page reads its 50 rows off the index
             # instead of sorting the whole table.
             models.Index(fields=["full_name", "id"], name="repository_full_name_id"),
-            # The catalog's health and maintenance counts, in one GROUP BY that reads only the index.
+            # Filters by health and verdict (the catalog's counts are kept apart: repositories/counts.py).
             models.Index(fields=["health", "maintenance"], name="repository_health_maintenance"),
         ]
 
