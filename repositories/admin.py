@@ -1,16 +1,31 @@
+"""The catalog's admin. Its writes keep the catalog's counts (repositories/counts.py) as the
+services do: a change form is tracked around its save, an added repository counted once its
+labels are saved, and deletions go through the services."""
+
 from django.contrib import admin, messages
-from django.db import models
+from django.db import models, transaction
 from django.utils.html import format_html
 
 from repohealth.web.admin import ReadOnlyAdminMixin
+from repositories import counts
 from repositories.models import Label, MetricSnapshot, Repository, RepositoryChange
-from repositories.services import repository_accept_name
+from repositories.services import repositories_delete, repository_accept_name, repository_delete
 
 
 @admin.register(Label)
 class LabelAdmin(admin.ModelAdmin):
     list_display = ["name", "created_at"]
     search_fields = ["name"]
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            counts.forget_labels([obj.pk])
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            counts.forget_labels(queryset.values_list("id", flat=True))
+            super().delete_queryset(request, queryset)
 
 
 @admin.register(Repository)
@@ -24,6 +39,23 @@ class RepositoryAdmin(admin.ModelAdmin):
     actions = ["accept_new_name"]  # `scans.admin` adds "Scan selected"
     show_full_result_count = False  # fast lists at 100,000 rows
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method != "POST" or not str(object_id or "").isdigit():
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        with counts.tracked([int(object_id)], labels=True):  # health, verdict, language, labels
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if not change:  # a new repository, with its labels
+            counts.apply(counts.tally([form.instance.pk], labels=True))
+
+    def delete_model(self, request, obj):
+        repository_delete(repository=obj)
+
+    def delete_queryset(self, request, queryset):
+        repositories_delete(ids=queryset.values_list("id", flat=True))
 
     @admin.display(description="GitHub")
     def github_link(self, obj):

@@ -25,9 +25,10 @@ def _quote(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
-def insert_ignoring_conflicts(model: type[Model], columns: Sequence[str], rows: Iterable[tuple]) -> None:
+def insert_ignoring_conflicts(model: type[Model], columns: Sequence[str], rows: Iterable[tuple]) -> int:
     """INSERT rows giving `columns`; every other column gets its field's default (auto_now_add
-    fields: now). Rows that hit a unique constraint are skipped (ON CONFLICT DO NOTHING)."""
+    fields: now). Rows that hit a unique constraint are skipped (ON CONFLICT DO NOTHING). Returns
+    how many were inserted."""
     now = timezone.now()
     constant = {}
     for field in model._meta.concrete_fields:
@@ -39,7 +40,7 @@ def insert_ignoring_conflicts(model: type[Model], columns: Sequence[str], rows: 
     sql = (f"INSERT INTO {_quote(model._meta.db_table)} ({', '.join(_quote(c) for c in names)}) "
            f"VALUES ({', '.join(['%s'] * len(names))}) ON CONFLICT DO NOTHING")
     rest = tuple(constant.values())
-    _executemany(sql, [(*row, *rest) for row in rows])
+    return _executemany(sql, [(*row, *rest) for row in rows])
 
 
 def update_fields(objects: Sequence[Model], field_names: Sequence[str]) -> None:
@@ -114,7 +115,11 @@ def _preparer(field) -> Callable[[Any], Any]:
     return lambda value: value if type(value) in _PLAIN else prepare(value)
 
 
-def _executemany(sql: str, params: list[tuple]) -> None:
+def _executemany(sql: str, params: list[tuple]) -> int:
+    """Run `sql` once per row of `params`; the number of rows it changed."""
+    changed = 0
     with connection.cursor() as cursor:
         for start in range(0, len(params), BATCH):
             cursor.executemany(sql, params[start:start + BATCH])
+            changed += max(cursor.rowcount, 0)
+    return changed

@@ -127,7 +127,7 @@ class Repository(models.Model):
             *[models.Index(fields=[column, "id"], name=f"repository_{column}_id")
               for column in ("health", "maintenance", "stars", "forks", "open_issues", "language", "pushed_at",
                              "last_checked_at")],
-            # The catalog's health and maintenance counts, in one GROUP BY that reads only the index.
+            # Filters by health and verdict (the catalog's counts are kept apart: repositories/counts.py).
             models.Index(fields=["health", "maintenance"], name="repository_health_maintenance"),
         ]
 
@@ -156,6 +156,30 @@ class Repository(models.Model):
     def has_moved(self) -> bool:
         """The list it came from still holds the old link until a person accepts the new name."""
         return self.imported_name.lower() != self.full_name.lower()
+
+
+class CatalogCount(models.Model):
+    """How many repositories of the catalog have one value of one kind (a health, a verdict, a
+    language, a label's id), kept by every write path in the transaction that changes them
+    (repositories/counts.py): the catalog page reads its cards, choices and row counts here
+    instead of counting the whole table on each view."""
+
+    class Kind(models.TextChoices):
+        HEALTH = "health", "health"
+        MAINTENANCE = "maintenance", "maintenance"
+        LANGUAGE = "language", "language"
+        LABEL = "label", "label"  # the value is the label's id: a label can be renamed
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    value = models.CharField(max_length=100, blank=True)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["kind", "value"]
+        constraints = [models.UniqueConstraint(fields=["kind", "value"], name="catalog_count_once")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.value!r}: {self.n}"
 
 
 class RepositoryChange(models.Model):

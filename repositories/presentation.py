@@ -1,17 +1,20 @@
 """How the catalog reads on a page: its table's columns, its health cards and donut, the
-maintenance verdicts' counts, and a
-paginator that stays fast at 100,000 rows. Used by the catalog page (a `scans` page, since it
-shows scan panels too)."""
+maintenance verdicts' counts, and a paginator that stays fast at 1,000,000 rows. Used by the
+catalog page (a `scans` page, since it shows scan panels too)."""
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
+from django.core.paginator import InvalidPage, Page, Paginator
 
 from repositories.health import OUTCOMES
 from repositories.history import stars_deltas
 from repositories.models import Repository
+from repositories.selectors import CatalogCounts
 
 PER_PAGE = 50
+# The deepest page shown: a page skips the rows before it, and past 10,000 of them a filter or the
+# other order finds a row sooner than paging does.
+MAX_PAGES = 200
 
 # Columns of the catalog table: (ordering key or None, heading, first direction, css class).
 COLUMNS = [
@@ -29,13 +32,29 @@ COLUMNS = [
 ]
 
 
-class CatalogPaginator(Paginator):
-    """Pages of the catalog that stay fast at 100,000 rows.
+class PageTooDeep(InvalidPage):
+    """A page past MAX_PAGES; its message says what to do instead."""
 
-    - The row count is taken from the caller when it already knows it, so the page does not run
-      a COUNT that `health_counts()` has just summed up.
+
+class CatalogPage(Page):
+    def has_next(self) -> bool:
+        return self.number < self.paginator.reachable_pages
+
+    @property
+    def last_reachable(self) -> bool:
+        """The deepest page shown, with more rows after it."""
+        return self.number == MAX_PAGES < self.paginator.num_pages
+
+
+class CatalogPaginator(Paginator):
+    """Pages of the catalog that stay fast at 1,000,000 rows.
+
+    - The row count is taken from the caller when the kept counts say it (`known_count`), so the
+      page runs no COUNT over the catalog.
     - A page first picks its 50 ids (a narrow sort: the ordering column and the id), then loads
       those rows with their labels, so a deep page never sorts and skips over whole rows.
+    - Pages stop at MAX_PAGES (PageTooDeep past it): skipping a million rows to show the 50
+      after them costs seconds.
     """
 
     def __init__(self, *args, count: int | None = None, **kwargs):
@@ -43,28 +62,42 @@ class CatalogPaginator(Paginator):
         if count is not None:
             self.__dict__["count"] = count  # Paginator.count is a cached_property
 
+    @property
+    def reachable_pages(self) -> int:
+        return min(self.num_pages, MAX_PAGES)
+
+    def validate_number(self, number):
+        number = super().validate_number(number)
+        if number > MAX_PAGES:
+            raise PageTooDeep(f"page: the list shows its first {MAX_PAGES} pages ({MAX_PAGES * self.per_page:,} "
+                              "repositories); filter it or sort it the other way to reach the others.")
+        return number
+
     def page(self, number):
         number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        top = bottom + self.per_page
-        if top + self.orphans >= self.count:
-            top = self.count
-        ids = list(self.object_list.values_list("id", flat=True)[bottom:top])
+        bottom = (number - 1) * self.per_page  # up to a page of rows, whatever the count says
+        ids = list(self.object_list.values_list("id", flat=True)[bottom:bottom + self.per_page])
         rows = Repository.objects.filter(id__in=ids).prefetch_related("labels").in_bulk()
         deltas = stars_deltas(ids)  # the history's 30-day change, for the Stars Δ column
         for row in rows.values():
             row.stars_delta = deltas.get(row.id, 0)
-        return self._get_page([rows[i] for i in ids if i in rows], number, self)
+        return CatalogPage([rows[i] for i in ids if i in rows], number, self)
 
 
-def known_count(filters: dict, counts: dict[str, int]) -> int | None:
-    """The number of rows these filters match, when the health counts already say it."""
-    if set(filters) - {"health"}:
+def known_count(filters: dict, counts: CatalogCounts) -> int | None:
+    """The number of rows these filters match, when the kept counts say it: no filter, or one of
+    health, maintenance, language (each value one row: their counts add up) or a single label."""
+    if not filters:
+        return counts.total
+    if len(filters) > 1:
         return None
-    if "health" not in filters:
-        return sum(counts.values())
-    wanted = set(filters["health"].split(","))
-    return sum(n for health, n in counts.items() if health in wanted)
+    [(name, value)] = filters.items()
+    kept = {"health": counts.health, "maintenance": counts.maintenance, "language": counts.languages,
+            "label": counts.labels}.get(name)
+    wanted = set(value.split(","))
+    if kept is None or (name == "label" and len(wanted) > 1):  # a repository may carry several labels
+        return None
+    return sum(kept.get(one, 0) for one in wanted)
 
 
 def health_cards(counts: dict[str, int], current: str) -> dict:

@@ -11,7 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from repohealth.words import counted
-from repositories import dependencies, importers
+from repositories import counts, dependencies, importers
 from repositories.bulk import insert_ignoring_conflicts
 from repositories.decoding import decode, size_of
 from repositories.health import health_from_metadata
@@ -236,10 +236,10 @@ def _add_to_catalog(report: ImportReport, names: dict[str, str]) -> dict[str, in
     keys = list(names)
     known = _ids_by_name(keys)
     new = [names[key] for key in keys if key not in known]
-    _insert_repositories(new)
+    report.created = _insert_repositories(new)
+    counts.added(report.created)
     ids = _ids_by_name([name.lower() for name in new], columns=("full_name",)) if new else {}
     ids.update(known)
-    report.created = sum(1 for name in new if name.lower() in ids)
     report.existing = len(known)
     report.repository_ids = [ids[key] for key in keys if key in ids]
     if report.label:
@@ -247,20 +247,30 @@ def _add_to_catalog(report: ImportReport, names: dict[str, str]) -> dict[str, in
     return ids
 
 
-def _insert_repositories(names: list[str]) -> None:
-    """New catalog rows; a name that appeared meanwhile (another import) is skipped."""
-    insert_ignoring_conflicts(Repository, ("imported_name", "full_name", "html_url"),
-                              ((name, name, f"https://github.com/{name}") for name in names))
+def _insert_repositories(names: list[str]) -> int:
+    """New catalog rows; a name that appeared meanwhile (another import) is skipped. Returns how
+    many rows were inserted (what the catalog's kept counts add)."""
+    return insert_ignoring_conflicts(Repository, ("imported_name", "full_name", "html_url"),
+                                     ((name, name, f"https://github.com/{name}") for name in names))
 
 
-def _attach_label(name: str, repository_ids: Iterable[int]) -> None:
+def _attach_label(name: str, repository_ids: Iterable[int]) -> int:
+    """Put the label `name` (made if new) on these repositories; how many did not carry it yet."""
     label, _ = Label.objects.get_or_create(name=name)
-    insert_ignoring_conflicts(Repository.labels.through, ("repository_id", "label_id"),
-                              ((pk, label.id) for pk in repository_ids))
+    attached = insert_ignoring_conflicts(Repository.labels.through, ("repository_id", "label_id"),
+                                         ((pk, label.id) for pk in repository_ids))
+    counts.labelled(label.id, attached)
+    return attached
 
 
 def repository_accept_name(*, repository: Repository) -> Repository:
     """A person accepts the new name of a moved repository: it stops showing `moved`."""
+    with counts.tracked([repository.pk]):
+        return _accept_name(repository)
+
+
+def _accept_name(repository: Repository) -> Repository:
+    """`repository_accept_name`, the counts kept by the caller."""
     if not repository.has_moved:
         return repository
     repository.imported_name = repository.full_name
@@ -297,6 +307,12 @@ def repository_set_maintenance(*, repository: Repository, override: str | None, 
     Who and when are kept with it; the verdict, and the health it decides (`stale` is exactly
     `inactive`), follow at once. The history keeps each change, with no alert event. Saying the
     same again changes nothing. Raises MaintenanceRefused for a value it cannot keep."""
+    with counts.tracked([repository.pk]):
+        return _set_maintenance(repository, override=override, note=note, user=user)
+
+
+def _set_maintenance(repository: Repository, *, override: str | None, note: str, user) -> Repository:
+    """`repository_set_maintenance`, the counts kept by the caller."""
     override, note = override or "", (note or "").strip()
     if override and override not in Repository.Override.values:
         raise MaintenanceRefused("maintenance_override",
@@ -324,17 +340,18 @@ def repository_set_maintenance(*, repository: Repository, override: str | None, 
 
 def repository_delete(*, repository: Repository) -> None:
     """Stop tracking a repository; scan results keep the name they checked."""
-    repository.delete()
+    with counts.tracked([repository.pk], labels=True):
+        repository.delete()
 
 
 # --- the same, for a selection of the catalog page ---------------------------------------------
 def repositories_accept_names(*, ids: Iterable[int]) -> int:
     """Accept the new name of every moved repository among these; how many were accepted."""
-    accepted = 0
-    with transaction.atomic():
-        for repository in Repository.objects.filter(id__in=list(ids)).exclude(imported_name=F("full_name")):
+    accepted, ids = 0, list(ids)
+    with counts.tracked(ids):
+        for repository in Repository.objects.filter(id__in=ids).exclude(imported_name=F("full_name")):
             if repository.has_moved:  # the names may differ in case only: that is no move
-                repository_accept_name(repository=repository)
+                _accept_name(repository)
                 accepted += 1
     return accepted
 
@@ -345,30 +362,33 @@ def repositories_label(*, ids: Iterable[int], label: str, add: bool) -> int:
     if not label or len(label) > 100:
         raise ValueError("A label is 1 to 100 characters.")
     ids = list(Repository.objects.filter(id__in=list(ids)).values_list("id", flat=True))
-    through = Repository.labels.through
     with transaction.atomic():
         if add:
-            found, _ = Label.objects.get_or_create(name=label)
-            before = through.objects.filter(label=found, repository_id__in=ids).count()
-            _attach_label(label, ids)
-            return len(ids) - before
-        return through.objects.filter(label__name=label, repository_id__in=ids).delete()[0]
+            return _attach_label(label, ids)
+        found = Label.objects.filter(name=label).first()
+        if found is None:
+            return 0
+        removed = Repository.labels.through.objects.filter(label=found, repository_id__in=ids).delete()[0]
+        counts.labelled(found.id, -removed)
+        return removed
 
 
 def repositories_set_maintenance(*, ids: Iterable[int], override: str | None, note: str = "", user=None) -> int:
     """`repository_set_maintenance` for each of these repositories that does not carry this override
     already (their notes are kept); how many it changed."""
-    changed = 0
-    with transaction.atomic():
-        chosen = Repository.objects.filter(id__in=list(ids)).exclude(maintenance_override=override or "")
+    changed, ids = 0, list(ids)
+    with counts.tracked(ids):
+        chosen = Repository.objects.filter(id__in=ids).exclude(maintenance_override=override or "")
         for repository in chosen.order_by("id"):
             before = (repository.maintenance_override, repository.maintenance_note)
-            repository_set_maintenance(repository=repository, override=override, note=note, user=user)
+            _set_maintenance(repository, override=override, note=note, user=user)
             changed += before != (repository.maintenance_override, repository.maintenance_note)
     return changed
 
 
 def repositories_delete(*, ids: Iterable[int]) -> int:
     """Stop tracking these repositories; how many were removed."""
-    deleted = Repository.objects.filter(id__in=list(ids)).delete()[1]
+    ids = list(ids)
+    with counts.tracked(ids, labels=True):
+        deleted = Repository.objects.filter(id__in=ids).delete()[1]
     return deleted.get(Repository._meta.label, 0)

@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 from devserver.processes import Child
 from fakedepsdev import FakeDepsDev
 from fakegithub import FakeGitHub, generate_catalog
+from tests.counting import counts_hold  # noqa: F401 - fixture of the write paths' tests
 from tests.receiver import fake_net, receiver  # noqa: F401 - fixtures of test_outbound.py and of watch/, shared here
 from tests.repositories.maintaining import lively, old, said_over  # noqa: F401 - fixtures of the maintenance tests
 

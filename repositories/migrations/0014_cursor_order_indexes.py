@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('repositories', '0011_signal_etags'),
+        ('repositories', '0012_catalog_counts'),
     ]
 
     operations = [

@@ -23,8 +23,10 @@ from repositories.health import OUTCOMES
 from repositories.models import Repository
 from repositories.permissions import CHANGE, DELETE, may
 from repositories.presentation import (
+    MAX_PAGES,
     PER_PAGE,
     CatalogPaginator,
+    PageTooDeep,
     health_cards,
     known_count,
     maintenance_cards,
@@ -45,7 +47,7 @@ REPORT_SESSION_KEY = import_views.REPORT_SESSION_KEY
 def repository_list(request):
     filters = active_filters(request.GET)
     ordering = request.GET.get("ordering") or DEFAULT_ORDERING
-    counts, verdicts = selectors.catalog_counts()
+    counts = selectors.catalog_counts()
     error, status = "", 200
     try:
         rows = filter_repositories(request.GET)
@@ -53,21 +55,27 @@ def repository_list(request):
         error, status, rows = str(exc), 400, Repository.objects.none()
         ordering = DEFAULT_ORDERING
     paginator = CatalogPaginator(rows, PER_PAGE, count=None if error else known_count(filters, counts))
+    page_error = ""
+    try:
+        page = paginator.get_page(request.GET.get("page"))
+    except PageTooDeep as exc:  # the deepest page shown, with what to do instead
+        page_error, status, page = str(exc), 400, paginator.page(MAX_PAGES)
     context = {
         "filters": filters,
         "filtered": bool(filters),
         "filter_error": error,
+        "page_error": page_error,
         # The filters as the query string spelled them, for the "Scan filtered" form.
         "filter_params": list(filters.items()),
         "health_choices": [(o.health.value, o.label) for o in OUTCOMES],
         "maintenance_choices": Repository.Maintenance.choices,
-        "language_choices": selectors.language_choices(),
-        "label_choices": selectors.label_choices(),
+        "language_choices": counts.language_choices,
+        "label_choices": list(counts.labels),
         "ordering": ordering,
         "columns": sort_columns(ordering),
-        "page_obj": paginator.get_page(request.GET.get("page")),
-        "chart": health_cards(counts, filters.get("health", "")),
-        "verdicts": maintenance_cards(verdicts, filters.get("maintenance", "")),
+        "page_obj": page,
+        "chart": health_cards(counts.health, filters.get("health", "")),
+        "verdicts": maintenance_cards(counts.maintenance, filters.get("maintenance", "")),
         "can_delete": may(request.user, DELETE),
         "can_change": may(request.user, CHANGE),
     }

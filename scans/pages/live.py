@@ -4,8 +4,9 @@ back with the panel as htmx out-of-band swaps (templates/scans/_live.html).
 
 The browser asks for them at most every LIVE_EVERY_MS (static/js/app.js adds `live=1` and what
 the page shows to one panel poll in that time), so most polls stay as cheap as before. The
-counts come from a cached aggregate a few seconds old (`repositories.selectors.cached_health_counts`)
-that every poller shares. The JSON progress endpoint is not involved: it stays free of queries.
+counts are the catalog's kept counts (`repositories.selectors.health_counts`): one small query,
+current to the last write, however large the catalog. The JSON progress endpoint is not involved:
+it stays free of queries.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from django.template.loader import render_to_string
 
 from repositories.models import Repository
 from repositories.presentation import PER_PAGE, health_cards
-from repositories.selectors import cached_health_counts
+from repositories.selectors import health_counts
 from scans import selectors
 
 LIVE_EVERY_MS = 2000
@@ -46,7 +47,7 @@ def live_parts(request) -> str:
     params = request.GET
     context = {}
     if params.get("health") == "1":
-        context["chart"] = health_cards(cached_health_counts(), "")
+        context["chart"] = health_cards(health_counts(), "")
     if ids := _ints(params.get("rows") or "", MAX_ROWS):
         rows = Repository.objects.filter(id__in=ids).prefetch_related("labels").in_bulk()
         context["rows"] = [rows[i] for i in ids if i in rows]

@@ -1,6 +1,7 @@
 """The scan's write path, off the fetch path: while one chunk's rows are written, the next
 chunk's requests are in flight. `Writer` takes batches on a bounded queue and writes each in bulk
-(repositories, failed checks, results, then the scan's counters as atomic increments).
+(repositories, failed checks, results, the catalog's kept counts, then the scan's counters as
+atomic increments).
 
 Inside an open transaction (a test's, or a caller's) it writes in the caller's thread instead:
 another thread's connection could not see the uncommitted rows.
@@ -17,6 +18,7 @@ from typing import Callable
 from django.db import IntegrityError, close_old_connections, connection, transaction
 from django.db.models import F
 
+from repositories import counts
 from repositories.bulk import insert, update_fields
 from repositories.history import record_changes
 from repositories.models import Repository
@@ -48,6 +50,18 @@ def write(scan_id, batch: Batch) -> None:
 
 
 def _write(scan_id, batch: Batch) -> None:
+    # The catalog's counts follow the health, verdict and language written (one difference a batch).
+    with counts.tracked([repo.id for repo in (*batch.checked, *batch.failed)]):
+        _write_repositories(scan_id, batch)
+        if batch.results:
+            insert(batch.results)
+    changes = {name: F(name) + n for name, n in batch.counts.items() if n}
+    changes.update(batch.row_fields)
+    if changes:
+        ScanJob.objects.filter(id=scan_id).update(**changes)
+
+
+def _write_repositories(scan_id, batch: Batch) -> None:
     if batch.checked:
         try:
             with transaction.atomic():
@@ -66,12 +80,6 @@ def _write(scan_id, batch: Batch) -> None:
         record_changes(scan_id=scan_id, before=batch.before, after=batch.checked)
     if batch.failed:
         update_fields(batch.failed, FAILED_CHECK_FIELDS)
-    if batch.results:
-        insert(batch.results)
-    changes = {name: F(name) + n for name, n in batch.counts.items() if n}
-    changes.update(batch.row_fields)
-    if changes:
-        ScanJob.objects.filter(id=scan_id).update(**changes)
 
 
 class Writer:

@@ -23,6 +23,7 @@ from repositories.models import Label, Repository
 from scans.models import ScanJob
 from tests.browser.conftest import PHONE
 from tests.browser.tabs import SCAN_TIMEOUT, Browser, catalog_names
+from tests.counting import recounted
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 Health = Repository.Health
@@ -39,6 +40,7 @@ document.addEventListener('htmx:afterRequest', (event) => {
 
 def track(names, **fields) -> list[Repository]:
     Repository.objects.bulk_create([Repository(full_name=n, imported_name=n, **fields) for n in names])
+    recounted()
     return list(Repository.objects.order_by("full_name"))
 
 
@@ -125,6 +127,7 @@ def test_bulk_actions_label_accept_export_and_remove_the_selection(tab, demo_cat
     track(names[:4])
     for i, name in enumerate(names[4:]):
         Repository.objects.create(full_name=f"moved-to/{i}", imported_name=name, health=Health.MOVED, github_id=i + 1)
+    recounted()
     page = tab.page
     page.goto("/")
     rows = page.locator("tr.catalog-row")
@@ -172,6 +175,7 @@ def test_on_a_phone_each_row_is_a_card_with_every_value_and_nothing_scrolls_side
                    description="A fairly long description " * 6, language="TypeScript", license="Apache-2.0",
                    stars=123456, forks=2794, open_issues=17, health=Health.MOVED)
         for i, n in enumerate(names)])
+    recounted()
     tab = Browser(browser, live_server, viewport=PHONE).log_in()
     try:
         page = tab.page

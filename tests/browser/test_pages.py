@@ -16,6 +16,7 @@ from repositories.models import Repository
 from scans.models import ScanJob
 from tests.browser.conftest import DESKTOP, PHONE
 from tests.browser.tabs import SCAN_TIMEOUT, Browser, catalog_names
+from tests.counting import recounted
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -62,6 +63,7 @@ def test_import_200_shows_a_rising_bar_that_reaches_100_then_a_toast_and_the_bad
 
 def test_the_catalog_refreshes_in_place_when_a_scan_it_started_finishes(tab, workers, demo_catalog, screenshots):
     Repository.objects.bulk_create([Repository(full_name=n, imported_name=n) for n in catalog_names(demo_catalog)])
+    recounted()
     workers(1)
     page = tab.page
     page.goto("/")
@@ -165,6 +167,7 @@ def test_a_panel_without_progress_for_the_stall_time_stops_polling_and_says_so(t
 def test_a_script_in_a_description_or_an_uploaded_line_is_shown_as_text_and_never_runs(tab, workers):
     repo = Repository.objects.create(full_name="acme/xss", imported_name="acme/xss", description=SCRIPT,
                                      topics=["<img src=x onerror=alert(2)>"])
+    recounted()
     page = tab.page
 
     page.goto("/")
@@ -194,6 +197,7 @@ def test_every_page_fits_the_width_and_nothing_in_it_scrolls_sideways(
                    stars=123456, forks=23456, open_issues=1234, health=Repository.Health.MOVED,
                    maintenance=Repository.Maintenance.DEPRECATED, successor="a-successor-owner/its-successor")
         for i, n in enumerate(catalog_names(demo_catalog, 60))])
+    recounted()
     one = Repository.objects.first()
     tab = Browser(browser, live_server, viewport=viewport).log_in()
     page = tab.page

@@ -13,6 +13,7 @@ from django.utils import timezone
 from repositories.health import health_from_metadata
 from repositories.maintenance import judge
 from repositories.models import Repository
+from tests.counting import recounted
 
 Health, Maintenance = Repository.Health, Repository.Maintenance
 _github_ids = count(1000)
@@ -34,6 +35,7 @@ def tracked(name: str, **fields) -> Repository:
     judge(repo, now=timezone.now())
     repo.health = rule(repo)
     repo.save()
+    recounted()
     return repo
 
 

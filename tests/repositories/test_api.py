@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from repositories.models import Label, Repository
 from scans.models import ScanJob
+from tests.counting import recounted
 
 pytestmark = pytest.mark.django_db
 Health = Repository.Health
@@ -38,6 +39,7 @@ def catalog():
     repos = Repository.objects.bulk_create(rows)
     repos[0].labels.add(python)
     repos[2].labels.add(python)
+    recounted()
     return repos
 
 
@@ -73,6 +75,7 @@ def test_page_size_goes_up_to_1000(api):
     assert len(api.get("/api/repositories/?page_size=7").json()["results"]) == 7
 
 
+@pytest.mark.usefixtures("counts_hold")
 def test_a_repository_can_be_read_its_new_name_accepted_and_then_deleted(api, owner, catalog):
     owner.user_permissions.add(*Permission.objects.filter(
         codename__in=["change_repository", "delete_repository"], content_type__app_label="repositories"))
@@ -89,6 +92,7 @@ def test_a_repository_can_be_read_its_new_name_accepted_and_then_deleted(api, ow
     assert api.get(f"/api/repositories/{moved.id}/").status_code == 404
 
 
+@pytest.mark.usefixtures("counts_hold")
 def test_import_as_json_answers_201_with_the_report_and_starts_a_scan(api, catalog):
     text = "psf/requests\nhttps://github.com/django/django\nhttps://gitlab.com/x/y\nDjango/Django\n"
     response = api.post("/api/repositories/import", {"text": text, "label": "mine"}, format="json")

@@ -11,9 +11,10 @@ import pytest
 
 from repositories.models import Repository, RepositoryChange
 from repositories.services import repository_set_maintenance
+from tests.counting import recounted
 from tests.repositories.maintaining import grant, rule
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("counts_hold")]  # the kept counts follow
 Health, Maintenance = Repository.Health, Repository.Maintenance
 
 
@@ -93,6 +94,7 @@ def test_clearing_what_is_not_set_changes_nothing(owner, lively):
 
 def test_an_override_of_a_repository_github_never_answered_for_still_wins(owner):
     unchecked = Repository.objects.create(imported_name="acme/new", full_name="acme/new")
+    recounted()
 
     repository_set_maintenance(repository=unchecked, override="inactive", note="", user=owner)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from repositories import selectors
-from repositories.models import Repository
+from repositories.models import Label, Repository
+from tests.counting import recounted
 
 pytestmark = pytest.mark.django_db
 
@@ -39,25 +40,38 @@ def test_names_held_finds_names_in_any_case_with_their_holders():
     assert selectors.names_held([]) == {}
 
 
-def test_catalog_counts_gives_every_health_and_verdict_from_one_query(django_assert_num_queries):
+def test_catalog_counts_gives_every_health_verdict_language_and_label_from_two_small_queries(
+        django_assert_num_queries):
     H, M = Repository.Health, Repository.Maintenance
-    mix = [(H.HEALTHY, M.ACTIVE), (H.HEALTHY, M.ACTIVE), (H.STALE, M.INACTIVE), (H.ARCHIVED, M.FINISHED)]
-    Repository.objects.bulk_create([Repository(imported_name=f"acme/m{i}", full_name=f"acme/m{i}", health=health,
-                                               maintenance=verdict) for i, (health, verdict) in enumerate(mix)])
-    with django_assert_num_queries(1):
-        health, maintenance = selectors.catalog_counts()
+    mix = [(H.HEALTHY, M.ACTIVE, "Go"), (H.HEALTHY, M.ACTIVE, ""), (H.STALE, M.INACTIVE, "C"),
+           (H.ARCHIVED, M.FINISHED, "Go")]
+    repos = Repository.objects.bulk_create([
+        Repository(imported_name=f"acme/m{i}", full_name=f"acme/m{i}", health=health, maintenance=verdict,
+                   language=language) for i, (health, verdict, language) in enumerate(mix)])
+    Label.objects.create(name="zero")
+    Label.objects.create(name="two").repositories.add(*repos[:2])
+    recounted()
 
-    assert health == {**dict.fromkeys(H.values, 0), H.HEALTHY: 2, H.STALE: 1, H.ARCHIVED: 1}
-    assert maintenance == {**dict.fromkeys(M.values, 0), M.ACTIVE: 2, M.INACTIVE: 1, M.FINISHED: 1}
-    assert list(maintenance) == M.values  # in the verdicts' order, as maintenance_counts() gives them
-    assert maintenance == selectors.maintenance_counts()
-    assert health == selectors.health_counts()
+    with django_assert_num_queries(2):
+        counts = selectors.catalog_counts()
+
+    assert counts.health == {**dict.fromkeys(H.values, 0), H.HEALTHY: 2, H.STALE: 1, H.ARCHIVED: 1}
+    assert counts.maintenance == {**dict.fromkeys(M.values, 0), M.ACTIVE: 2, M.INACTIVE: 1, M.FINISHED: 1}
+    assert list(counts.maintenance) == M.values  # in the verdicts' order, as maintenance_counts() gives them
+    assert counts.maintenance == selectors.maintenance_counts(Repository.objects.all())
+    assert counts.health == selectors.health_counts()
+    assert counts.total == 4
+    assert counts.languages == {"Go": 2, "C": 1, "": 1}
+    assert counts.labels == {"two": 2, "zero": 0}
+    assert list(counts.labels) == selectors.label_choices()
 
 
 def test_language_choices_lists_each_language_once_in_order_without_the_empty_one():
     languages = ["Rust", "", "Go", "C", "Go", "TypeScript", "C", "", "C++"]
     Repository.objects.bulk_create([Repository(imported_name=f"acme/l{i}", full_name=f"acme/l{i}", language=language)
                                     for i, language in enumerate(languages)])
-    assert selectors.language_choices() == sorted(set(languages) - {""})
-    assert selectors.language_choices() == list(Repository.objects.exclude(language="").order_by("language")
-                                                 .values_list("language", flat=True).distinct())
+    recounted()
+    assert selectors.catalog_counts().language_choices == sorted(set(languages) - {""})
+    Repository.objects.filter(language="Rust").delete()
+    recounted()
+    assert "Rust" not in selectors.catalog_counts().language_choices, "a language counted at 0 is no choice"

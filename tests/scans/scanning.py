@@ -17,6 +17,7 @@ from scans.run import connect
 from scans.run.engine import scan_run
 from scans.run.progress import progress_key
 from tests.conftest import wait_for
+from tests.counting import recounted
 
 RECENT = (timezone.now() - timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
 OLD = (timezone.now() - timedelta(days=900)).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -24,7 +25,9 @@ CHUNK = 20  # repositories per chunk under the small_chunks fixture
 
 
 def track(*names: str) -> list[Repository]:
-    return [Repository.objects.create(imported_name=n, full_name=n) for n in names]
+    repos = [Repository.objects.create(imported_name=n, full_name=n) for n in names]
+    recounted()
+    return repos
 
 
 def health_only(repos: list[Repository]) -> list[Repository]:

@@ -11,8 +11,9 @@ from django.utils import timezone
 from repositories.models import Repository
 from scans import services
 from scans.models import ScanJob, ScanResult
+from tests.counting import recounted
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("counts_hold")]  # the kept counts follow
 Health = Repository.Health
 Status = ScanJob.Status
 
@@ -21,6 +22,7 @@ Status = ScanJob.Status
 def admin_client_with_scan(admin_client, admin_user):
     repos = Repository.objects.bulk_create([Repository(imported_name=f"a/r{i}", full_name=f"a/r{i}")
                                             for i in range(3)])
+    recounted()
     scan = services.scan_start(repositories=[r.id for r in repos], requested_by=admin_user, enqueue=False)
     return admin_client, scan, repos
 
@@ -72,6 +74,7 @@ def test_the_cancel_and_resume_actions_stop_a_scan_and_go_on_with_what_it_did_no
 def test_the_repository_actions_scan_and_accept_new_names(admin_client_with_scan):
     client, existing, repos = admin_client_with_scan
     Repository.objects.filter(id=repos[1].id).update(full_name="b/moved", health=Health.MOVED)
+    recounted()
     client.post("/admin/repositories/repository/", {"action": "scan_selected",
                                                     "_selected_action": [str(r.id) for r in repos]})
     started = ScanJob.objects.exclude(id=existing.id).get()

@@ -12,8 +12,9 @@ from repositories.models import Repository
 from scans.models import ScanJob
 from scans.selection import BadSelection
 from scans.services import import_and_scan
+from tests.counting import recounted
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("counts_hold")]  # the kept counts follow
 DATA = Path(__file__).resolve().parent.parent / "data"
 
 
@@ -46,6 +47,7 @@ def test_a_refused_file_starts_no_scan():
 
 def test_filters_narrow_what_the_scan_covers(owner):
     Repository.objects.create(imported_name="a/known", full_name="a/known", health=Repository.Health.HEALTHY)
+    recounted()
 
     started = import_and_scan(source="a/known\nb/new\n", requested_by=owner,
                               narrow={"health": [Repository.Health.UNKNOWN]})

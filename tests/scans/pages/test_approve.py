@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from repositories.models import Repository
 from scans.models import ScanJob
+from tests.counting import recounted
 
 pytestmark = pytest.mark.django_db
 
@@ -17,6 +18,7 @@ def catalog(settings):
     settings.SCAN_APPROVE_OVER = 1000
     Repository.objects.bulk_create([Repository(full_name=f"o/r{i}", imported_name=f"o/r{i}",
                                                language="Go" if i % 5 else "Rust") for i in range(1225)])
+    recounted()
 
 
 @pytest.fixture

@@ -13,14 +13,17 @@ from django.urls import reverse
 
 from repositories.models import Label, Repository
 from scans.models import ScanJob, ScanResult
+from tests.counting import recounted
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("counts_hold")]  # the kept counts follow
 Health = Repository.Health
 
 
 def repo(name: str, **fields) -> Repository:
     fields.setdefault("imported_name", name)
-    return Repository.objects.create(full_name=name, **fields)
+    created = Repository.objects.create(full_name=name, **fields)
+    recounted()
+    return created
 
 
 def grant(user, codename: str) -> None:

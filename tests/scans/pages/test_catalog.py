@@ -13,8 +13,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from repositories import services
 from repositories.models import Label, Repository
+from repositories.presentation import PER_PAGE
 from scans.models import ScanJob
+from tests.counting import recounted
 
 pytestmark = pytest.mark.django_db
 
@@ -79,6 +82,7 @@ def test_the_catalog_shows_cards_chart_and_a_table_with_badges_and_tooltips(logg
          last_checked_at=timezone.now(), github_id=11)
     repo("acme/new-name", imported_name="acme/old-name", health=Health.MOVED, health_detail="renamed to acme/new-name")
     repo("acme/dmca", health=Health.BLOCKED, health_detail="DMCA takedown")
+    recounted()
 
     response = logged_in.get(reverse("catalog:list"))
 
@@ -157,6 +161,7 @@ def test_columns_sort_both_ways(logged_in):
 def test_pages_of_fifty_keep_the_filters(logged_in):
     Repository.objects.bulk_create(
         [Repository(full_name=f"bulk/r{i:03}", imported_name=f"bulk/r{i:03}", language="C") for i in range(120)])
+    recounted()
     response = logged_in.get(reverse("catalog:list"), {"language": "C", "page": 3})
     page = response.context["page_obj"]
     assert page.number == 3
@@ -165,22 +170,65 @@ def test_pages_of_fifty_keep_the_filters(logged_in):
     assert "language=C&amp;page=2" in response.content.decode()
 
 
-def test_the_catalog_takes_the_row_count_from_the_health_counts_and_queries_per_page_not_per_row(logged_in):
+@pytest.mark.parametrize(("params", "count"), [
+    ({}, 120), ({"health": "stale"}, 30), ({"health": "stale,healthy"}, 60), ({"maintenance": "unknown"}, 120),
+    ({"language": "C"}, 40), ({"label": "big"}, 120), ({"label": "nobody-has-it"}, 0)])
+def test_the_catalog_takes_the_row_count_from_the_kept_counts_and_queries_per_page_not_per_row(
+        logged_in, params, count):
     label = Label.objects.create(name="big")
     for i in range(60):
-        repo(f"many/r{i:02}", health=Health.HEALTHY if i % 2 else Health.STALE).labels.add(label)
+        repo(f"many/r{i:02}", health=Health.HEALTHY if i % 2 else Health.STALE,
+             language="C" if i % 3 == 0 else "").labels.add(label)
+    recounted()
 
     with CaptureQueriesContext(connection) as few:
-        logged_in.get(reverse("catalog:list"), {"health": "stale"})
+        logged_in.get(reverse("catalog:list"), params)
     for i in range(60, 120):
-        repo(f"many/r{i:03}").labels.add(label)
+        repo(f"many/r{i:03}", language="C" if i % 3 == 0 else "").labels.add(label)
+    recounted()
     with CaptureQueriesContext(connection) as more:
-        response = logged_in.get(reverse("catalog:list"), {"health": "stale"})
+        response = logged_in.get(reverse("catalog:list"), params)
 
-    assert response.context["page_obj"].paginator.count == 30
+    assert response.context["page_obj"].paginator.count == count
     sql = [q["sql"].upper() for q in more.captured_queries]
-    assert not any("COUNT(*)" in s for s in sql), "the count comes from health_counts()"
+    assert not any("COUNT(" in s for s in sql), "the count comes from the kept counts"
     assert len(more.captured_queries) == len(few.captured_queries)
+
+
+def test_filters_the_kept_counts_cannot_answer_are_counted(logged_in):
+    python = services.repositories_import(source="acme/a\nacme/b\nacme/c", label="one").repository_ids
+    services.repositories_import(source="acme/c\nacme/d", label="two")
+    Repository.objects.filter(id=python[0]).update(archived=True)
+
+    def count(**params):
+        with CaptureQueriesContext(connection) as queries:
+            response = logged_in.get(reverse("catalog:list"), params)
+        return response.context["page_obj"].paginator.count, any("COUNT(" in q["sql"].upper() for q in queries)
+
+    assert count(label="one,two") == (4, True), "a repository may carry both labels"
+    assert count(archived="yes") == (1, True)
+    assert count(health="unknown", label="one") == (3, True)
+    assert count(label="two") == (2, False)
+
+
+def test_a_page_past_the_deepest_one_says_how_to_reach_the_rows(logged_in, monkeypatch):
+    monkeypatch.setattr("repositories.presentation.MAX_PAGES", 2)
+    monkeypatch.setattr("scans.pages.catalog.MAX_PAGES", 2)
+    services.repositories_import(source="\n".join(f"deep/r{i:03}" for i in range(3 * PER_PAGE)))
+
+    last = logged_in.get(reverse("catalog:list"), {"page": 2})
+    assert last.status_code == 200
+    assert not last.context["page_obj"].has_next()
+    assert "The list stops at this page" in last.content.decode()
+
+    deeper = logged_in.get(reverse("catalog:list"), {"page": 3})
+    assert deeper.status_code == 400
+    html = deeper.content.decode()
+    assert "page: the list shows its first 2 pages (100 repositories); filter it or sort it the other way" in html
+    assert deeper.context["page_obj"].number == 2, "the deepest page is shown under the message"
+    assert "deep/r050" in html
+    narrowed = logged_in.get(reverse("catalog:list"), {"page": 3, "ordering": "-full_name", "search": "r00"})
+    assert narrowed.status_code == 200
 
 
 def test_an_htmx_request_renders_just_the_catalog_partial(logged_in):

@@ -10,8 +10,9 @@ from django.urls import reverse
 
 from repositories.models import Label, Repository
 from scans.models import ScanJob
+from tests.counting import recounted
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("counts_hold")]  # the kept counts follow
 
 AWESOME = """# Awesome things
 
@@ -34,6 +35,7 @@ def preview(client, text=AWESOME, label="awesome"):
 
 def test_the_preview_shows_what_would_happen_and_saves_nothing(logged_in):
     Repository.objects.create(full_name="acme/known", imported_name="acme/known")
+    recounted()
 
     response = preview(logged_in)
 

@@ -1,17 +1,19 @@
 """The live refresh while a scan runs (scans/pages/live.py): a panel poll that asks (`live=1`) also
 answers the health cards' counts, the donut, the catalog rows and the scans list's rows as htmx
-out-of-band swaps; counts come from a cached aggregate; a plain poll stays as it was."""
+out-of-band swaps; counts are the catalog's kept counts; a plain poll stays as it was."""
 
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 
+from repositories import counts
+from repositories import services as catalog
 from repositories.models import Repository
-from repositories.selectors import HEALTH_COUNTS_KEY, cached_health_counts
+from repositories.selectors import health_counts
 from scans import services
 from scans.models import ScanJob
+from tests.counting import recounted
 
 pytestmark = pytest.mark.django_db
 Health = Repository.Health
@@ -26,6 +28,7 @@ def logged_in(client, owner):
 @pytest.fixture
 def running(owner):
     repos = [Repository.objects.create(full_name=f"acme/r{i}", imported_name=f"acme/r{i}") for i in range(3)]
+    recounted()
     scan = services.scan_start(repositories=[r.id for r in repos], requested_by=owner, enqueue=False)
     return scan, repos
 
@@ -43,8 +46,8 @@ def test_a_plain_poll_answers_the_panel_alone(logged_in, running):
 
 def test_a_live_poll_also_answers_the_cards_the_donut_and_the_rows_the_page_shows(logged_in, running):
     scan, repos = running
-    Repository.objects.filter(id=repos[0].id).update(health=Health.HEALTHY, github_id=1, stars=2794)
-    cache.delete(HEALTH_COUNTS_KEY)
+    with counts.tracked([repos[0].id]):  # as a scan writes it
+        Repository.objects.filter(id=repos[0].id).update(health=Health.HEALTHY, github_id=1, stars=2794)
 
     html = poll(logged_in, scan, live="1", health="1", rows=f"{repos[0].id},{repos[1].id}").content.decode()
 
@@ -68,14 +71,12 @@ def test_a_live_poll_refreshes_only_the_scans_the_user_may_see(logged_in, runnin
     assert f"scan-row-{theirs.id}" not in html
 
 
-def test_the_counts_come_from_an_aggregate_shared_for_a_few_seconds(django_assert_num_queries):
-    Repository.objects.create(full_name="acme/a", imported_name="acme/a")
-    cache.delete(HEALTH_COUNTS_KEY)
+def test_the_counts_are_the_kept_ones_current_to_the_last_write(django_assert_num_queries):
+    catalog.repositories_import(source="acme/a")
     with django_assert_num_queries(1):
-        first = cached_health_counts()
-    Repository.objects.create(full_name="acme/b", imported_name="acme/b")
-    with django_assert_num_queries(0):
-        assert cached_health_counts() == first  # the same aggregate until it expires
+        assert health_counts()[Health.UNKNOWN] == 1
+    catalog.repositories_import(source="acme/b")
+    assert health_counts()[Health.UNKNOWN] == 2
 
 
 def test_the_pages_carry_what_the_poll_asks_for(logged_in, running):

@@ -13,7 +13,7 @@ from scans.models import ScanJob, ScanResult
 from scans.run.progress import cancel_key
 from tests.scans.scanning import repo_requests, run, run_cancelled_after, track
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("counts_hold")]  # the kept counts follow
 Status = ScanJob.Status
 
 

@@ -17,9 +17,10 @@ from scans.github.client import GitHubClient
 from scans.github.errors import TransientFailure
 from scans.models import ScanJob
 from scans.run.engine import scan_run
+from tests.counting import recounted
 from tests.scans.scanning import run, run_cancelled_after, track
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("counts_hold")]  # the kept counts follow
 Health, Verdict = Repository.Health, Repository.Maintenance
 Event = RepositoryChange.Event
 NOW = timezone.now()
@@ -104,6 +105,7 @@ def test_both_modes_give_the_same_signals_verdicts_and_reasons(spread):
     Repository.objects.update(maintenance=Verdict.UNKNOWN, maintenance_reasons=[], last_commit_at=None,
                               commits_last_year=None, last_release_at=None, last_release_tag="",
                               metadata_fetched_at=None)
+    recounted()
 
     run(spread, mode="graphql")
 

@@ -14,7 +14,7 @@ from scans.models import ScanJob, ScanResult
 from scans.run.engine import scan_run
 from tests.scans.scanning import RECENT, repo_requests, run, track
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("counts_hold")]  # the kept counts follow
 Health = Repository.Health
 Status = ScanJob.Status
 
