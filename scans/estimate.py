@@ -6,8 +6,8 @@ Time comes from the rate of the last finished scans in the same mode on this ins
 none yet, from a rough rate (said so). Points follow what the scanner asks
 (docs/github-access.md, "What a scan costs"): REST one request per repository (a rescan's 304 is
 free with a token, so that is an upper bound); GraphQL one query per batch of up to 100, scored
-by GitHub's formula: the lean query 1 point, the full one 4 per 100 repositories (its four
-connections), for repositories whose full metadata is due (`scans/fetch/common.py`'s
+by GitHub's formula (`scans.run.passes.query_points`): the lean query 1 point, the full one 5 per
+100 repositories (its five connections), for repositories whose full metadata is due (`scans/fetch/common.py`'s
 `wants_full_metadata`, the scanner's own rule).
 """
 
@@ -31,10 +31,6 @@ Mode = ScanJob.Mode
 CHUNK = 5000
 RECENT_SCANS = 10
 MEASURABLE = 20  # a scan that checked fewer says little about a rate
-# GitHub's hourly limits: per token (or GitHub App installation), and without one.
-POINTS_PER_HOUR_TOKEN = 5000
-POINTS_PER_HOUR_ANONYMOUS = 60
-FULL_QUERY_CONNECTIONS = 4  # topics, watchers, open issues, open pull requests (scans.fetch.graphql)
 # Without a finished scan to measure: seconds per request, roughly, on github.com.
 ROUGH_REST_SECONDS = 0.3
 ROUGH_GRAPHQL_SECONDS = 2.0
@@ -102,15 +98,6 @@ def _due_for_full_metadata(ids: list[int]) -> int:
     return due
 
 
-def _query_points(repositories: int, *, full: bool) -> int:
-    """GitHub's score of our queries for this many repositories: batches, each at least 1 point."""
-    size = max(1, min(settings.SCAN_GRAPHQL_BATCH, 100))
-    batches = [size] * (repositories // size) + ([repositories % size] if repositories % size else [])
-    if not full:
-        return len(batches)
-    return sum(max(1, (FULL_QUERY_CONNECTIONS * n + 50) // 100) for n in batches)
-
-
 def estimate(ids: list[int], *, new: int = 0) -> Estimate:
     """For these tracked repositories, plus `new` ones an import would add (never fetched)."""
     count = len(ids) + new
@@ -122,7 +109,7 @@ def estimate(ids: list[int], *, new: int = 0) -> Estimate:
     full = _due_for_full_metadata(ids) + new if mode == Mode.GRAPHQL or health_first else 0
     points = count  # REST: a request a repository
     if mode == Mode.GRAPHQL:
-        points = _query_points(full, full=True) + _query_points(count - full, full=False)
+        points = passes.query_points(full, full=True) + passes.query_points(count - full, full=False)
     passes_points = {}
     if health_first:
         passes_points = {"health_points": passes.pass_points(mode, count, full=False),
@@ -130,7 +117,7 @@ def estimate(ids: list[int], *, new: int = 0) -> Estimate:
                          "metadata_share": settings.SCAN_METADATA_BUDGET_SHARE}
     # Tokens of one account share one limit: this is the most GitHub could allow, not a promise.
     tokens = len(settings.GITHUB_TOKENS) + (1 if settings.GITHUB_APP_CONFIGURED else 0)
-    per_hour = tokens * POINTS_PER_HOUR_TOKEN if tokens else POINTS_PER_HOUR_ANONYMOUS
+    per_hour = tokens * passes.POINTS_PER_HOUR_TOKEN if tokens else passes.POINTS_PER_HOUR_ANONYMOUS
     waits = max(0, math.ceil(points / per_hour) - 1)
     return Estimate(count=count, mode=mode, seconds=math.ceil(count / rate) + waits * 3600, waits_hours=waits,
                     rate=rate, measured=measured, points=points, full=full, points_per_hour=per_hour,

@@ -67,15 +67,16 @@ def test_graphql_asks_the_full_query_for_repositories_due_and_the_lean_one_for_t
 
     assert found.mode == ScanJob.Mode.GRAPHQL
     assert found.full == 130
-    # full: batches of 100 and 30 -> 4 + 1 (round(120/100)); lean: batches of 100 and 20 -> 1 + 1
-    assert found.points == 4 + 1 + 1 + 1
+    # full: batches of 100 and 30 -> 5 + 2 (round(150/100)), five connections a repository;
+    # lean: batches of 100 and 20 -> 1 + 1
+    assert found.points == 5 + 2 + 1 + 1
     assert found.points_per_hour == 10_000
     assert found.waits_hours == 0
 
 
 def test_an_import_counts_its_new_repositories_as_due_for_the_full_query(graphql):
     found = estimate([], new=200)
-    assert (found.count, found.full, found.points) == (200, 200, 8)
+    assert (found.count, found.full, found.points) == (200, 200, 10)
 
 
 def test_a_scan_over_the_health_first_threshold_counts_each_pass(graphql, settings):
