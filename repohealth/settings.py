@@ -343,6 +343,7 @@ SPECTACULAR_SETTINGS = {
         "HealthEnum": "repositories.models.Repository.Health",
         "EventEnum": "repositories.models.RepositoryChange.Event",
         "StatusEnum": "scans.models.ScanJob.Status",
+        "ScanPassEnum": "scans.models.ScanJob.Pass",
         "DeliveryStatusEnum": "watch.models.Delivery.Status",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
