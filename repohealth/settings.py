@@ -172,6 +172,7 @@ UPKEEP_TASKS = [  # in this order on every pass
     "scans.upkeep.reap_dead_scans",
     "scans.upkeep.fail_unqueued_scans",
     "repositories.services.packages_remap_unreachable",  # what deps.dev did not answer at an import
+    "repositories.search.index_pending",  # SQLite's search index catches up with the catalog's changes
     # watch/tasks.py
     "watch.tasks.start_due_schedules",
     "watch.tasks.start_dead_rechecks",

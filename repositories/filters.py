@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import django_filters as filters
+from django.db import connections
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -19,6 +20,7 @@ from repohealth.runtime.times import parse_iso
 from repohealth.web.api import BadParameter, choices_of
 from repositories.history import CHANGE_FIELDS, EVENT_ALIASES, changed_within, changes, event_names, with_stars_delta
 from repositories.models import Repository, RepositoryChange
+from repositories.search import search_matches
 
 Health = Repository.Health
 Maintenance = Repository.Maintenance
@@ -82,7 +84,7 @@ class RepositoryFilter(filters.FilterSet):
         fields: list[str] = []
 
     def filter_search(self, queryset, name, value):
-        return queryset.filter(Q(full_name__icontains=value) | Q(description__icontains=value))
+        return queryset.filter(search_matches(value, connections[queryset.db].vendor))
 
     def filter_label(self, queryset, name, value):
         # A subquery, not a join: no DISTINCT over the whole catalog for a labelled page.
