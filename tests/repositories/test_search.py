@@ -145,7 +145,7 @@ def test_a_repository_added_below_the_watermark_is_indexed_again_with_the_rest(c
 @on_sqlite
 def test_every_migration_leaves_the_triggers_in_place():
     """Django rebuilds a SQLite table to alter it, which drops its triggers: a migration that
-    alters repositories_repository must create them again (0015_search_index's SQL)."""
+    alters repositories_repository must create them again (0014_search_index's SQL)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s",
                        [Repository._meta.db_table])

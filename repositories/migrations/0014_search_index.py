@@ -66,7 +66,7 @@ def _run(statements: dict[str, list[str]]):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("repositories", "0011_signal_etags"),
+        ("repositories", "0013_cursor_order_indexes"),
     ]
 
     operations = [
