@@ -216,10 +216,22 @@ def _page_figures(browser: requests.Session, url: str) -> dict[str, Any]:
             "samples_ms": [round(ms, 1) for ms in timings]}
 
 
+def _search_caught_up() -> dict[str, Any]:
+    """What the upkeep task does after an import: bring SQLite's search index up to date (nothing
+    to do on PostgreSQL), so the search is measured as a running service answers it."""
+    from repositories.search import index_pending
+
+    started, indexed = time.monotonic(), 0
+    while done := index_pending():
+        indexed += done
+    return {"indexed": indexed, "seconds": round(time.monotonic() - started, 1)}
+
+
 def scale_pages(bench: Bench) -> Row:
     from repositories.filters import filter_repositories
 
     count = seed(bench)
+    caught_up = _search_caught_up()
     web = bench.web()
     prepare_browsers(bench)
     browser = logged_in(web.url)
@@ -229,6 +241,7 @@ def scale_pages(bench: Bench) -> Row:
              "search": (f"?search={term}", f"/?search={term}", GOALS["search_ms"]),
              "deep": (f"page {deep:,}", f"/?page={deep}", GOALS["deep_page_ms"])}
     data: dict[str, Any] = {"repositories": count, "repeats": PAGE_REPEATS, "search_term": term,
+                            "search_index_caught_up": caught_up,
                             "search_matches": filter_repositories({"search": term}).count(), "deep_page": deep,
                             "client": "a browser logged in through the login form, on gunicorn bench.wsgi"}
     lines = []
@@ -239,7 +252,8 @@ def scale_pages(bench: Bench) -> Row:
         data[key] = figures
         note = _verdict(figures["within_goal"], f"median ≤ {goal:,g} ms")
         if key == "search":
-            note += f"; {data['search_matches']} matches"
+            note += (f"; {data['search_matches']} matches (the search index caught up first: "
+                     f"{caught_up['indexed']:,} repositories in {caught_up['seconds']:g} s, the upkeep's work)")
         lines.append(Line(variant, {k: figures[k] for k in ("median_ms", "max_ms", "queries")}, note=note))
     data["within_goal"] = all(data[key]["within_goal"] for key in pages)
     return Row("scale_pages", f"scale 2: catalog page at {count:,}", data, lines)
