@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from repohealth.web.api import ApiError, BadParameter, DetailSerializer, first_error
 from repositories import services
-from repositories.export import FORMATS, export_response
+from repositories.export import FORMATS, TOTAL_HEADER, export_response
 from repositories.filters import InvalidFilter, RepositoryFilter, filter_repositories
 from repositories.models import Repository
 from repositories.permissions import RepositoryPermission
@@ -83,8 +83,11 @@ class RepositoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         repository = services.repository_accept_name(repository=self.get_object())
         return Response(RepositorySerializer(repository).data)
 
-    @extend_schema(filters=True, parameters=[OpenApiParameter("format", str, enum=["csv", "json"])],
-                   responses={(200, "text/csv"): str, (200, "application/json"): str, 400: DetailSerializer})
+    @extend_schema(filters=True, parameters=[
+        OpenApiParameter("format", str, enum=["csv", "json"]),
+        OpenApiParameter(TOTAL_HEADER, int, OpenApiParameter.HEADER, required=True, response=[200],
+                         description="how many repositories the file holds, sent before the first one")],
+        responses={(200, "text/csv"): str, (200, "application/json"): str, 400: DetailSerializer})
     @action(detail=False, methods=["get"], content_negotiation_class=IgnoreFormatParameter)
     def export(self, request):
         fmt = request.query_params.get("format", "csv")

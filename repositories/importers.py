@@ -68,7 +68,7 @@ _MD_URL = re.compile(r"(?=[hgsw])(?:\b(?:https?|ssh|git(?:\+https?|\+ssh)?)://"
 _URL_LIKE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://|www\.|git@|[^/\s]{1,253}\.[A-Za-z]{2,63}/")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     line: int   # physical line (JSON: item index)
     text: str   # the reference as written in the file

@@ -2,7 +2,8 @@
 /api/sources/{id}/dependencies`, their CSV and JSON exports and the alerts read them, each idea
 defined once:
 
-- `package_row`: one package: the API's row, the JSON export's item, the CSV export's line;
+- `package_row`: one package: the API's row and the JSON export's item, from its `PACKAGE_VALUES`,
+  which are also the CSV export's line;
 - `packages_filtered`: the filters of the page, the API and the exports (`ecosystem`,
   `provenance`, `health`, `maintenance`: comma-separated; `mapped`, `name_reused`: yes or no). A
   value that is not one of the choices is an InvalidFilter that names it, never ignored;
@@ -24,7 +25,7 @@ from django.http import StreamingHttpResponse
 
 from repohealth.words import counted
 from repositories.dependencies import FORMATS as DEPENDENCY_FORMATS
-from repositories.export import csv_lines, download, json_array
+from repositories.export import CHUNK, csv_chunks, download, json_array
 from repositories.filters import TRUE_WORDS, YES_NO_WORDS, filter_choices
 from repositories.models import Repository, Source, SourcePackage
 
@@ -50,6 +51,11 @@ PROVENANCE_CHOICES = [
 FILTERS = ("ecosystem", "provenance", "health", "maintenance", "mapped", "name_reused")
 CSV_FIELDS = ("ecosystem", "name", "version", "purl", "repository", "repository_id", "health", "maintenance",
               "maintenance_reasons", "name_reused", "provenance", "reason")
+# What a package's row is made of, a column each of CSV_FIELDS: its own values and its repository's
+# (None when it maps to none).
+PACKAGE_VALUES = ("ecosystem", "name", "version", "purl", "repository__full_name", "repository_id",
+                  "repository__health", "repository__maintenance", "repository__maintenance_reasons",
+                  "repository__name_reused", "provenance", "reason")
 
 
 def is_dependency_document(source: Source) -> bool:
@@ -116,30 +122,37 @@ def provenance_words(provenance: str) -> tuple[str, str]:
 
 # --- one package ----------------------------------------------------------------------------------------
 def package_row(package: SourcePackage) -> dict:
-    """One package as the API answers it and the exports write it."""
-    repository = package.repository
-    return {"ecosystem": package.ecosystem or None, "name": package.name, "version": package.version or None,
-            "purl": package.purl or None,
-            "repository": None if repository is None else {
-                "id": repository.id, "full_name": repository.full_name, "health": repository.health,
-                "maintenance": repository.maintenance, "maintenance_reasons": repository.maintenance_reasons,
-                "name_reused": repository.name_reused},
-            "provenance": package.provenance or None, "reason": package.reason or None}
+    """One package as the API answers it and the JSON export writes it."""
+    return _row([_value(package, column) for column in PACKAGE_VALUES])
 
 
-def _csv_cells(row: dict) -> list:
-    repository = row["repository"] or {}
-    return [row["ecosystem"], row["name"], row["version"], row["purl"], repository.get("full_name"),
-            repository.get("id"), repository.get("health"), repository.get("maintenance"),
-            repository.get("maintenance_reasons"), repository.get("name_reused"), row["provenance"], row["reason"]]
+def _value(package: SourcePackage, column: str):
+    """The value a column of PACKAGE_VALUES names, read off the package (None past a missing repository)."""
+    value = package
+    for name in column.split("__"):
+        value = None if value is None else getattr(value, name)
+    return value
+
+
+def _row(values) -> dict:
+    """A package's row of its PACKAGE_VALUES."""
+    (ecosystem, name, version, purl, full_name, repository_id, health, maintenance, reasons, name_reused,
+     provenance, reason) = values
+    return {"ecosystem": ecosystem or None, "name": name, "version": version or None, "purl": purl or None,
+            "repository": None if repository_id is None else {
+                "id": repository_id, "full_name": full_name, "health": health, "maintenance": maintenance,
+                "maintenance_reasons": reasons, "name_reused": name_reused},
+            "provenance": provenance or None, "reason": reason or None}
 
 
 def packages_export(rows: QuerySet[SourcePackage], fmt: str, filename: str) -> StreamingHttpResponse:
-    """These packages streamed as CSV (CSV_FIELDS) or JSON (a list of `package_row`s)."""
-    items = (package_row(package) for package in rows.iterator(chunk_size=2000))
+    """These packages streamed as CSV (CSV_FIELDS) or JSON (a list of `package_row`s), read as
+    values (`repositories.export`), no package loaded."""
+    total = rows.count()
     if fmt == "csv":
-        return download(csv_lines(CSV_FIELDS, (_csv_cells(item) for item in items)), fmt, filename)
-    return download(json_array(items), fmt, filename)
+        return download(csv_chunks(CSV_FIELDS, rows, PACKAGE_VALUES), fmt, filename, total)
+    items = (_row(values) for values in rows.values_list(*PACKAGE_VALUES).iterator(chunk_size=CHUNK))
+    return download(json_array(items), fmt, filename, total)
 
 
 def package_spec(package: SourcePackage) -> str:

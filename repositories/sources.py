@@ -11,7 +11,7 @@ from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from repohealth.web.downloads import fit_filename
-from repositories.bulk import insert_ignoring_conflicts
+from repositories.bulk import insert_rows
 from repositories.importers import ParseResult
 from repositories.models import Repository, Source, SourceEntry, SourcePackage
 from repositories.spans import line_and_column, line_starts
@@ -44,7 +44,7 @@ def source_keep(*, parsed: ParseResult, label: str | None, filename: str | None,
     if new:
         rows = [(source.id, line, column, end, url, ids.get(key))
                 for line, column, end, url, key in link_places(parsed)]
-        insert_ignoring_conflicts(SourceEntry, COLUMNS, rows)  # one executemany (bulk_create: 999 parameters)
+        insert_rows(SourceEntry, COLUMNS, rows)  # COPY, or one executemany (bulk_create: 999 parameters)
     return source
 
 
@@ -56,7 +56,7 @@ def source_keep_packages(*, text: str, format: str, label: str | None, filename:
     source, new = _source(text=text, format=format, label=label, filename=filename, requested_by=requested_by)
     if not new:
         source.packages.all().delete()
-    insert_ignoring_conflicts(SourcePackage, PACKAGE_COLUMNS, (
+    insert_rows(SourcePackage, PACKAGE_COLUMNS, (
         (source.id, package.ecosystem or "", package.name[:500], (package.version or "")[:200], package.purl or "",
          "" if package.location is None else str(package.location)[:300], repository_id,
          mapping.provenance or "", mapping.reason or "")

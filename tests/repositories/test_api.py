@@ -5,13 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from repositories.export import EXPORT_FIELDS, TOTAL_HEADER
 from repositories.models import Label, Repository
 from scans.models import ScanJob
 from tests.counting import recounted
@@ -149,6 +150,36 @@ def test_csv_export_streams_the_filtered_catalog_and_neutralises_formulas(api, c
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert [r["full_name"] for r in rows] == ["acme/frozen", "psf/requests"]
     assert rows[0]["description"] == "'=HYPERLINK(\"http://evil\")"
+
+
+def test_csv_export_writes_every_kind_of_cell_as_it_always_has(api):
+    Repository.objects.create(
+        imported_name="a/b", full_name="a/b", description='+1 ,"quoted"\nnewline', stars=5, topics=["x", "y"],
+        previous_names=["o/p", "q/r"], archived=True, pushed_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+        last_checked_at=datetime(2026, 1, 2, 3, 4, 5, 123456, tzinfo=UTC), commits_last_year=0,
+        maintenance_reasons=[{"signal": "s", "value": 1, "text": "-why"}, {"signal": "t"}], declared="=bad",
+        successor="@x/y", maintenance_note="\tnote", health_detail="\rdetail", last_release_tag="v1")
+    response = api.get("/api/repositories/export?format=csv")
+    assert response[TOTAL_HEADER] == "1"
+    header, row = csv.reader(io.StringIO(b"".join(response.streaming_content).decode()))
+    cells = dict(zip(header, row, strict=True))
+    assert (cells["description"], cells["health_detail"], cells["declared"], cells["successor"],
+            cells["maintenance_note"]) == ("'+1 ,\"quoted\"\nnewline", "'\rdetail", "'=bad", "'@x/y", "'\tnote")
+    assert (cells["topics"], cells["previous_names"], cells["maintenance_reasons"]) \
+        == ("x y", "o/p q/r", "'-why; {'signal': 't'}"), "lists as words, a reason by its text"
+    assert (cells["pushed_at"], cells["last_checked_at"], cells["last_commit_at"]) \
+        == ("2026-01-02T03:04:05+00:00", "2026-01-02T03:04:05.123456+00:00", ""), "times in ISO 8601"
+    assert (cells["stars"], cells["commits_last_year"], cells["archived"], cells["fork"], cells["last_release_tag"]) \
+        == ("5", "0", "True", "False", "v1")
+
+
+def test_an_export_says_how_many_rows_it_sends_before_the_first(api, catalog):
+    for fmt in ("csv", "json"):
+        response = api.get(f"/api/repositories/export?format={fmt}&language=Python")
+        assert response[TOTAL_HEADER] == "2"
+    empty = api.get("/api/repositories/export?format=csv&language=Cobol")
+    assert empty[TOTAL_HEADER] == "0"
+    assert b"".join(empty.streaming_content).decode().splitlines() == [",".join(EXPORT_FIELDS)], "the header alone"
 
 
 def test_json_export_streams_the_filtered_catalog_and_an_unknown_format_answers_400(api, catalog):

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from repositories import services
 from repositories.importers import ImportRefused
 from repositories.models import Label, Repository
 from repositories.services import repositories_import
@@ -36,6 +37,39 @@ def test_a_second_import_merges_with_the_catalog_case_insensitively():
 
     assert (report.created, report.existing) == (1, 3)
     assert Repository.objects.count() == 3
+
+
+def test_new_and_tracked_repositories_are_labelled_and_listed_in_file_order():
+    tracked = Repository.objects.create(imported_name="b/tracked", full_name="b/tracked")
+    report = repositories_import(source="z/new\nB/Tracked\na/new\n", label="mixed")
+    ids = dict(Repository.objects.values_list("full_name", "id"))
+    assert report.repository_ids == [ids["z/new"], tracked.id, ids["a/new"]]
+    assert (report.created, report.existing) == (2, 1)
+    assert set(Label.objects.get(name="mixed").repositories.values_list("id", flat=True)) == set(ids.values())
+
+
+def test_a_name_imported_by_two_moved_repositories_finds_the_first_in_the_catalogs_order():
+    Repository.objects.create(imported_name="old/name", full_name="zeta/name")
+    first = Repository.objects.create(imported_name="Old/Name", full_name="alpha/name")
+    report = repositories_import(source="old/name\n")
+    assert (report.created, report.existing, report.repository_ids) == (0, 1, [first.id])
+
+
+def test_a_name_another_import_added_meanwhile_is_tracked_not_created(monkeypatch):
+    meanwhile = Repository.objects.create(imported_name="a/raced", full_name="a/raced")
+    looked_up = services._ids_by_name
+    calls = []
+
+    def before_the_other_import_committed(names):
+        calls.append(names)
+        return {} if len(calls) == 1 else looked_up(names)  # the first lookup saw no a/raced yet
+
+    monkeypatch.setattr(services, "_ids_by_name", before_the_other_import_committed)
+    report = repositories_import(source="a/raced\nb/new\n", label="raced")
+    assert (report.created, report.existing) == (1, 1)
+    assert report.repository_ids[0] == meanwhile.id
+    assert Label.objects.get(name="raced").repositories.count() == 2
+    assert Repository.objects.count() == 2
 
 
 def test_labels_accumulate_on_a_repository():

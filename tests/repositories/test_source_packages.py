@@ -169,6 +169,7 @@ def test_the_downloads_are_named_after_the_document_and_neutralise_formulas(logg
     answer = logged_in.get(f"/sources/{document.id}/?download=csv&ecosystem=npm")
     assert answer["Content-Disposition"] == 'attachment; filename="package-lock.json.packages.csv"'
     assert answer["Content-Type"] == "text/csv; charset=utf-8"
+    assert answer["X-Total-Count"] == "3", "the npm packages, said before the first row"
     lines = list(csv.reader(io.StringIO(b"".join(answer).decode())))
     assert lines[0] == list(CSV_FIELDS)
     assert lines[1] == ["npm", "left-pad", "1.3.0", "pkg:npm/left-pad@1.3.0", "stevemao/left-pad",
@@ -177,7 +178,7 @@ def test_the_downloads_are_named_after_the_document_and_neutralise_formulas(logg
     assert lines[2][1] == "'@babel/core", "a cell a spreadsheet would run is quoted"
     answer = logged_in.get(f"/sources/{document.id}/?download=json")
     assert answer["Content-Disposition"] == 'attachment; filename="package-lock.json.packages.json"'
-    assert len(json.loads(b"".join(answer))) == 7, "all of them, not a page"
+    assert len(json.loads(b"".join(answer))) == 7 == int(answer["X-Total-Count"]), "all of them, not a page"
 
 
 def test_the_api_row_carries_the_verdict_s_reasons_and_a_re_used_name(api, document):

@@ -100,6 +100,7 @@ def test_the_selection_exports_as_csv_or_json_with_only_the_selected_repositorie
     assert response.status_code == 200
     assert response["Content-Type"].startswith(kind)
     assert response["Content-Disposition"] == f'attachment; filename="{name}"'
+    assert response["X-Total-Count"] == "2"
     body = b"".join(response.streaming_content).decode()
     if kind == "text/csv":
         rows = list(csv.DictReader(io.StringIO(body)))
