@@ -41,6 +41,7 @@ def test_a_second_import_merges_with_the_catalog_case_insensitively():
 
 def test_new_and_tracked_repositories_are_labelled_and_listed_in_file_order():
     tracked = Repository.objects.create(imported_name="b/tracked", full_name="b/tracked")
+    recounted()
     report = repositories_import(source="z/new\nB/Tracked\na/new\n", label="mixed")
     ids = dict(Repository.objects.values_list("full_name", "id"))
     assert report.repository_ids == [ids["z/new"], tracked.id, ids["a/new"]]
@@ -51,12 +52,14 @@ def test_new_and_tracked_repositories_are_labelled_and_listed_in_file_order():
 def test_a_name_imported_by_two_moved_repositories_finds_the_first_in_the_catalogs_order():
     Repository.objects.create(imported_name="old/name", full_name="zeta/name")
     first = Repository.objects.create(imported_name="Old/Name", full_name="alpha/name")
+    recounted()
     report = repositories_import(source="old/name\n")
     assert (report.created, report.existing, report.repository_ids) == (0, 1, [first.id])
 
 
 def test_a_name_another_import_added_meanwhile_is_tracked_not_created(monkeypatch):
     meanwhile = Repository.objects.create(imported_name="a/raced", full_name="a/raced")
+    recounted()
     looked_up = services._ids_by_name
     calls = []
 
