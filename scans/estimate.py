@@ -116,8 +116,7 @@ def estimate(ids: list[int], *, new: int = 0) -> Estimate:
                          "metadata_points": passes.pass_points(mode, full, full=True),
                          "metadata_share": settings.SCAN_METADATA_BUDGET_SHARE}
     # Tokens of one account share one limit: this is the most GitHub could allow, not a promise.
-    tokens = len(settings.GITHUB_TOKENS) + (1 if settings.GITHUB_APP_CONFIGURED else 0)
-    per_hour = tokens * passes.POINTS_PER_HOUR_TOKEN if tokens else passes.POINTS_PER_HOUR_ANONYMOUS
+    per_hour = passes.hourly_limit(None)  # GitHub's documented figure for the configured credentials
     waits = max(0, math.ceil(points / per_hour) - 1)
     return Estimate(count=count, mode=mode, seconds=math.ceil(count / rate) + waits * 3600, waits_hours=waits,
                     rate=rate, measured=measured, points=points, full=full, points_per_hour=per_hour,
