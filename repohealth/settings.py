@@ -126,8 +126,9 @@ try:
 except ValueError as exc:  # dj-database-url raises ValueError for unknown schemes
     raise ImproperlyConfigured(f"DATABASE_URL is malformed: {exc}") from None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL and immediate transactions let the web process read while a worker writes.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # WAL and immediate transactions let the web process read while a worker writes. Each web
+    # thread keeps its connection (conn_max_age above), as with PostgreSQL: opening one costs
+    # Django's function registrations and the PRAGMAs below on every request.
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 30,
         "transaction_mode": "IMMEDIATE",
