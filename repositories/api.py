@@ -49,7 +49,7 @@ class RepositoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
     filter_backends = [RepositoryFilterBackend]
 
     def get_queryset(self):
-        return Repository.objects.prefetch_related("labels").order_by("full_name", "id")
+        return Repository.objects.with_labels().order_by("full_name", "id")
 
     def filter_queryset(self, queryset):
         """The list filters by the query string; one repository is found by its id alone."""

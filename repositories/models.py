@@ -19,6 +19,18 @@ class Label(models.Model):
         return self.name
 
 
+PREFETCHED_LABELS = "prefetched_labels"
+
+
+class RepositoryQuerySet(models.QuerySet):
+    def with_labels(self) -> RepositoryQuerySet:
+        """Each repository's labels read with one query for them all, kept as a plain list
+        (`Repository.label_list`). Prefetching `labels` itself would give each repository a
+        queryset of its own that refers back to it: a reference cycle per row, which only the
+        garbage collector frees (about 25 objects a repository, 1,000 on an API page)."""
+        return self.prefetch_related(models.Prefetch("labels", to_attr=PREFETCHED_LABELS))
+
+
 class Repository(models.Model):
     class Health(models.TextChoices):
         UNKNOWN = "unknown", "Unknown"
@@ -111,6 +123,8 @@ class Repository(models.Model):
     maintenance_override_by = models.CharField(max_length=150, blank=True)
     maintenance_override_at = models.DateTimeField(null=True, blank=True)
 
+    objects = RepositoryQuerySet.as_manager()
+
     class Meta:
         verbose_name_plural = "repositories"
         ordering = ["full_name"]
@@ -133,6 +147,13 @@ class Repository(models.Model):
 
     def __str__(self) -> str:
         return self.full_name
+
+    @property
+    def label_list(self) -> list[Label]:
+        """Its labels by name: those `with_labels` read, else asked now."""
+        if PREFETCHED_LABELS in self.__dict__:
+            return self.__dict__[PREFETCHED_LABELS]
+        return list(self.labels.all())
 
     @property
     def owner(self) -> str:

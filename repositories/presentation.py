@@ -77,7 +77,7 @@ class CatalogPaginator(Paginator):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page  # up to a page of rows, whatever the count says
         ids = list(self.object_list.values_list("id", flat=True)[bottom:bottom + self.per_page])
-        rows = Repository.objects.filter(id__in=ids).prefetch_related("labels").in_bulk()
+        rows = Repository.objects.filter(id__in=ids).with_labels().in_bulk()
         deltas = stars_deltas(ids)  # the history's 30-day change, for the Stars Δ column
         for row in rows.values():
             row.stars_delta = deltas.get(row.id, 0)

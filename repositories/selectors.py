@@ -71,7 +71,7 @@ def label_choices() -> list[str]:
 
 
 def repository_get(pk) -> Repository | None:
-    return Repository.objects.prefetch_related("labels").filter(pk=pk).first()
+    return Repository.objects.with_labels().filter(pk=pk).first()
 
 
 NAME_CHUNK = 5000  # names per lookup query

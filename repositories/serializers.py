@@ -22,7 +22,7 @@ class ReasonSerializer(serializers.Serializer):
 
 
 class RepositorySerializer(serializers.ModelSerializer):
-    labels = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+    labels = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name", source="label_list")
     maintenance_reasons = ReasonSerializer(many=True, read_only=True)
     maintenance_override = serializers.ChoiceField(
         choices=Repository.Override.choices, allow_null=True, read_only=True,

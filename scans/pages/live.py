@@ -49,7 +49,7 @@ def live_parts(request) -> str:
     if params.get("health") == "1":
         context["chart"] = health_cards(health_counts(), "")
     if ids := _ints(params.get("rows") or "", MAX_ROWS):
-        rows = Repository.objects.filter(id__in=ids).prefetch_related("labels").in_bulk()
+        rows = Repository.objects.filter(id__in=ids).with_labels().in_bulk()
         context["rows"] = [rows[i] for i in ids if i in rows]
     if scan_ids := _uuids(params.get("scans") or "", MAX_ROWS):
         visible = selectors.scans_visible_to(request.user)
