@@ -193,7 +193,11 @@ class CursorPagination(BasePagination):
         has_next, has_previous = (True, more) if backwards else (more, values is not None)
         self.next = self._link(page[-1], backwards=False) if page and has_next else None
         self.previous = self._link(page[0], backwards=True) if page and has_previous else None
-        return page
+        # The page's rows, to serialize once. An iterator rather than the list: a serializer
+        # refers to itself (its fields name it their parent), so whatever it holds lives until the
+        # garbage collector comes by, 1,000 model instances a page; an iterator lets go of the
+        # list as it ends.
+        return iter(page)
 
     def _link(self, row, *, backwards: bool) -> str:
         return replace_query_param(self.url, self.cursor_query_param, make_cursor(self.keys, row, backwards=backwards))
