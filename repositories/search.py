@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 INDEX = "repositories_repository_search"  # the FTS5 table (SQLite)
 PENDING = "repositories_search_pending"  # id, and the lowered values the index holds for it
 WATERMARK = "repositories_search_watermark"  # one row: the highest id indexed
+# The columns the index holds. SQLite's triggers watch every UPDATE that sets one of them, and the
+# trigger alone doubles such an UPDATE's cost, so a writer leaves them out where they are unchanged.
+SEARCHED_FIELDS = ("full_name", "description")
 TRIGRAM = 3  # characters: a shorter text has no trigram to look up
 CHUNK = 5_000  # repositories indexed a transaction: well under a second of the write lock
 BUDGET_SECONDS = 20.0  # of one upkeep pass (UPKEEP_LOCK_SECONDS is 120)

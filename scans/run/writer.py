@@ -22,6 +22,7 @@ from repositories import counts
 from repositories.bulk import insert, update_fields
 from repositories.history import record_changes
 from repositories.models import Repository
+from repositories.search import SEARCHED_FIELDS
 from scans.models import ScanJob, ScanResult
 from scans.run.apply import FAILED_CHECK_FIELDS, SCANNED_FIELDS
 
@@ -65,7 +66,7 @@ def _write_repositories(scan_id, batch: Batch) -> None:
     if batch.checked:
         try:
             with transaction.atomic():
-                update_fields(batch.checked, SCANNED_FIELDS)
+                _update_checked(batch)
         except IntegrityError:
             # A rename raced with another scan or an import: save one by one, keeping the old
             # name where the new one is now taken.
@@ -80,6 +81,18 @@ def _write_repositories(scan_id, batch: Batch) -> None:
         record_changes(scan_id=scan_id, before=batch.before, after=batch.checked)
     if batch.failed:
         update_fields(batch.failed, FAILED_CHECK_FIELDS)
+
+
+def _update_checked(batch: Batch) -> None:
+    """Every scanned field, but the name and description only where the check changed them
+    (most rescans change neither): SQLite's search triggers then stay out of the UPDATE."""
+    retexted, same = [], []
+    for repo in batch.checked:
+        old = batch.before.get(repo.id)
+        unchanged = old is not None and all(old[name] == getattr(repo, name) for name in SEARCHED_FIELDS)
+        (same if unchanged else retexted).append(repo)
+    update_fields(retexted, SCANNED_FIELDS)
+    update_fields(same, [name for name in SCANNED_FIELDS if name not in SEARCHED_FIELDS])
 
 
 class Writer:

@@ -47,3 +47,32 @@ def test_a_repository_never_checked_successfully_shows_error_after_a_failed_chec
     assert repo.health == Health.ERROR
     assert repo.health_detail == "HTTP 502 after 1 try"
     assert repo.last_checked_at is None
+
+
+def test_a_name_or_description_is_written_only_where_the_check_changed_it():
+    """SQLite's search triggers watch an UPDATE that sets the name or the description: a check that
+    changed neither leaves them out of its UPDATE, one that changed them writes them, and the
+    search finds the new text either way."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from repositories.filters import filter_repositories
+    from repositories.history import capture
+    from repositories.search import index_pending
+    from scans.run.writer import Batch, write
+
+    same, described = track("acme/same", "acme/described")
+    index_pending()
+    scan = services.scan_start(repositories=[same.id, described.id], enqueue=False)
+    before = {repo.id: capture(repo) for repo in (same, described)}
+    same.stars, described.stars, described.description = 10, 20, "a brand new sentence"
+    with CaptureQueriesContext(connection) as queries:
+        write(scan.id, Batch(checked=[same, described], before=before))
+    # executemany's SQL is captured as "1 times: UPDATE ..."
+    updates = [q["sql"].split(" SET ")[1] for q in queries.captured_queries
+               if 'UPDATE "repositories_repository"' in q["sql"]]
+    assert len(updates) == 2
+    assert sum('"description" = ' in sql for sql in updates) == 1
+    assert sum('"full_name" = ' in sql for sql in updates) == 1
+    assert Repository.objects.get(id=same.id).stars == 10
+    assert list(filter_repositories({"search": "brand new"}).values_list("id", flat=True)) == [described.id]
