@@ -94,6 +94,19 @@ def test_changes_are_found_before_the_index_catches_up_and_after(catalog):
     assert_same_as_substring_search()
 
 
+def test_the_rows_are_the_same_whether_a_search_matches_few_or_many(catalog, monkeypatch):
+    """PostgreSQL selects a search's few matches by id (the ones it found first) and leaves many
+    to the planner; SQLite ignores FEW. One match is "few" here, two are "many"."""
+    monkeypatch.setattr(search, "FEW", 1)
+    assert_same_as_substring_search()
+    search.index_pending()
+    assert_same_as_substring_search()
+    if connection.vendor == "postgresql":  # the probe's planner setting stayed with the probe
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW enable_seqscan")
+            assert cursor.fetchone() == ("on",)
+
+
 @on_sqlite
 def test_the_index_answers_a_search_once_it_caught_up(catalog):
     search.index_pending()
@@ -155,9 +168,10 @@ def test_every_migration_leaves_the_triggers_in_place():
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's trigram indexes")
 def test_the_trigram_indexes_serve_the_search(catalog):
-    """Their expressions are those of Django's icontains: with a few rows the planner prefers to
-    read the table, so it is told not to, and finds them."""
-    rows = filter_repositories({"search": "lib"}).order_by()
+    """Their expressions are those of Django's icontains, which a search reads its matches with
+    first (`_by_id_when_few`): with a few rows the planner prefers to read the table, so it is told
+    not to, and finds them."""
+    rows = Repository.objects.filter(Q(full_name__icontains="lib") | Q(description__icontains="lib")).order_by()
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_indexscan = off")
