@@ -286,11 +286,11 @@ def _fix_entry(entry: SourceEntry, lines: list[_Line], starts: list[int], protec
     if (successor := successor_of(repo, archived)) and _rewrite(line, entry, (owner, name), successor, changes,
                                                                kind="successor", markdown=markdown):
         return None
-    if written.lower() != repo.full_name.lower():
+    if written.lower() != repo.full_name.lower():  # a link to a reused old name: its kind is name_reused
         _rewrite(line, entry, (owner, name), repo.full_name, changes, markdown=markdown,
                  kind="name_reused" if repo.name_reused else "moved")
-    elif repo.name_reused:
-        changes.append(Change(entry.line, "name_reused", entry.url, entry.url))  # reported, never rewritten
+    # A link to the current name is right, though an old name of it was reused: no change. (A
+    # repository gone whose own name now answers for another is dead, and marked or deleted so.)
     if repo.health == Health.ARCHIVED:
         return "archived"
     if is_dead(repo, dead_ids):

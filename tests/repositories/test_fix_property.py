@@ -25,8 +25,9 @@ Health = Repository.Health
 Verdict = Repository.Maintenance
 FORMS = ["https://github.com/{}", "http://github.com/{}", "https://www.github.com/{}/", "https://github.com/{}.git",
          "https://github.com/{}#readme", "https://github.com/{}/tree/main/docs", "github.com/{}"]
-# successor: archived, naming its successor; deprecated: says it is over and names its successor
-KINDS = ["healthy", "moved", "archived", "dead", "suspected", "inactive", "successor", "deprecated"]
+# successor: archived, naming its successor; deprecated: says it is over and names its successor;
+# jacked: moved, and its old name now belongs to another repository (rewritten as a move is)
+KINDS = ["healthy", "moved", "jacked", "archived", "dead", "suspected", "inactive", "successor", "deprecated"]
 MARKS = {"archived": " (archived)", "dead": " (dead)", "inactive": " (inactive)"}
 REPLACED = ("successor", "deprecated")  # what `--archived replace` points at the successor
 BADGE = "[![CI](https://github.com/{0}/actions/workflows/ci.yml/badge.svg)](https://github.com/{0}/actions)"
@@ -36,10 +37,10 @@ WORDS = st.lists(st.sampled_from(["alpha", "beta", "gamma", "delta", "widgets", 
 
 
 def catalogued(index: int, full_name: str, health: str = Health.HEALTHY, verdict: str = Verdict.ACTIVE, *,
-               successor: str | None = None, suspected: bool = False) -> SimpleNamespace:
+               successor: str | None = None, suspected: bool = False, name_reused: bool = False) -> SimpleNamespace:
     """A repository as the catalog holds it (what the fix reads of one)."""
     return SimpleNamespace(id=index, full_name=full_name, health=health, archived=health == Health.ARCHIVED,
-                           maintenance=verdict, successor=successor, suspected=suspected, name_reused=False)
+                           maintenance=verdict, successor=successor, suspected=suspected, name_reused=name_reused)
 
 
 def repo_for(kind: str, index: int, policies: dict) -> tuple[str, str, str, dict[str, SimpleNamespace]]:
@@ -47,13 +48,15 @@ def repo_for(kind: str, index: int, policies: dict) -> tuple[str, str, str, dict
     repositories by lower-cased name: the one written, and its new name's or successor's)."""
     old = f"{kind}{index}/lib{index}"
     successor = f"next{index}/lib-{index}" if kind in REPLACED else None
-    current = f"renamed{index}/lib-{index}" if kind == "moved" else old
+    current = f"renamed{index}/lib-{index}" if kind in ("moved", "jacked") else old
     health, verdict = {"healthy": (Health.HEALTHY, Verdict.ACTIVE), "moved": (Health.MOVED, Verdict.QUIET),
+                       "jacked": (Health.MOVED, Verdict.QUIET),
                        "archived": (Health.ARCHIVED, Verdict.DEPRECATED), "dead": (Health.NOT_FOUND, Verdict.UNKNOWN),
                        "suspected": (Health.BLOCKED, Verdict.UNKNOWN), "inactive": (Health.STALE, Verdict.INACTIVE),
                        "successor": (Health.ARCHIVED, Verdict.DEPRECATED),
                        "deprecated": (Health.HEALTHY, Verdict.DEPRECATED)}[kind]
-    repo = catalogued(1000 + index, current, health, verdict, successor=successor, suspected=kind == "suspected")
+    repo = catalogued(1000 + index, current, health, verdict, successor=successor, suspected=kind == "suspected",
+                      name_reused=kind == "jacked")
     repos = {old.lower(): repo, current.lower(): repo}
     if successor:  # a repository of its own, active
         repos[successor.lower()] = catalogued(5000 + index, successor)

@@ -148,3 +148,21 @@ def test_check_on_a_list_fix_wrote_exits_0_and_a_badge_keeps_its_markdown(app_en
     assert again.returncode == 0, again.stdout + again.stderr
     assert again.stdout == "README.md: nothing to fix\n"
     assert listing.read_bytes() == fixed
+
+
+def test_a_link_fixed_away_from_a_reused_name_is_fixed_for_good(app_env, fake_github, tmp_path):
+    """A repository renamed, its old name then created by someone else: the fix rewrites the link
+    to the current name, and a --check of the fixed list finds nothing (the old name stays reused)."""
+    fake_github.load_catalog([{"id": 501, "full_name": "acme/widget"}])
+    listing = tmp_path / "README.md"
+    listing.write_text("# Tools\n\n- [Widget](https://github.com/acme/widget) - Widgets.\n")
+    first = runscan(app_env, "--file", "README.md", "--check", "--recheck-after", "0", cwd=tmp_path)
+    assert first.returncode == 0, first.stdout + first.stderr  # the scan learns its GitHub id
+    fake_github.patch_repo("acme/widget", full_name="acme/widget-pro")
+    fake_github.load_catalog([{"id": 999, "full_name": "acme/widget"}])  # a stranger, under the old name
+    done = runscan(app_env, "--file", "README.md", "--fix", "--recheck-after", "0", cwd=tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert done.stdout.startswith("README.md fixed (original kept as README.md.orig): 1 name reused")
+    assert listing.read_text() == "# Tools\n\n- [Widget](https://github.com/acme/widget-pro) - Widgets.\n"
+    again = runscan(app_env, "--file", "README.md", "--check", "--recheck-after", "0", cwd=tmp_path)
+    assert (again.returncode, again.stdout) == (0, "README.md: nothing to fix\n"), again.stdout + again.stderr
