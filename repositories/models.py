@@ -156,6 +156,10 @@ class Repository(models.Model):
         return list(self.labels.all())
 
     @property
+    def label_names(self) -> list[str]:
+        return [label.name for label in self.label_list]
+
+    @property
     def owner(self) -> str:
         return self.full_name.split("/", 1)[0]
 

@@ -22,7 +22,8 @@ class ReasonSerializer(serializers.Serializer):
 
 
 class RepositorySerializer(serializers.ModelSerializer):
-    labels = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name", source="label_list")
+    labels = serializers.ListField(child=serializers.CharField(), read_only=True, source="label_names",
+                                   help_text="the names of its labels, in order")
     maintenance_reasons = ReasonSerializer(many=True, read_only=True)
     maintenance_override = serializers.ChoiceField(
         choices=Repository.Override.choices, allow_null=True, read_only=True,
