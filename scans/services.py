@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from redis.exceptions import RedisError
 
+from repohealth.runtime.http import github_authenticated
 from repositories.services import ImportReport, repositories_import
 from scans.models import ScanJob, ScanShard
 from scans.run import passes
@@ -55,7 +56,7 @@ class AlreadyResumed(ScanError):
 def resolve_mode(mode: str | None = None) -> str:
     """`auto` means GraphQL when a token or a GitHub App is set (GraphQL requires one), else REST."""
     mode = (mode or settings.SCAN_MODE or "auto").lower()
-    authenticated = bool(settings.GITHUB_TOKENS) or settings.GITHUB_APP_CONFIGURED
+    authenticated = github_authenticated()
     if mode == "auto":
         return ScanJob.Mode.GRAPHQL if authenticated else ScanJob.Mode.REST
     if mode == ScanJob.Mode.GRAPHQL and not authenticated:

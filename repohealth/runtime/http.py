@@ -1,5 +1,6 @@
 """HTTP to the services the operator configures (GitHub, deps.dev): where the environment says to
-send a request and which certificates to trust, read as curl and requests read them. Plain
+send a request and which certificates to trust, read as curl and requests read them; and whether
+GitHub is asked with credentials (the one function here that reads Django's settings). Plain
 Python; each client keeps its own pool, retries and errors. (URLs users choose go through
 `repohealth/runtime/outbound.py` instead.)"""
 
@@ -9,6 +10,14 @@ import os
 from urllib.request import getproxies, proxy_bypass
 
 import urllib3
+
+
+def github_authenticated() -> bool:
+    """Whether GitHub is asked with credentials: a token or a GitHub App (GraphQL needs one, and
+    REST's limit is per credential)."""
+    from django.conf import settings
+
+    return bool(settings.GITHUB_TOKENS) or settings.GITHUB_APP_CONFIGURED
 
 
 def proxy_for(url: str) -> str | None:

@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from repohealth.runtime.http import github_authenticated
 from repohealth.runtime.times import format_iso, parse_iso
 from repositories.models import Repository
 from scans.models import ScanJob
@@ -115,11 +116,7 @@ def pass_points(mode: str, repositories: int, *, full: bool) -> int:
         return query_points(repositories, full=full)
     if not full:
         return repositories
-    return repositories * (REST_SIGNAL_REQUESTS + (0 if _authenticated() else 1))
-
-
-def _authenticated() -> bool:
-    return bool(settings.GITHUB_TOKENS) or settings.GITHUB_APP_CONFIGURED
+    return repositories * (REST_SIGNAL_REQUESTS + (0 if github_authenticated() else 1))
 
 
 def hourly_limit(rate_limit: dict[str, Any] | None) -> int:
